@@ -1,0 +1,35 @@
+# nn-parity: `make report` runs every comparison and writes reports/; `make test` runs what CI checks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+REPORT_DIR ?= reports
+TEST_REPORT_DIR ?= build/test-reports
+WORKERS ?= 2
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install report test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the project metadata or the pinned versions change.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[torch,tensorflow,sklearn,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+report: install
+	$(BIN)/python -m pytest comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(REPORT_DIR)
+
+test: install
+	$(BIN)/python -m pytest tests comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis

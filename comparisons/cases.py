@@ -1,0 +1,72 @@
+"""The comparison cases, as plain data. A new case is one entry in CASES."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from comparisons import DTYPES, FRAMEWORKS
+
+
+@dataclass(frozen=True)
+class Case:
+    """One comparison: a layer list, a loss (or None for a random upstream gradient), data, seed."""
+
+    id: str
+    suite: str
+    component: str
+    layers: tuple[dict, ...]
+    loss: str | None
+    data: dict
+    seed: int = 0
+    dtypes: tuple[str, ...] = DTYPES
+    frameworks: tuple[str, ...] = FRAMEWORKS
+    notes: str = field(default="", compare=False)
+
+    def model_spec(self) -> dict:
+        """Plain-data spec every implementation builds from: layers with input widths, loss."""
+        width = self.data["n_features"]
+        layers = []
+        for layer in self.layers:
+            resolved = dict(layer, n_inputs=width)
+            width = layer.get("units", width)
+            layers.append(resolved)
+        return {"layers": layers, "loss": self.loss}
+
+
+SPIRAL_MLP = (
+    {"type": "dense", "units": 16},
+    {"type": "relu"},
+    {"type": "dense", "units": 3},
+    {"type": "softmax"},
+)
+SPIRAL_DATA = {"kind": "spiral", "samples_per_class": 100, "classes": 3, "batch": 32, "n_features": 2}
+
+CASES: tuple[Case, ...] = (
+    Case(
+        id="mlp_spiral_cce",
+        suite="model",
+        component="Dense(2,16)-ReLU-Dense(16,3)-Softmax + categorical cross-entropy",
+        layers=SPIRAL_MLP,
+        loss="categorical_crossentropy",
+        data=SPIRAL_DATA,
+        notes="backward from the loss; softmax + CCE take the fused path (p - onehot)/N",
+    ),
+    Case(
+        id="mlp_spiral_vjp",
+        suite="model",
+        component="Dense(2,16)-ReLU-Dense(16,3)-Softmax, random upstream gradient",
+        layers=SPIRAL_MLP,
+        loss=None,
+        data=SPIRAL_DATA,
+        seed=1,
+        notes="backward from a random upstream gradient: the standalone softmax VJP",
+    ),
+)
+
+
+def case_by_id(case_id: str) -> Case:
+    """The case with this id, or a KeyError listing the known ids."""
+    for case in CASES:
+        if case.id == case_id:
+            return case
+    raise KeyError(f"unknown case id {case_id!r}; known: {', '.join(c.id for c in CASES)}")

@@ -1,0 +1,57 @@
+"""Fixed thread counts and deterministic kernels, applied once per process before any math."""
+
+from __future__ import annotations
+
+import os
+
+THREADS = int(os.environ.get("NN_PARITY_THREADS", "1"))
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTEROP_THREADS",
+              "TF_NUM_INTRAOP_THREADS")
+
+
+def configure_environment() -> None:
+    """Thread counts and TF log level through the environment (before numpy/torch/tf import)."""
+    for name in THREAD_ENV:
+        os.environ.setdefault(name, str(THREADS))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
+
+
+_configured: set[str] = set()
+
+
+def configure_torch() -> None:
+    """torch.set_num_threads(THREADS) and torch.use_deterministic_algorithms(True), once."""
+    if "torch" in _configured:
+        return
+    import torch
+
+    torch.set_num_threads(THREADS)
+    torch.use_deterministic_algorithms(True)
+    _configured.add("torch")
+
+
+def configure_tensorflow() -> None:
+    """TF intra/inter-op threads = THREADS and op determinism on, once."""
+    if "tensorflow" in _configured:
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    except RuntimeError:  # NOTE: TF already initialised its runtime; the env vars still hold
+        pass
+    tf.config.experimental.enable_op_determinism()
+    _configured.add("tensorflow")
+
+
+def settings() -> dict:
+    """The determinism settings in force, for environment.json."""
+    return {
+        "threads": THREADS,
+        **{name: os.environ.get(name) for name in THREAD_ENV},
+        "torch_deterministic_algorithms": True,
+        "tf_op_determinism": True,
+    }

@@ -1,0 +1,106 @@
+"""pytest plugin: collects comparison rows (also from xdist workers) and writes the reports once."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from comparisons.determinism import configure_environment
+
+configure_environment()
+
+from comparisons.known_differences import load_known_differences  # noqa: E402
+from comparisons.report import status_counts, write_reports  # noqa: E402
+
+ROWS_KEY = "nn_parity_rows"
+
+
+class ReportCollector:
+    """Rows recorded by the comparison tests of this process."""
+
+    def __init__(self, report_dir: Path) -> None:
+        self.report_dir = report_dir
+        self.rows: list[dict] = []
+        self._known = None
+
+    @property
+    def known_differences(self):
+        """The known-differences entries, loaded once per process."""
+        if self._known is None:
+            self._known = load_known_differences()
+        return self._known
+
+    def add(self, rows: list[dict]) -> None:
+        """Keep rows as plain Python values (they may cross to the xdist controller)."""
+        self.rows.extend({k: _plain(v) for k, v in row.items()} for row in rows)
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+collector_key = pytest.StashKey[ReportCollector]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nn-parity")
+    group.addoption("--report-dir", default="reports",
+                    help="folder for agreement.csv, summary.csv, environment.json (default: reports)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    report_dir = Path(config.getoption("--report-dir"))
+    config.stash[collector_key] = ReportCollector(report_dir)
+
+
+@pytest.fixture
+def parity_report(request: pytest.FixtureRequest) -> ReportCollector:
+    """The collector that comparison tests hand their rows to."""
+    return request.config.stash[collector_key]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist controller: take the rows a finished worker sent."""
+    rows = node.workeroutput.get(ROWS_KEY, []) if hasattr(node, "workeroutput") else []
+    node.config.stash[collector_key].rows.extend(rows)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    collector = config.stash[collector_key]
+    if _is_worker(config):
+        config.workeroutput[ROWS_KEY] = collector.rows
+        return
+    if not collector.rows:
+        return
+    workers = getattr(config.option, "numprocesses", None)
+    write_reports(collector.rows, collector.report_dir, {
+        "command": " ".join(sys.argv), "workers": workers or 0,
+        "partial": bool(session.shouldstop or session.shouldfail) and exitstatus == 2,
+    })
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    collector = config.stash[collector_key]
+    if _is_worker(config) or not collector.rows:
+        return
+    counts = status_counts(collector.rows)
+    ratios = [r["err_ratio"] for r in collector.rows
+              if isinstance(r.get("err_ratio"), float) and not math.isnan(r["err_ratio"])]
+    terminalreporter.section("nn-parity agreement")
+    terminalreporter.write_line(
+        f"{len(collector.rows)} rows: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + f"; worst error/tolerance ratio {max(ratios, default=math.nan):.3g}"
+    )
+    terminalreporter.write_line(f"reports written to {collector.report_dir}/")

@@ -1,0 +1,143 @@
+"""Report files: agreement.csv (one row per tensor), summary.csv, environment.json; atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from comparisons import determinism
+
+AGREEMENT_COLUMNS = (
+    "case", "suite", "component", "framework", "dtype", "seed", "step", "order", "quantity",
+    "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
+    "framework_value", "atol", "rtol", "status", "reason", "known_difference", "framework_version",
+    "elapsed_s",
+)
+STATUSES = ("passed", "failed", "known_difference", "nan", "crash", "skipped")
+SUMMARY_COLUMNS = (
+    "case", "suite", "component", "framework", "dtype", "seed", "rows", *STATUSES,
+    "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
+    "first_divergence_tensor", "first_divergence_step", "elapsed_s",
+)
+TIMING_COLUMNS = ("elapsed_s",)
+GROUP = ("case", "framework", "dtype")
+PACKAGES = ("numpy", "torch", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "pandas",
+            "pytest", "pytest-xdist")
+BAD = ("failed", "nan", "crash")
+
+
+def sort_rows(rows: list[dict]) -> list[dict]:
+    """Canonical order, independent of worker scheduling: case, framework, dtype, seed, step, order."""
+    return sorted(rows, key=lambda r: (r["suite"], r["case"], r["framework"], r["dtype"],
+                                       r["seed"], r["step"], r["order"]))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _format(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """CSV text with exactly these columns (missing values empty, floats round-trippable)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_format(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """One row per case x framework x dtype: counts per status, worst ratio, first divergence."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in sort_rows(rows):
+        groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
+    summary = []
+    for members in groups.values():
+        first = members[0]
+        entry = {k: first[k] for k in ("case", "suite", "component", "framework", "dtype", "seed")}
+        entry["rows"] = len(members)
+        entry.update({s: sum(r["status"] == s for r in members) for s in STATUSES})
+        ratios = [r for r in members if isinstance(r.get("err_ratio"), float)
+                  and not math.isnan(r["err_ratio"])]
+        worst = max(ratios, key=lambda r: r["err_ratio"], default=None)
+        entry["worst_err_ratio"] = worst["err_ratio"] if worst else math.nan
+        entry["worst_quantity"] = worst["quantity"] if worst else ""
+        entry["worst_tensor"] = worst["tensor"] if worst else ""
+        diverged = next((r for r in members if r["status"] in BAD), None)
+        entry["first_divergence_quantity"] = diverged["quantity"] if diverged else ""
+        entry["first_divergence_tensor"] = diverged["tensor"] if diverged else ""
+        entry["first_divergence_step"] = diverged["step"] if diverged else ""
+        entry["elapsed_s"] = first.get("elapsed_s", math.nan)
+        summary.append(entry)
+    return summary
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(rows: list[dict], extra: dict | None = None) -> dict:
+    """Versions, CPU, threads, seeds and determinism settings of the run."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "packages": {p: v for p in PACKAGES if (v := _version(p))},
+        "determinism": determinism.settings(),
+        "seeds": sorted({r["seed"] for r in rows}),
+        "cases": len({r["case"] for r in rows}),
+        "rows": len(rows),
+        **(extra or {}),
+    }
+
+
+def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None) -> None:
+    """agreement.csv, summary.csv and environment.json, each written atomically."""
+    rows = sort_rows(rows)
+    atomic_write_text(report_dir / "agreement.csv", csv_text(rows, AGREEMENT_COLUMNS))
+    atomic_write_text(report_dir / "summary.csv", csv_text(summarize(rows), SUMMARY_COLUMNS))
+    env = environment(rows, extra_env)
+    atomic_write_text(report_dir / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
+
+
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    """Rows per status, every status listed."""
+    return {s: sum(r["status"] == s for r in rows) for s in STATUSES}

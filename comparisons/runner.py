@@ -1,0 +1,141 @@
+"""Run one case on scratch and one framework, compare every named tensor, return report rows."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from comparisons.adapters import get_adapter
+from comparisons.agreement import compare
+from comparisons.cases import Case
+from comparisons.data import draw_case_data
+from comparisons.known_differences import KnownDifference, match_known_difference
+from comparisons.tolerances import tolerance_for
+
+# Forward quantities in layer order, then backward ones from the loss towards the input.
+FORWARD = ("activation", "output", "loss")
+BACKWARD = ("grad_activation", "grad_param", "grad_input")
+
+
+@dataclass
+class CaseOutcome:
+    """Every row of one case x framework x dtype, and the first row that diverged."""
+
+    rows: list[dict]
+    first_divergence: dict | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+def rerun_command(case: Case, framework: str, dtype: str) -> str:
+    """A command that reruns just this case x framework x dtype."""
+    return f'pytest comparisons -k "{case.id}-{framework}-{dtype}"'
+
+
+def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
+    items = list(results.get(quantity, {}).items())
+    return items[::-1] if quantity in ("grad_activation", "grad_param") else items
+
+
+def _base_row(case: Case, framework: str, dtype: str, version: str) -> dict:
+    return {"case": case.id, "suite": case.suite, "component": case.component,
+            "framework": framework, "dtype": dtype, "seed": case.seed, "step": 0,
+            "framework_version": version}
+
+
+def _row(base: dict, quantity: str, tensor: str, actual, expected) -> dict:
+    tol = tolerance_for(base["dtype"], quantity)
+    result = compare(actual, expected, tol.atol, tol.rtol)
+    return {**base, "quantity": quantity, "tensor": tensor, "shape": str(tuple(np.shape(expected))),
+            "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
+            "err_ratio": result.worst_ratio, "worst_index": str(result.worst_index),
+            "scratch_value": result.actual_value, "framework_value": result.expected_value,
+            "atol": tol.atol, "rtol": tol.rtol, "status": result.status, "reason": result.detail}
+
+
+def failure_message(row: dict, rerun: str) -> str:
+    """Names case, implementations, dtype, seed, quantity, tensor, worst element, allowed error."""
+    allowed = row["atol"] + row["rtol"] * abs(row["framework_value"])
+    return (
+        f"[{row['case']}] scratch vs {row['framework']} ({row['framework_version']}), "
+        f"{row['dtype']}, seed {row['seed']}, step {row['step']}: {row['quantity']} "
+        f"'{row['tensor']}' {row['status']}"
+        f"{' (' + row['reason'] + ')' if row['reason'] else ''}\n"
+        f"  worst element {row['worst_index']}: scratch={row['scratch_value']!r}, "
+        f"{row['framework']}={row['framework_value']!r}\n"
+        f"  |a - r| = {row['max_abs_err']:.3e} > allowed {row['atol']:g} + {row['rtol']:g}*|r| "
+        f"= {allowed:.3e} (error/tolerance {row['err_ratio']:.3g}); max rel err "
+        f"{row['max_rel_err']:.3e}\n"
+        f"  rerun: {rerun}"
+    )
+
+
+def _status_row(base: dict, status: str, reason: str) -> dict:
+    return {**base, "quantity": "output", "tensor": "", "shape": "", "max_abs_err": np.nan,
+            "max_rel_err": np.nan, "err_ratio": np.nan, "worst_index": "", "scratch_value": np.nan,
+            "framework_value": np.nan, "atol": np.nan, "rtol": np.nan, "status": status,
+            "reason": reason}
+
+
+def compare_case(case: Case, framework: str, dtype: str,
+                 known: list[KnownDifference] = ()) -> CaseOutcome:
+    """Copy check first, then forward and backward, every tensor compared and turned into a row."""
+    adapter = get_adapter(framework)
+    base = _base_row(case, framework, dtype, "")
+    reason = adapter.unavailable_reason()
+    if reason:
+        return CaseOutcome([_status_row(base, "skipped", reason)])
+    started = time.perf_counter()
+    spec = case.model_spec()
+    batch64, params64 = draw_case_data(spec, case.data, case.seed)
+    batch = batch64.cast(dtype)
+    params = {k: v.astype(dtype) for k, v in params64.items()}
+    scratch = get_adapter("scratch")
+    try:
+        base["framework_version"] = adapter.version()
+        model = adapter.build(spec, params, dtype)
+        rows = [_row(base, "param_copy", k, v, params[k]) for k, v in adapter.read_params(model).items()]
+        if any(r["status"] != "passed" for r in rows):
+            return _finish(CaseOutcome(rows), case, framework, dtype, known, started)
+        reference = adapter.run_pass(model, spec, batch)
+    except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row, not a lost run
+        return _finish(CaseOutcome([_status_row(base, "crash", _describe(framework, exc))]),
+                       case, framework, dtype, known, started)
+    try:
+        mine = scratch.run_pass(scratch.build(spec, params, dtype), spec, batch)
+    except Exception as exc:  # noqa: BLE001
+        return _finish(CaseOutcome([_status_row(base, "crash", _describe("scratch", exc))]),
+                       case, framework, dtype, known, started)
+    for quantity in FORWARD + BACKWARD:
+        for tensor, expected in _ordered(reference, quantity):
+            rows.append(_row(base, quantity, tensor, mine[quantity][tensor], expected))
+    return _finish(CaseOutcome(rows), case, framework, dtype, known, started)
+
+
+def _describe(who: str, exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{who} raised {type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"
+
+
+def _finish(outcome: CaseOutcome, case: Case, framework: str, dtype: str,
+            known: list[KnownDifference], started: float) -> CaseOutcome:
+    rerun = rerun_command(case, framework, dtype)
+    elapsed = time.perf_counter() - started
+    for order, row in enumerate(outcome.rows):
+        row["order"] = order
+        row["elapsed_s"] = elapsed
+        if row["status"] == "failed":
+            entry = match_known_difference(row, list(known))
+            if entry is not None:
+                row["status"], row["reason"] = "known_difference", entry.reason
+                row["known_difference"] = entry.key
+        if row["status"] in ("failed", "nan", "crash"):
+            if outcome.first_divergence is None:
+                outcome.first_divergence = row
+            outcome.failures.append(
+                failure_message(row, rerun) if row["status"] != "crash"
+                else f"[{row['case']}] {framework} {dtype}: crash: {row['reason']}\n  rerun: {rerun}"
+            )
+    return outcome
