@@ -24,6 +24,10 @@ class Layer:
         """Given dL/doutput, fill self.grads and return dL/dinput."""
         raise NotImplementedError
 
+    def regularization_loss(self) -> float:
+        """Penalty this layer adds to the loss (0 for layers without regularizers)."""
+        return 0.0
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
