@@ -73,3 +73,9 @@ def match_known_difference(row: dict, entries: list[KnownDifference]) -> KnownDi
         if entry.matches(row) and row["max_abs_err"] <= entry.expected_magnitude:
             return entry
     return None
+
+
+def unmatched_entries(entries: list[KnownDifference], rows: list[dict]) -> list[str]:
+    """Keys of entries that covered no row of this run (stale, or their cases were not selected)."""
+    used = {row.get("known_difference") for row in rows}
+    return [entry.key for entry in entries if entry.key not in used]

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from comparisons import determinism
+from comparisons.known_differences import load_known_differences, unmatched_entries
 
 AGREEMENT_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "step", "order", "quantity",
@@ -125,6 +126,7 @@ def environment(rows: list[dict], extra: dict | None = None) -> dict:
         "seeds": sorted({r["seed"] for r in rows}),
         "cases": len({r["case"] for r in rows}),
         "rows": len(rows),
+        "known_differences_unmatched": unmatched_entries(load_known_differences(), rows),
         **(extra or {}),
     }
 
