@@ -34,3 +34,27 @@ def check_shape(component: str, name: str, array: np.ndarray, expected: tuple) -
     if not ok:
         shown = tuple("N" if e is None else e for e in expected)
         raise ValueError(f"{component}: {name} must have shape {shown}, got {actual}")
+
+
+def check_generator(component: str, name: str, rng: object) -> np.random.Generator:
+    """Require an explicit numpy.random.Generator (never global np.random); return it."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{component}: {name} must be a numpy.random.Generator "
+            f"(e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_number(component: str, name: str, value: object, low: float = -np.inf, high: float = np.inf,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """Require a finite real number in [low, high] ('(' / ')' when open); return it as a Python float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{component}: {name} must be a real number, got {type(value).__name__}")
+    number = float(value)
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if not np.isfinite(number) or too_low or too_high:
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{component}: {name} must be a finite number in {interval}, got {value!r}")
+    return number

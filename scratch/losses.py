@@ -1,10 +1,16 @@
-"""Losses: value(pred, target) -> scalar with mean reduction, gradient(pred, target) -> dL/dpred."""
+"""Losses: value(pred, target) -> 0-d array of pred's dtype (mean reduction), gradient -> dL/dpred.
+
+Predictions are (N, k) float arrays. Regression and binary targets must have exactly pred's shape
+(no broadcasting: an (N,) target against (N, 1) predictions is an error, not an (N, N) loss);
+categorical labels are sparse (N,) integers or one-hot (N, k).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratch.errors import check_float_array
+from scratch.activations import log_softmax, sigmoid, softmax
+from scratch.errors import check_float_array, check_shape
 
 
 def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
@@ -16,6 +22,7 @@ def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes:
                 f"{component}: one-hot labels must have shape ({n_samples}, {n_classes}), "
                 f"got {labels.shape}"
             )
+        _check_one_hot(component, labels)
         return labels.argmax(axis=1)
     if labels.ndim != 1 or labels.shape[0] != n_samples:
         raise ValueError(
@@ -32,59 +39,216 @@ def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes:
     return labels
 
 
-class Loss:
-    """Base loss with mean reduction over the batch."""
+def _check_one_hot(component: str, labels: np.ndarray) -> None:
+    """Require a numeric, finite, one-hot (N, k) array: a single 1 per row, 0 elsewhere."""
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"{component}: one-hot labels must be numeric, got dtype {labels.dtype}")
+    if not np.all(np.isfinite(labels)):
+        raise ValueError(f"{component}: one-hot labels contain NaN or Inf")
+    if not (np.all((labels == 0) | (labels == 1)) and np.all(labels.sum(axis=1) == 1)):
+        raise ValueError(
+            f"{component}: 2-D labels must be one-hot (one 1 per row, 0 elsewhere); "
+            "soft labels are not supported"
+        )
 
+
+def _check_predictions(component: str, pred: np.ndarray, probabilities: bool) -> None:
+    """Require non-empty, finite (N, k) float predictions; probabilities must lie in [0, 1]."""
+    check_float_array(component, "predictions", pred)
+    check_shape(component, "predictions", pred, (None, None))
+    if pred.shape[1] == 0:
+        raise ValueError(f"{component}: predictions have no outputs (shape {pred.shape})")
+    if probabilities and (pred.min() < 0 or pred.max() > 1):
+        raise ValueError(
+            f"{component}: predictions must be probabilities in [0, 1], got values in "
+            f"[{pred.min()}, {pred.max()}] (logits need the *_logits loss)"
+        )
+
+
+def _dense_targets(component: str, pred: np.ndarray, target: np.ndarray,
+                   low: float = -np.inf, high: float = np.inf) -> np.ndarray:
+    """Targets of exactly pred's shape, real and finite, in [low, high]; returned in pred's dtype."""
+    target = np.asarray(target)
+    if target.shape != pred.shape:
+        hint = " (reshape(-1, 1) for one output)" if target.ndim == 1 else ""
+        raise ValueError(
+            f"{component}: targets must have the predictions' shape {pred.shape}, got {target.shape}{hint}"
+        )
+    if target.dtype.kind not in "biuf":
+        raise TypeError(f"{component}: targets must be real numbers, got dtype {target.dtype}")
+    if not np.all(np.isfinite(target)):
+        raise ValueError(f"{component}: targets contain NaN or Inf")
+    if target.min() < low or target.max() > high:
+        raise ValueError(
+            f"{component}: targets must lie in [{low}, {high}], "
+            f"got values in [{target.min()}, {target.max()}]"
+        )
+    return target.astype(pred.dtype, copy=False)  # a float64 target must not upcast float32 work
+
+
+def _scalar(value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """A 0-d array of the given dtype (the reduced loss keeps the predictions' dtype)."""
+    return np.asarray(value, dtype=dtype)
+
+
+class Loss:
+    """Base loss with mean reduction: value(pred, target) -> 0-d array, gradient(pred, target) -> dL/dpred."""
+
+    kind = "loss"
     reduction = "mean"
 
     @property
     def name(self) -> str:
         return type(self).__name__
 
+    def value(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Mean loss of the batch, a 0-d array of pred's dtype."""
+        raise NotImplementedError
+
+    def gradient(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """dL/dpred, pred's shape and dtype."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class _ElementwiseRegressionLoss(Loss):
+    """Shared input handling of MSE and MAE: the error ŷ - y, (N, k), in pred's dtype."""
+
+    def _error(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        _check_predictions(self.name, pred, probabilities=False)
+        return pred - _dense_targets(self.name, pred, target)  # (N, k)
+
+
+class MeanSquaredError(_ElementwiseRegressionLoss):
+    """L = mean over all N*k elements of (y - ŷ)^2, dL/dŷ = 2 (ŷ - y) / (N k) (nn.MSELoss / keras MSE)."""
+
+    kind = "mse"
+
+    def value(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """mean((ŷ - y)^2)."""
+        return _scalar(np.mean(self._error(pred, target) ** 2), pred.dtype)
+
+    def gradient(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """2 (ŷ - y) / numel."""
+        error = self._error(pred, target)
+        return 2 * error / error.size
+
+
+class MeanAbsoluteError(_ElementwiseRegressionLoss):
+    """L = mean |ŷ - y|, dL/dŷ = sign(ŷ - y) / (N k) (torch.nn.L1Loss / keras MeanAbsoluteError).
+
+    NOTE: nnfs writes sign(y - ŷ), the wrong sign (CONVENTIONS 3); sign(0) = 0 as in torch and Keras.
+    """
+
+    kind = "mae"
+
+    def value(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """mean |ŷ - y|."""
+        return _scalar(np.mean(np.abs(self._error(pred, target))), pred.dtype)
+
+    def gradient(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """sign(ŷ - y) / numel."""
+        error = self._error(pred, target)
+        return np.sign(error) / error.size
+
+
+class BinaryCrossEntropy(Loss):
+    """L = -mean[y log p + (1 - y) log(1 - p)], p clipped to [1e-7, 1 - 1e-7] (keras BinaryCrossentropy).
+
+    The mean runs over all N*k elements (nnfs: over k, then over N). The gradient
+    -(y / p - (1 - y) / (1 - p)) / (N k) uses the clipped p, like nnfs.
+    NOTE: torch BCELoss clamps log at -100 instead of clipping p, so saturated p differ (CONVENTIONS 3).
+    With from_logits=True the input is logits z and L = mean[max(z, 0) - z y + log(1 + exp(-|z|))],
+    dL/dz = (sigmoid(z) - y) / (N k) (torch BCEWithLogitsLoss / keras BinaryCrossentropy(from_logits=True)).
+    """
+
+    kind = "binary_crossentropy"  # per instance: "binary_crossentropy_logits" when from_logits
+    clip = 1e-7
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = bool(from_logits)
+        self.kind = "binary_crossentropy_logits" if self.from_logits else "binary_crossentropy"
+
+    def _checked(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        _check_predictions(self.name, pred, probabilities=not self.from_logits)
+        return _dense_targets(self.name, pred, target, low=0.0, high=1.0)
+
+    @np.errstate(under="ignore")
+    def value(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Mean binary cross-entropy, a 0-d array of pred's dtype."""
+        target = self._checked(pred, target)
+        if self.from_logits:
+            # NOTE: log(1 + exp(-|z|)) never overflows; exp(-|z|) may underflow to 0, which is exact enough.
+            elementwise = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
+        else:
+            p = np.clip(pred, self.clip, 1 - self.clip)
+            elementwise = -(target * np.log(p) + (1 - target) * np.log(1 - p))
+        return _scalar(np.mean(elementwise), pred.dtype)
+
+    def gradient(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """dL/dpred: (sigmoid(z) - y) / numel on logits, -(y/p - (1-y)/(1-p)) / numel on clipped p."""
+        target = self._checked(pred, target)
+        if self.from_logits:
+            return (sigmoid(pred) - target) / pred.size
+        p = np.clip(pred, self.clip, 1 - self.clip)
+        return -(target / p - (1 - target) / (1 - p)) / pred.size
+
+    def __repr__(self) -> str:
+        return f"BinaryCrossEntropy(from_logits={self.from_logits})"
+
 
 class CategoricalCrossEntropy(Loss):
     """L = mean_n -log(clip(p[n, y_n], 1e-7, 1 - 1e-7)) on probabilities (nnfs); labels sparse or one-hot.
 
     NOTE: the clip changes the value only for saturated predictions; the gradient -1/p ignores it,
-    as in the textbook. With from_logits=True the input is logits and log-softmax is used
+    as in the textbook (and divides by 0 for p = 0: use the fused softmax path). With
+    from_logits=True the input is logits and log-softmax is used
     (torch.nn.functional.cross_entropy, keras CategoricalCrossentropy(from_logits=True)).
     """
 
-    kind = "categorical_crossentropy"
+    kind = "categorical_crossentropy"  # per instance: "categorical_crossentropy_logits" when from_logits
     clip = 1e-7
 
     def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = from_logits
+        self.from_logits = bool(from_logits)
+        self.kind = "categorical_crossentropy_logits" if self.from_logits else "categorical_crossentropy"
+
+    def _indices(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        _check_predictions(self.name, pred, probabilities=not self.from_logits)
+        return class_indices(self.name, labels, pred.shape[0], pred.shape[1])
 
     def value(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Mean cross-entropy of the batch, a 0-d array of pred's dtype."""
-        check_float_array(self.name, "predictions", pred)
-        idx = class_indices(self.name, labels, pred.shape[0], pred.shape[1])
+        idx = self._indices(pred, labels)
         rows = np.arange(pred.shape[0])
         if self.from_logits:
-            shifted = pred - pred.max(axis=1, keepdims=True)
-            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-            return -log_probs[rows, idx].mean()
+            return _scalar(-log_softmax(pred)[rows, idx].mean(), pred.dtype)
         picked = np.clip(pred[rows, idx], self.clip, 1 - self.clip)
-        return -np.log(picked).mean()
+        return _scalar(-np.log(picked).mean(), pred.dtype)
 
     def gradient(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """dL/dpred: -onehot / p / N on probabilities, (softmax(z) - onehot) / N on logits."""
-        idx = class_indices(self.name, labels, pred.shape[0], pred.shape[1])
+        idx = self._indices(pred, labels)
         rows, n = np.arange(pred.shape[0]), pred.shape[0]
         if self.from_logits:
-            exp = np.exp(pred - pred.max(axis=1, keepdims=True))
-            grad = exp / exp.sum(axis=1, keepdims=True)
+            grad = softmax(pred)
             grad[rows, idx] -= 1
             return grad / n
         grad = np.zeros_like(pred)
         grad[rows, idx] = -1 / pred[rows, idx]
         return grad / n
 
+    def __repr__(self) -> str:
+        return f"CategoricalCrossEntropy(from_logits={self.from_logits})"
+
 
 def softmax_crossentropy_gradient(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Fused softmax + cross-entropy backward: dL/dz = (softmax(z) - onehot) / N (nnfs combined)."""
-    idx = class_indices("Softmax+CategoricalCrossEntropy", labels, probs.shape[0], probs.shape[1])
+    component = "Softmax+CategoricalCrossEntropy"
+    _check_predictions(component, probs, probabilities=True)
+    idx = class_indices(component, labels, probs.shape[0], probs.shape[1])
     grad = probs.copy()
     grad[np.arange(probs.shape[0]), idx] -= 1
     return grad / probs.shape[0]

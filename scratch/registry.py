@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
-from scratch.activations import ReLU, Softmax
-from scratch.layers import Dense, Layer
-from scratch.losses import CategoricalCrossEntropy, Loss
+from collections.abc import Callable
+from functools import partial
 
-ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "softmax": Softmax}
-LOSSES: dict[str, type[Loss]] = {"categorical_crossentropy": CategoricalCrossEntropy}
+import numpy as np
+
+from scratch.activations import (
+    ELU,
+    Activation,
+    LeakyReLU,
+    Linear,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Step,
+    Swish,
+    Tanh,
+)
+from scratch.layers import Dense, Dropout, Layer
+from scratch.losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    Loss,
+    MeanAbsoluteError,
+    MeanSquaredError,
+)
+
+# Activation name -> class; spec keys other than type/n_inputs/units are its keyword options.
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.kind: cls for cls in (Step, Linear, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Swish, Softmax)
+}
+# Loss name -> factory of a loss with that kind.
+LOSSES: dict[str, Callable[[], Loss]] = {
+    "mse": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossEntropy,
+    "binary_crossentropy_logits": partial(BinaryCrossEntropy, from_logits=True),
+    "categorical_crossentropy": CategoricalCrossEntropy,
+    "categorical_crossentropy_logits": partial(CategoricalCrossEntropy, from_logits=True),
+}
+
+
+LAYERS: dict[str, type[Layer]] = {"dense": Dense, "dropout": Dropout}
+DENSE_OPTIONS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2", "l1_zero_subgradient")
 
 
 def _lookup(table: dict, what: str, name: str):
@@ -19,10 +57,19 @@ def _lookup(table: dict, what: str, name: str):
 def build_layer(spec: dict, dtype: str = "float64") -> Layer:
     """A scratch layer from a plain spec such as {'type': 'dense', 'n_inputs': 2, 'units': 16}."""
     kind = spec["type"]
-    if kind == "dense":
-        return Dense(spec["n_inputs"], spec["units"], dtype=dtype)
+    if kind == "dense":  # regularizer options: DENSE_OPTIONS; weight_init needs a 'seed'
+        options = {k: spec[k] for k in DENSE_OPTIONS if k in spec}
+        if "weight_init" in spec:
+            options.update(weight_init=spec["weight_init"], rng=np.random.default_rng(spec["seed"]))
+        return Dense(spec["n_inputs"], spec["units"], dtype=dtype, **options)
+    if kind == "dropout":  # {'type': 'dropout', 'rate': p}; mask shared via set_mask, or drawn from 'seed'
+        rng = np.random.default_rng(spec["seed"]) if "seed" in spec else None
+        return Dropout(spec["rate"], rng=rng)
     options = {k: v for k, v in spec.items() if k not in ("type", "n_inputs", "units")}
-    return _lookup(ACTIVATIONS, "activation", kind)(**options)
+    activation = _lookup(ACTIVATIONS, "activation", kind)
+    if activation.parametric:  # learnable parameters (PReLU's alpha) take the case dtype
+        options.setdefault("dtype", dtype)
+    return activation(**options)
 
 
 def build_loss(name: str) -> Loss:

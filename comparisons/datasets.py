@@ -1,0 +1,109 @@
+"""Offline scikit-learn datasets as seeded train/test splits (CONVENTIONS 13); harness side only.
+
+Every loader returns a Split: float64 inputs, int64 labels 0..k-1 (LabelEncoder), rows split by
+train_test_split(test_size, stratify=y, random_state=seed). Standardization x' = (x - mean) / scale
+uses the mean and scale (std, 1 where std is 0) of the TRAINING rows only (StandardScaler fitted
+on x_train), so the test split is not forced to mean 0: nothing about the test rows leaks into
+training. scratch/ may not import scikit-learn; this module may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets as sk_datasets
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+
+@dataclass(frozen=True)
+class Split:
+    """A train/test split: x (N, features) float64, y (N,) int64, and the train-fitted scaling."""
+
+    name: str
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray  # (features,) subtracted from both splits; zeros when not standardized
+    scale: np.ndarray  # (features,) dividing both splits; ones when not standardized
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes k: labels lie in 0..k-1."""
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+    @property
+    def n_features(self) -> int:
+        """Width of one input row."""
+        return self.x_train.shape[1]
+
+
+def make_split(
+    name: str, x: np.ndarray, labels: np.ndarray, test_fraction: float, seed: int, standardize: bool
+) -> Split:
+    """Label-encode, split with a stratified seeded train_test_split, and scale with train statistics."""
+    y = LabelEncoder().fit_transform(labels).astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        np.asarray(x, dtype=np.float64), y, test_size=test_fraction, stratify=y, random_state=seed
+    )
+    features = x_train.shape[1]
+    mean, scale = np.zeros(features), np.ones(features)
+    if standardize:
+        scaler = StandardScaler().fit(x_train)  # NOTE: fitted on the training rows only
+        mean, scale = scaler.mean_.astype(np.float64), scaler.scale_.astype(np.float64)
+    return Split(name, (x_train - mean) / scale, (x_test - mean) / scale, y_train, y_test, mean, scale)
+
+
+def load_digits(test_fraction: float = 0.25, seed: int = 0, standardize: bool = False) -> Split:
+    """sklearn load_digits (1797 x 64, 10 classes), pixels scaled x / 16 into [0, 1] (offline MNIST)."""
+    x, y = sk_datasets.load_digits(return_X_y=True)
+    return make_split("digits", x / 16.0, y, test_fraction, seed, standardize)
+
+
+def load_iris(test_fraction: float = 0.25, seed: int = 0, standardize: bool = True) -> Split:
+    """sklearn load_iris (150 x 4, 3 classes), standardized with training statistics."""
+    x, y = sk_datasets.load_iris(return_X_y=True)
+    return make_split("iris", x, y, test_fraction, seed, standardize)
+
+
+def load_wine(test_fraction: float = 0.25, seed: int = 0, standardize: bool = True) -> Split:
+    """sklearn load_wine (178 x 13, 3 classes), standardized with training statistics."""
+    x, y = sk_datasets.load_wine(return_X_y=True)
+    return make_split("wine", x, y, test_fraction, seed, standardize)
+
+
+def make_moons(
+    samples: int = 1000, noise: float = 0.2, test_fraction: float = 0.25, seed: int = 0,
+    standardize: bool = True,
+) -> Split:
+    """sklearn make_moons(samples, noise, random_state=seed): two interleaved half circles, 2 classes."""
+    x, y = sk_datasets.make_moons(n_samples=samples, noise=noise, random_state=seed)
+    return make_split("moons", x, y, test_fraction, seed, standardize)
+
+
+def make_circles(
+    samples: int = 1000, noise: float = 0.1, factor: float = 0.5, test_fraction: float = 0.25,
+    seed: int = 0, standardize: bool = True,
+) -> Split:
+    """sklearn make_circles(samples, noise, factor, random_state=seed): inner vs outer circle, 2 classes."""
+    x, y = sk_datasets.make_circles(n_samples=samples, noise=noise, factor=factor, random_state=seed)
+    return make_split("circles", x, y, test_fraction, seed, standardize)
+
+
+LOADERS: dict[str, Callable[..., Split]] = {
+    "digits": load_digits,
+    "iris": load_iris,
+    "wine": load_wine,
+    "moons": make_moons,
+    "circles": make_circles,
+}
+
+
+def load_split(name: str, **options) -> Split:
+    """The Split of a dataset by name ('digits', 'iris', 'wine', 'moons', 'circles'), options passed on."""
+    if name not in LOADERS:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(LOADERS)}")
+    return LOADERS[name](**options)
