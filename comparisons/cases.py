@@ -20,6 +20,10 @@ class Case:
     seed: int = 0
     dtypes: tuple[str, ...] = DTYPES
     frameworks: tuple[str, ...] = FRAMEWORKS
+    training: bool = True
+    backward: bool = True
+    kind: str = "pass"  # pass (forward + backward) | optimizer (steps from identical gradients)
+    options: dict = field(default_factory=dict, compare=False)  # kind-specific plain data
     notes: str = field(default="", compare=False)
 
     def model_spec(self) -> dict:
@@ -30,7 +34,8 @@ class Case:
             resolved = dict(layer, n_inputs=width)
             width = layer.get("units", width)
             layers.append(resolved)
-        return {"layers": layers, "loss": self.loss}
+        return {"layers": layers, "loss": self.loss, "training": self.training,
+                "backward": self.backward, "seed": self.seed}
 
 
 SPIRAL_MLP = (
@@ -64,9 +69,18 @@ CASES: tuple[Case, ...] = (
 )
 
 
+def all_cases() -> tuple[Case, ...]:
+    """The model cases above and the component cases generated from the tables."""
+    from comparisons.component_cases import COMPONENT_CASES
+    from comparisons.optimizer_cases import OPTIMIZER_CASES
+
+    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES)
+
+
 def case_by_id(case_id: str) -> Case:
     """The case with this id, or a KeyError listing the known ids."""
-    for case in CASES:
+    cases = all_cases()
+    for case in cases:
         if case.id == case_id:
             return case
-    raise KeyError(f"unknown case id {case_id!r}; known: {', '.join(c.id for c in CASES)}")
+    raise KeyError(f"unknown case id {case_id!r}; known: {', '.join(c.id for c in cases)}")

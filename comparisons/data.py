@@ -1,4 +1,4 @@
-"""Per-case data: batch, labels, upstream gradient and initial parameters from one seeded Generator."""
+"""Per-case data: batch, targets, upstream gradient and initial parameters from one seeded Generator."""
 
 from __future__ import annotations
 
@@ -11,47 +11,118 @@ from scratch.datasets import spiral_data
 
 @dataclass(frozen=True)
 class Batch:
-    """Inputs (N, in), integer labels (N,), upstream gradient (N, out); float64 until cast."""
+    """Inputs (N, in), targets (int64 labels or floats), upstream gradient (N, out); float64 until cast."""
 
     x: np.ndarray
-    labels: np.ndarray
+    targets: np.ndarray
     upstream: np.ndarray
 
     def cast(self, dtype: str) -> Batch:
-        """The same batch with float arrays in the case dtype (labels stay int64)."""
-        return Batch(self.x.astype(dtype), self.labels, self.upstream.astype(dtype))
+        """The same batch with float arrays in the case dtype (integer labels stay int64)."""
+        targets = self.targets if self.targets.dtype.kind in "iu" else self.targets.astype(dtype)
+        return Batch(self.x.astype(dtype), targets, self.upstream.astype(dtype))
+
+
+def _signed_uniform(rng: np.random.Generator, shape: tuple, low: float, high: float) -> np.ndarray:
+    """|x| ~ U(low, high) with a random sign: keeps inputs off the kink at 0 when low > 0."""
+    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    exp = np.exp(z - z.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _targets(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Sparse int64 labels (N,), one-hot (N, k), binary {0, 1} (N, k) or regression values (N, k)."""
+    n, k = shape
+    if kind in ("sparse", "onehot"):
+        labels = rng.integers(0, k, n)
+        return labels.astype(np.int64) if kind == "sparse" else np.eye(k)[labels]
+    if kind == "binary":
+        return rng.integers(0, 2, shape).astype(np.float64)
+    if kind == "regression":
+        return rng.standard_normal(shape)
+    raise KeyError(f"unknown target kind {kind!r}; known: sparse, onehot, binary, regression")
+
+
+def _predictions(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Loss inputs: softmax rows, sigmoid probabilities in (0.02, 0.98), logits, or plain values."""
+    logits = _signed_uniform(rng, shape, 0.1, 3.0)
+    if kind == "probabilities":
+        return _softmax(logits)
+    if kind == "sigmoid":
+        return rng.uniform(0.02, 0.98, shape)
+    if kind in ("logits", "values"):
+        return logits
+    raise KeyError(f"unknown prediction kind {kind!r}; known: probabilities, sigmoid, logits, values")
+
+
+def _saturated(kind: str, targets: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Predictions at the edge: p in {0, 1e-9, 1-1e-9, 1} (BCE) or 1e-9/1e-12 (CCE) against the
+    labels, or logits +-30/40 on the wrong side."""
+    n, k = shape
+    if kind == "sigmoid":  # opposite of the binary target, at and near the boundary
+        edge = np.resize(np.array([0.0, 1e-9]), shape)
+        return np.where(targets > 0.5, edge, 1 - edge)
+    if kind == "logits":
+        magnitude = np.resize(np.array([30.0, 40.0]), shape)
+        wrong = targets > 0.5 if targets.ndim == 2 else np.eye(k)[targets] > 0.5
+        return np.where(wrong, -magnitude, magnitude)
+    if kind == "probabilities":  # the true class gets 1e-9 or 1e-12, the rest shares what is left
+        # NOTE: not exactly 0: the textbook gradient -1/p would divide by zero on every side
+        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
+        true_p = np.resize(np.array([1e-9, 1e-12]), n)
+        probs = np.tile(((1 - true_p) / (k - 1))[:, None], (1, k))
+        probs[np.arange(n), labels] = true_p
+        return probs
+    raise KeyError(f"no saturated form for prediction kind {kind!r}")
 
 
 def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A batch of inputs and labels from the data spec (kind 'spiral': nnfs spiral, random rows)."""
-    if data["kind"] == "spiral":
+    """Inputs and targets from the data spec; see README 'Cases' for the kinds."""
+    kind, shape = data["kind"], (data.get("batch", 0), data.get("n_features", 0))
+    if kind == "spiral":
         x, y = spiral_data(data["samples_per_class"], data["classes"], rng)
         rows = rng.choice(len(x), size=data["batch"], replace=False)
-        return x[rows], y[rows]
-    raise KeyError(f"unknown data kind {data['kind']!r}; known: spiral")
+        return x[rows], y[rows].astype(np.int64)
+    if kind == "signed_uniform":
+        x = _signed_uniform(rng, shape, data["low"], data["high"])
+        x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
+        return x, _targets(data.get("targets", "sparse"), rng, shape)
+    if kind == "loss":
+        targets = _targets(data["targets"], rng, shape)
+        if data.get("saturated"):
+            return _saturated(data["predictions"], targets, shape), targets
+        return _predictions(data["predictions"], rng, shape), targets
+    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss")
 
 
 def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """W ~ N(0, 1/fan_in), b ~ U(+-0.5) shifted away from 0: random, non-zero biases (x @ W + b)."""
+    """Dense: W ~ N(0, 1/fan_in), b random non-zero; PReLU: alpha ~ U(0.05, 0.5). Scratch layout."""
     params = {}
     for i, spec in enumerate(layer_specs):
         if spec["type"] == "dense":
             fan_in, units = spec["n_inputs"], spec["units"]
             params[f"{i}.weight"] = rng.standard_normal((fan_in, units)) / np.sqrt(fan_in)
-            magnitude = rng.uniform(0.05, 0.5, units)
-            params[f"{i}.bias"] = magnitude * rng.choice([-1.0, 1.0], units)
+            params[f"{i}.bias"] = _signed_uniform(rng, (units,), 0.05, 0.5)
+            params[f"{i}.weight"].ravel()[: spec.get("zero_weights", 0)] = 0.0  # L1 kink cases
+        elif spec["type"] == "prelu":
+            count = spec.get("num_parameters", 1)
+            params[f"{i}.alpha"] = rng.uniform(0.05, 0.5, count)
     return params
 
 
-def output_width(layer_specs: list[dict]) -> int:
-    """Width of the model output: the last Dense layer's units."""
-    return [s["units"] for s in layer_specs if s["type"] == "dense"][-1]
+def output_width(spec: dict, data: dict) -> int:
+    """Width of the model output: the last Dense layer's units, else the input width."""
+    units = [s["units"] for s in spec["layers"] if s["type"] == "dense"]
+    return units[-1] if units else data["n_features"]
 
 
 def draw_case_data(spec: dict, data: dict, seed: int) -> tuple[Batch, dict[str, np.ndarray]]:
     """Everything random in a case, drawn once from default_rng(seed), in float64."""
     rng = np.random.default_rng(seed)
     params = draw_params(spec["layers"], rng)
-    x, labels = draw_inputs(data, rng)
-    upstream = rng.standard_normal((len(x), output_width(spec["layers"])))
-    return Batch(x, labels.astype(np.int64), upstream), params
+    x, targets = draw_inputs(data, rng)
+    upstream = rng.standard_normal((len(x), output_width(spec, data)))
+    return Batch(x, targets, upstream), params

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
 import pytest
 
+from comparisons import DTYPES, FRAMEWORKS
 from comparisons.determinism import configure_environment
 
 configure_environment()
 
 from comparisons.known_differences import load_known_differences  # noqa: E402
-from comparisons.report import status_counts, write_reports  # noqa: E402
+from comparisons.report import status_counts, worst_ratio, write_reports  # noqa: E402
 
 ROWS_KEY = "nn_parity_rows"
 
@@ -51,11 +51,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nn-parity")
     group.addoption("--report-dir", default="reports",
                     help="folder for agreement.csv, summary.csv, environment.json (default: reports)")
+    group.addoption("--suite", default="", help="comma list of case suites to run (default: all)")
+    group.addoption("--framework", default="",
+                    help=f"comma list of frameworks: {','.join(FRAMEWORKS)} (default: all)")
+    group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[collector_key] = ReportCollector(report_dir)
+
+
+def _wanted(config: pytest.Config, option: str, known: tuple[str, ...] | None) -> set[str]:
+    values = {v.strip() for v in (config.getoption(option) or "").split(",") if v.strip()}
+    unknown = sorted(values - set(known)) if known is not None else []
+    if unknown:
+        raise pytest.UsageError(f"{option}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    return values
+
+
+def _param_values(item: pytest.Item) -> dict[str, str | None]:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return {"suite": getattr(params.get("case"), "suite", None), "framework": params.get("framework"),
+            "dtype": params.get("dtype")}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--suite/--framework/--dtype: deselect comparison params whose exact value is not listed."""
+    wanted = {"suite": _wanted(config, "--suite", None),
+              "framework": _wanted(config, "--framework", FRAMEWORKS),
+              "dtype": _wanted(config, "--dtype", DTYPES)}
+    if not any(wanted.values()):
+        return
+    keep, drop = [], []
+    for item in items:
+        values = _param_values(item)
+        selected = all(not wanted[k] or values[k] is None or values[k] in wanted[k] for k in wanted)
+        (keep if selected else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture
@@ -95,12 +130,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if _is_worker(config) or not collector.rows:
         return
     counts = status_counts(collector.rows)
-    ratios = [r["err_ratio"] for r in collector.rows
-              if isinstance(r.get("err_ratio"), float) and not math.isnan(r["err_ratio"])]
     terminalreporter.section("nn-parity agreement")
     terminalreporter.write_line(
         f"{len(collector.rows)} rows: "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        + f"; worst error/tolerance ratio {max(ratios, default=math.nan):.3g}"
+        + f"; worst error/tolerance ratio of the agreeing rows {worst_ratio(collector.rows):.3g}"
     )
     terminalreporter.write_line(f"reports written to {collector.report_dir}/")

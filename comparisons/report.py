@@ -27,6 +27,8 @@ SUMMARY_COLUMNS = (
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
     "first_divergence_tensor", "first_divergence_step", "elapsed_s",
 )
+KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err", "rows",
+                            "cases", "status")
 TIMING_COLUMNS = ("elapsed_s",)
 GROUP = ("case", "framework", "dtype")
 PACKAGES = ("numpy", "torch", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "pandas",
@@ -71,6 +73,32 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
+def judged_rows(rows: list[dict]) -> list[dict]:
+    """Rows held to the tolerance (not known differences) that have a finite error ratio."""
+    return [r for r in rows if r["status"] != "known_difference"
+            and isinstance(r.get("err_ratio"), float) and not math.isnan(r["err_ratio"])]
+
+
+def worst_ratio(rows: list[dict]) -> float:
+    """The largest error-to-tolerance ratio among rows held to the tolerance (nan if none)."""
+    return max((r["err_ratio"] for r in judged_rows(rows)), default=math.nan)
+
+
+def known_difference_rows(rows: list[dict]) -> list[dict]:
+    """One row per known-differences entry: reason, bound, and the magnitude measured in this run."""
+    report = []
+    for entry in load_known_differences():
+        matched = [r for r in rows if r.get("known_difference") == entry.key]
+        report.append({"entry": entry.key, "reason": entry.reason,
+                       "expected_magnitude": entry.expected_magnitude,
+                       "measured_max_abs_err": max((r["max_abs_err"] for r in matched),
+                                                   default=math.nan),
+                       "rows": len(matched),
+                       "cases": " ".join(sorted({r["case"] for r in matched})),
+                       "status": "matched" if matched else "unmatched"})
+    return report
+
+
 def summarize(rows: list[dict]) -> list[dict]:
     """One row per case x framework x dtype: counts per status, worst ratio, first divergence."""
     groups: dict[tuple, list[dict]] = {}
@@ -82,9 +110,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         entry = {k: first[k] for k in ("case", "suite", "component", "framework", "dtype", "seed")}
         entry["rows"] = len(members)
         entry.update({s: sum(r["status"] == s for r in members) for s in STATUSES})
-        ratios = [r for r in members if isinstance(r.get("err_ratio"), float)
-                  and not math.isnan(r["err_ratio"])]
-        worst = max(ratios, key=lambda r: r["err_ratio"], default=None)
+        worst = max(judged_rows(members), key=lambda r: r["err_ratio"], default=None)
         entry["worst_err_ratio"] = worst["err_ratio"] if worst else math.nan
         entry["worst_quantity"] = worst["quantity"] if worst else ""
         entry["worst_tensor"] = worst["tensor"] if worst else ""
@@ -132,10 +158,12 @@ def environment(rows: list[dict], extra: dict | None = None) -> dict:
 
 
 def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None) -> None:
-    """agreement.csv, summary.csv and environment.json, each written atomically."""
+    """agreement.csv, summary.csv, known_differences.csv and environment.json, each atomically."""
     rows = sort_rows(rows)
     atomic_write_text(report_dir / "agreement.csv", csv_text(rows, AGREEMENT_COLUMNS))
     atomic_write_text(report_dir / "summary.csv", csv_text(summarize(rows), SUMMARY_COLUMNS))
+    atomic_write_text(report_dir / "known_differences.csv",
+                      csv_text(known_difference_rows(rows), KNOWN_DIFFERENCE_COLUMNS))
     env = environment(rows, extra_env)
     atomic_write_text(report_dir / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
 

@@ -39,13 +39,13 @@ def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
     return items[::-1] if quantity in ("grad_activation", "grad_param") else items
 
 
-def _base_row(case: Case, framework: str, dtype: str, version: str) -> dict:
+def base_row(case: Case, framework: str, dtype: str, version: str) -> dict:
     return {"case": case.id, "suite": case.suite, "component": case.component,
             "framework": framework, "dtype": dtype, "seed": case.seed, "step": 0,
             "framework_version": version}
 
 
-def _row(base: dict, quantity: str, tensor: str, actual, expected) -> dict:
+def make_row(base: dict, quantity: str, tensor: str, actual, expected) -> dict:
     tol = tolerance_for(base["dtype"], quantity)
     result = compare(actual, expected, tol.atol, tol.rtol)
     return {**base, "quantity": quantity, "tensor": tensor, "shape": str(tuple(np.shape(expected))),
@@ -72,7 +72,7 @@ def failure_message(row: dict, rerun: str) -> str:
     )
 
 
-def _status_row(base: dict, status: str, reason: str) -> dict:
+def status_row(base: dict, status: str, reason: str) -> dict:
     return {**base, "quantity": "output", "tensor": "", "shape": "", "max_abs_err": np.nan,
             "max_rel_err": np.nan, "err_ratio": np.nan, "worst_index": "", "scratch_value": np.nan,
             "framework_value": np.nan, "atol": np.nan, "rtol": np.nan, "status": status,
@@ -81,12 +81,23 @@ def _status_row(base: dict, status: str, reason: str) -> dict:
 
 def compare_case(case: Case, framework: str, dtype: str,
                  known: list[KnownDifference] = ()) -> CaseOutcome:
-    """Copy check first, then forward and backward, every tensor compared and turned into a row."""
+    """Run the case on scratch and the framework; every compared tensor becomes a row."""
     adapter = get_adapter(framework)
-    base = _base_row(case, framework, dtype, "")
     reason = adapter.unavailable_reason()
     if reason:
-        return CaseOutcome([_status_row(base, "skipped", reason)])
+        return CaseOutcome([status_row(base_row(case, framework, dtype, ""), "skipped", reason)])
+    if case.kind == "optimizer":
+        from comparisons.optimizer_runner import compare_optimizer
+
+        return compare_optimizer(case, framework, dtype, known)
+    return compare_pass(case, framework, dtype, known)
+
+
+def compare_pass(case: Case, framework: str, dtype: str,
+                 known: list[KnownDifference] = ()) -> CaseOutcome:
+    """Copy check first, then forward and backward, every tensor compared and turned into a row."""
+    adapter = get_adapter(framework)
+    base = base_row(case, framework, dtype, "")
     started = time.perf_counter()
     spec = case.model_spec()
     batch64, params64 = draw_case_data(spec, case.data, case.seed)
@@ -96,30 +107,31 @@ def compare_case(case: Case, framework: str, dtype: str,
     try:
         base["framework_version"] = adapter.version()
         model = adapter.build(spec, params, dtype)
-        rows = [_row(base, "param_copy", k, v, params[k]) for k, v in adapter.read_params(model).items()]
+        rows = [make_row(base, "param_copy", k, v, params[k]) for k, v in adapter.read_params(model).items()]
         if any(r["status"] != "passed" for r in rows):
-            return _finish(CaseOutcome(rows), case, framework, dtype, known, started)
+            return finish(CaseOutcome(rows), case, framework, dtype, known, started)
         reference = adapter.run_pass(model, spec, batch)
+        shared = reference.pop("shared", {})
     except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row, not a lost run
-        return _finish(CaseOutcome([_status_row(base, "crash", _describe(framework, exc))]),
+        return finish(CaseOutcome([status_row(base, "crash", describe(framework, exc))]),
                        case, framework, dtype, known, started)
     try:
-        mine = scratch.run_pass(scratch.build(spec, params, dtype), spec, batch)
+        mine = scratch.run_pass(scratch.build(spec, params, dtype), spec, batch, shared)
     except Exception as exc:  # noqa: BLE001
-        return _finish(CaseOutcome([_status_row(base, "crash", _describe("scratch", exc))]),
+        return finish(CaseOutcome([status_row(base, "crash", describe("scratch", exc))]),
                        case, framework, dtype, known, started)
     for quantity in FORWARD + BACKWARD:
         for tensor, expected in _ordered(reference, quantity):
-            rows.append(_row(base, quantity, tensor, mine[quantity][tensor], expected))
-    return _finish(CaseOutcome(rows), case, framework, dtype, known, started)
+            rows.append(make_row(base, quantity, tensor, mine[quantity][tensor], expected))
+    return finish(CaseOutcome(rows), case, framework, dtype, known, started)
 
 
-def _describe(who: str, exc: Exception) -> str:
+def describe(who: str, exc: Exception) -> str:
     where = traceback.extract_tb(exc.__traceback__)[-1]
     return f"{who} raised {type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"
 
 
-def _finish(outcome: CaseOutcome, case: Case, framework: str, dtype: str,
+def finish(outcome: CaseOutcome, case: Case, framework: str, dtype: str,
             known: list[KnownDifference], started: float) -> CaseOutcome:
     rerun = rerun_command(case, framework, dtype)
     elapsed = time.perf_counter() - started

@@ -1,25 +1,13 @@
-"""Forward and backward of every model case: scratch vs each framework, every tensor compared."""
+"""Forward and backward of every model and component case: scratch vs each framework, every tensor."""
 
 from __future__ import annotations
 
 import pytest
 
-from comparisons.cases import CASES
-from comparisons.runner import compare_case
-
-PARAMS = [
-    pytest.param(case, framework, dtype, id=f"{case.id}-{framework}-{dtype}")
-    for case in CASES
-    if case.suite == "model"
-    for framework in case.frameworks
-    for dtype in case.dtypes
-]
+from comparisons.cases import all_cases
+from comparisons.driver import case_params, run_and_record
 
 
-@pytest.mark.parametrize(("case", "framework", "dtype"), PARAMS)
-def test_model_pass(case, framework, dtype, parity_report):
-    outcome = compare_case(case, framework, dtype, parity_report.known_differences)
-    parity_report.add(outcome.rows)
-    if outcome.rows[0]["status"] == "skipped":
-        pytest.skip(outcome.rows[0]["reason"])
-    assert not outcome.failures, "\n".join(outcome.failures)
+@pytest.mark.parametrize(("case", "framework", "dtype"), case_params(all_cases(), kind="pass"))
+def test_pass(case, framework, dtype, parity_report):
+    run_and_record(case, framework, dtype, parity_report)

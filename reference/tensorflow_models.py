@@ -1,4 +1,4 @@
-"""Scratch components expressed with Keras 3 (TensorFlow backend) layers and losses."""
+"""Scratch components expressed with Keras 3 (TensorFlow backend) layers, losses and regularizers."""
 
 from __future__ import annotations
 
@@ -9,36 +9,92 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
-# Activation kind -> factory of the Keras layer that computes it.
-ACTIVATIONS = {
+
+class Heaviside(keras.layers.Layer):
+    """step(x) = 1 if x >= 0 else 0: keras.ops.heaviside(x, 1)."""
+
+    def call(self, x):
+        return keras.ops.heaviside(x, keras.ops.ones((), dtype=x.dtype))
+
+
+def _dense(spec: dict, dtype: str) -> keras.layers.Dense:
+    """keras.layers.Dense with keras.regularizers.L1L2 on kernel and bias when the spec asks."""
+
+    def regularizer(name: str):
+        l1, l2 = spec.get(f"{name}_l1", 0.0), spec.get(f"{name}_l2", 0.0)
+        return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+    layer = keras.layers.Dense(spec["units"], dtype=dtype, kernel_regularizer=regularizer("weight"),
+                               bias_regularizer=regularizer("bias"))
+    layer.build((None, spec["n_inputs"]))
+    return layer
+
+
+def _prelu(spec: dict, dtype: str) -> keras.layers.PReLU:
+    """keras PReLU: one alpha per feature, or one shared alpha with shared_axes=[1]."""
+    shared = [1] if spec.get("num_parameters", 1) == 1 else None
+    layer = keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(spec.get("init", 0.25)),
+                               shared_axes=shared, dtype=dtype)
+    layer.build((None, spec["n_inputs"]))
+    return layer
+
+
+def _options(spec: dict, **names: str) -> dict:
+    """Options the spec gives, renamed to Keras's keywords; absent ones keep Keras's defaults."""
+    return {keras_name: spec[name] for name, keras_name in names.items() if name in spec}
+
+
+def _activation(name: str):
+    return lambda spec, dtype: keras.layers.Activation(name, dtype=dtype)
+
+
+# Layer kind -> factory(spec, dtype) of the Keras layer that computes it.
+LAYERS = {
+    "dense": _dense,
+    "dropout": lambda spec, dtype: keras.layers.Dropout(spec["rate"], seed=spec.get("seed"), dtype=dtype),
+    "step": lambda spec, dtype: Heaviside(dtype=dtype),
+    "linear": _activation("linear"),
+    "sigmoid": _activation("sigmoid"),
+    "tanh": _activation("tanh"),
     "relu": lambda spec, dtype: keras.layers.ReLU(dtype=dtype),
+    "leaky_relu": lambda spec, dtype: keras.layers.LeakyReLU(**_options(spec, alpha="negative_slope"),
+                                                             dtype=dtype),
+    "prelu": _prelu,
+    "elu": lambda spec, dtype: keras.layers.ELU(**_options(spec, alpha="alpha"), dtype=dtype),
+    "swish": _activation("silu"),
     "softmax": lambda spec, dtype: keras.layers.Softmax(axis=-1, dtype=dtype),
 }
 
-
-def sparse_crossentropy_from_logits(dtype: str) -> keras.losses.Loss:
-    """mean_n -log softmax(z)[n, y_n]: keras SparseCategoricalCrossentropy(from_logits=True)."""
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype=dtype)
+# Layer kind -> {scratch parameter name: Keras attribute}; Dense kernels are (in, out) already.
+PARAMETERS = {"dense": {"weight": "kernel", "bias": "bias"}, "prelu": {"alpha": "alpha"}}
 
 
-# Loss kind -> factory(dtype) of a Keras loss called as loss(target, pred).
+def _categorical(from_logits: bool):
+    def build(dtype: str, sparse: bool) -> keras.losses.Loss:
+        cls = keras.losses.SparseCategoricalCrossentropy if sparse else keras.losses.CategoricalCrossentropy
+        return cls(from_logits=from_logits, dtype=dtype)
+
+    return build
+
+
+# Loss kind -> factory(dtype, sparse_targets) of a Keras loss called as loss(target, prediction).
 LOSSES = {
-    "categorical_crossentropy": sparse_crossentropy_from_logits,
+    "mse": lambda dtype, sparse: keras.losses.MeanSquaredError(dtype=dtype),
+    "mae": lambda dtype, sparse: keras.losses.MeanAbsoluteError(dtype=dtype),
+    "binary_crossentropy": lambda dtype, sparse: keras.losses.BinaryCrossentropy(dtype=dtype),
+    "binary_crossentropy_logits": lambda dtype, sparse: keras.losses.BinaryCrossentropy(
+        from_logits=True, dtype=dtype),
+    "categorical_crossentropy": _categorical(from_logits=False),
+    "categorical_crossentropy_logits": _categorical(from_logits=True),
 }
 
 
 def build_layer(spec: dict, dtype: str) -> keras.layers.Layer:
-    """One Keras layer from a plain layer spec, built for its input width."""
+    """One Keras layer from a plain layer spec; KeyError names unknown kinds."""
     kind = spec["type"]
-    if kind == "dense":
-        layer = keras.layers.Dense(spec["units"], dtype=dtype)
-        layer.build((None, spec["n_inputs"]))
-        return layer
-    if kind in ACTIVATIONS:
-        return ACTIVATIONS[kind](spec, dtype)
-    raise KeyError(
-        f"tensorflow reference: unknown layer type {kind!r}; known: dense, {sorted(ACTIVATIONS)}"
-    )
+    if kind not in LAYERS:
+        raise KeyError(f"tensorflow reference: unknown layer type {kind!r}; known: {sorted(LAYERS)}")
+    return LAYERS[kind](spec, dtype)
 
 
 def build_layers(layer_specs: list[dict], dtype: str) -> list[keras.layers.Layer]:

@@ -1,4 +1,4 @@
-"""Scratch components expressed with PyTorch's own modules and functional ops."""
+"""Scratch components expressed with PyTorch's own modules, functional ops and autograd."""
 
 from __future__ import annotations
 
@@ -8,34 +8,91 @@ from torch import nn
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
-# Activation kind -> factory of the torch module that computes it.
-ACTIVATIONS = {
-    "relu": lambda spec: nn.ReLU(),
-    "softmax": lambda spec: nn.Softmax(dim=1),
+
+class Heaviside(nn.Module):
+    """step(x) = 1 if x >= 0 else 0: torch.heaviside(x, values=1) (no gradient defined by torch)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.heaviside(x, torch.ones((), dtype=x.dtype))
+
+
+def _options(spec: dict, **names: str) -> dict:
+    """Options the spec gives, renamed to torch's keywords; absent ones keep torch's defaults."""
+    return {torch_name: spec[name] for name, torch_name in names.items() if name in spec}
+
+
+def _prelu(spec: dict, dtype: str) -> nn.Module:
+    """nn.PReLU(num_parameters): one shared alpha (torch default) or one per feature."""
+    return nn.PReLU(spec.get("num_parameters", 1), init=spec.get("init", 0.25), dtype=DTYPES[dtype])
+
+
+# Layer kind -> factory(spec, dtype) of the torch module that computes it.
+LAYERS = {
+    "dense": lambda spec, dtype: nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype]),
+    "dropout": lambda spec, dtype: nn.Dropout(spec["rate"]),
+    "step": lambda spec, dtype: Heaviside(),
+    "linear": lambda spec, dtype: nn.Identity(),
+    "sigmoid": lambda spec, dtype: nn.Sigmoid(),
+    "tanh": lambda spec, dtype: nn.Tanh(),
+    "relu": lambda spec, dtype: nn.ReLU(),
+    "leaky_relu": lambda spec, dtype: nn.LeakyReLU(**_options(spec, alpha="negative_slope")),
+    "prelu": _prelu,
+    "elu": lambda spec, dtype: nn.ELU(**_options(spec, alpha="alpha")),
+    "swish": lambda spec, dtype: nn.SiLU(),
+    "softmax": lambda spec, dtype: nn.Softmax(dim=1),
+}
+
+# Layer kind -> {scratch parameter name: (torch attribute, transposed?)}; nn.Linear.weight is (out, in).
+PARAMETERS = {
+    "dense": {"weight": ("weight", True), "bias": ("bias", False)},
+    "prelu": {"alpha": ("weight", False)},
 }
 
 
-def sparse_crossentropy_from_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """mean_n -log softmax(z)[n, y_n]: torch.nn.functional.cross_entropy (fused log-softmax)."""
-    return F.cross_entropy(logits, labels)
+def _class_indices(target: torch.Tensor) -> torch.Tensor:
+    return target if target.ndim == 1 else target.argmax(dim=1)
 
 
-# Loss kind -> (callable(pred, target) -> scalar, what pred is: "logits" for fused softmax).
+def _crossentropy_probabilities(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """mean_n -log p[n, y_n] on probabilities: F.nll_loss(torch.log(p)) (torch has no clipped CCE)."""
+    return F.nll_loss(torch.log(probs), _class_indices(target))
+
+
+# Loss kind -> callable(prediction, target) -> scalar, each torch's own loss with mean reduction.
 LOSSES = {
-    "categorical_crossentropy": sparse_crossentropy_from_logits,
+    "mse": nn.MSELoss(),
+    "mae": nn.L1Loss(),
+    "binary_crossentropy": nn.BCELoss(),  # NOTE: clamps log at -100 instead of clipping p at 1e-7
+    "binary_crossentropy_logits": nn.BCEWithLogitsLoss(),
+    "categorical_crossentropy": _crossentropy_probabilities,
+    "categorical_crossentropy_logits": F.cross_entropy,  # sparse labels or one-hot probabilities
 }
 
 
 def build_layer(spec: dict, dtype: str) -> nn.Module:
-    """One torch module from a plain layer spec (dense: nn.Linear; activations: ACTIVATIONS)."""
+    """One torch module from a plain layer spec; KeyError names unknown kinds."""
     kind = spec["type"]
-    if kind == "dense":
-        return nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype])
-    if kind in ACTIVATIONS:
-        return ACTIVATIONS[kind](spec)
-    raise KeyError(f"torch reference: unknown layer type {kind!r}; known: dense, {sorted(ACTIVATIONS)}")
+    if kind not in LAYERS:
+        raise KeyError(f"torch reference: unknown layer type {kind!r}; known: {sorted(LAYERS)}")
+    return LAYERS[kind](spec, dtype)
 
 
 def build_layers(layer_specs: list[dict], dtype: str) -> list[nn.Module]:
     """The torch modules of a Sequential spec, in order."""
     return [build_layer(spec, dtype) for spec in layer_specs]
+
+
+def regularization_penalty(layer: nn.Module, spec: dict) -> torch.Tensor | None:
+    """l1*||W||_1 + l2*||W||_2^2 (+ bias terms) with torch.linalg.vector_norm; autograd differentiates.
+
+    NOTE: torch has no regularizer objects; penalties are added to the loss as torch ops, whose
+    subgradient of |w| at 0 is 0 (sign(0)). torch's optimizer weight_decay is compared separately.
+    """
+    terms = []
+    for name, attr in (("weight", "weight"), ("bias", "bias")):
+        tensor = getattr(layer, attr)
+        if spec.get(f"{name}_l1"):
+            terms.append(spec[f"{name}_l1"] * torch.linalg.vector_norm(tensor, ord=1))
+        if spec.get(f"{name}_l2"):
+            terms.append(spec[f"{name}_l2"] * torch.linalg.vector_norm(tensor, ord=2).square())
+    return torch.stack(terms).sum() if terms else None

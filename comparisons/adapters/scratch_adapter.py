@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from comparisons.adapters import layer_names
+from comparisons.adapters import has_regularizer, layer_names
 from scratch.model import Sequential
 from scratch.registry import build_layer, build_loss
 
@@ -36,17 +36,45 @@ def read_params(model: Sequential) -> dict[str, np.ndarray]:
     return model.get_params()
 
 
-def run_pass(model: Sequential, spec: dict, batch) -> dict[str, dict[str, np.ndarray]]:
+def _loss_only(model: Sequential, batch) -> dict[str, dict[str, np.ndarray]]:
+    """A case without layers: the loss of the batch's predictions and its gradient."""
+    return {"loss": {"loss": np.asarray(model.loss.value(batch.x, batch.targets))},
+            "grad_input": {"input": model.loss.gradient(batch.x, batch.targets)}}
+
+
+def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -> dict:
     """Forward, loss (if any), backward from the loss or from the batch's upstream gradient."""
+    if not model.layers:
+        return _loss_only(model, batch)
+    for index, mask in (shared or {}).get("dropout_masks", {}).items():
+        model.layers[index].set_mask(np.asarray(mask, dtype=batch.x.dtype))
     names = layer_names(spec)
-    output = model.forward(batch.x, training=True)
-    results = {"activation": dict(zip(names, model.activations, strict=True)), "output": {"output": output}}
+    output = model.forward(batch.x, training=spec.get("training", True))
+    results = {"activation": dict(zip(names, model.activations, strict=True)),
+               "output": {"output": output}, "loss": {}}
     if spec["loss"]:
-        results["loss"] = {"loss": np.asarray(model.loss_value(batch.labels))}
-        grad_input = model.backward_from_loss(batch.labels)
-    else:
-        grad_input = model.backward(batch.upstream)
-    results["grad_activation"] = dict(zip(names, model.layer_input_grads, strict=True))
-    results["grad_param"] = model.get_grads()
-    results["grad_input"] = {"input": grad_input}
+        results["loss"]["loss"] = np.asarray(model.loss_value(batch.targets))
+    if has_regularizer(spec):
+        results["loss"]["regularization"] = np.asarray(model.regularization_loss())
+    if spec.get("backward", True):
+        if spec["loss"]:
+            grad_input = model.backward_from_loss(batch.targets)
+        else:
+            grad_input = model.backward(batch.upstream)
+        results["grad_activation"] = dict(zip(names, model.layer_input_grads, strict=True))
+        results["grad_param"] = model.get_grads()
+        results["grad_input"] = {"input": grad_input}
     return results
+
+
+def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
+    """Parameters after loading and after each scratch optimizer step (scratch.optimizers)."""
+    from scratch.optimizers import build_optimizer
+
+    optimizer = build_optimizer(spec["optimizer"], **spec["hyper"])
+    current = {key: value.copy() for key, value in params.items()}
+    history = [{key: value.copy() for key, value in current.items()}]
+    for step_grads in grads:
+        optimizer.step(current, step_grads)
+        history.append({key: value.copy() for key, value in current.items()})
+    return history

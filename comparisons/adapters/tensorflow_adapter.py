@@ -1,12 +1,13 @@
-"""Adapter for TensorFlow / Keras 3: Dense kernels are (in, out) already; gradients by GradientTape."""
+"""Adapter for TensorFlow / Keras 3: layers from reference.tensorflow_models; GradientTape backward."""
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import dense_indices, layer_names, loss_on_logits
+from comparisons.adapters import attach_dropout_masks, effective_loss, indices_of, layer_names
 from comparisons.determinism import configure_tensorflow
 
 
@@ -26,63 +27,103 @@ def version() -> str:
     return f"tensorflow {tf.__version__} / keras {keras.__version__}"
 
 
-def build(spec: dict, params: dict[str, np.ndarray], dtype: str):
-    """Keras layers of the spec; Dense.set_weights([W, b])."""
+@dataclass
+class KerasModel:
+    """The Keras layers of a spec, in order, and the spec they were built from."""
+
+    layers: list
+    spec: dict
+
+    def parameters(self):
+        """(scratch key, Keras variable) for every parameter."""
+        from reference.tensorflow_models import PARAMETERS
+
+        for i, layer_spec in enumerate(self.spec["layers"]):
+            for name, attr in PARAMETERS.get(layer_spec["type"], {}).items():
+                yield f"{i}.{name}", getattr(self.layers[i], attr)
+
+
+def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> KerasModel:
+    """Keras layers of the spec; every variable assigned from the scratch-layout parameters."""
     configure_tensorflow()
     from reference.tensorflow_models import build_layers
 
-    layers = build_layers(spec["layers"], dtype)
-    for i in dense_indices(spec):
-        layers[i].set_weights([params[f"{i}.weight"], params[f"{i}.bias"]])
-    return layers
+    spec = {**spec, "layers": [{**s, "seed": spec.get("seed", 0)} for s in spec["layers"]]}
+    model = KerasModel(build_layers(spec["layers"], dtype), spec)
+    for key, variable in model.parameters():
+        variable.assign(params[key].reshape(variable.shape))
+    return model
 
 
-def read_params(layers) -> dict[str, np.ndarray]:
+def read_params(model: KerasModel) -> dict[str, np.ndarray]:
     """Parameters read back from the Keras variables (kernel is already (in, out))."""
-    params = {}
-    for i, layer in enumerate(layers):
-        if layer.weights:
-            params[f"{i}.weight"] = np.array(layer.kernel.numpy())
-            params[f"{i}.bias"] = np.array(layer.bias.numpy())
-    return params
+    return {key: np.array(variable.numpy()) for key, variable in model.parameters()}
 
 
-def run_pass(layers, spec: dict, batch) -> dict[str, dict[str, np.ndarray]]:
-    """Forward under a GradientTape; gradients of the loss (or upstream VJP) w.r.t. every layer input."""
+def _forward(model: KerasModel, x, training: bool) -> tuple[list, list]:
+    inputs, outputs = [x], []
+    for layer, layer_spec in zip(model.layers, model.spec["layers"], strict=True):
+        kwargs = {"training": training} if layer_spec["type"] == "dropout" else {}
+        outputs.append(layer(inputs[-1], **kwargs))
+        inputs.append(outputs[-1])
+    return inputs, outputs
+
+
+def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -> dict:
+    """Forward under a GradientTape; gradients w.r.t. every layer input and every variable."""
     import tensorflow as tf
 
     from reference.tensorflow_models import LOSSES
 
     x = tf.constant(batch.x)
-    dtype = batch.x.dtype.name
+    loss_name, prediction = effective_loss(spec)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        inputs, outputs = [x], []
-        for layer in layers:
-            outputs.append(layer(inputs[-1]))
-            inputs.append(outputs[-1])
-        if spec["loss"]:
-            prediction = inputs[-2] if loss_on_logits(spec) else outputs[-1]
-            loss = LOSSES[spec["loss"]](dtype)(tf.constant(batch.labels), prediction)
-    dense = dense_indices(spec)
-    variables = [v for i in dense for v in (layers[i].kernel, layers[i].bias)]
-    sources = inputs[: len(layers)] + variables
-    if spec["loss"]:
-        grads = tape.gradient(loss, sources)
-    else:
-        grads = tape.gradient(outputs[-1], sources, output_gradients=tf.constant(batch.upstream))
+        inputs, outputs = _forward(model, x, spec.get("training", True))
+        if loss_name:
+            make_loss = LOSSES[loss_name](batch.x.dtype.name, batch.targets.ndim == 1)
+            heads = [make_loss(tf.constant(batch.targets), inputs[prediction])]
+            head_grads = [tf.ones_like(heads[0])]  # d loss / d loss = 1
+        else:
+            heads, head_grads = [inputs[-1]], [tf.constant(batch.upstream)]
+        penalties = [loss for i in indices_of(spec, ("dense",)) for loss in model.layers[i].losses]
+        if penalties:
+            heads.append(tf.add_n(penalties))
+            head_grads.append(tf.ones_like(heads[-1]))
     names = layer_names(spec)
-    results = {
-        "activation": {n: o.numpy() for n, o in zip(names, outputs, strict=True)},
-        "output": {"output": outputs[-1].numpy()},
-        "grad_activation": {n: g.numpy() for n, g in zip(names, grads, strict=False)},
-        "grad_param": {},
-        "grad_input": {"input": grads[0].numpy()},
-    }
-    if spec["loss"]:
-        results["loss"] = {"loss": loss.numpy()}
-    param_grads = grads[len(layers):]
-    for k, i in enumerate(dense):
-        results["grad_param"][f"{i}.weight"] = param_grads[2 * k].numpy()
-        results["grad_param"][f"{i}.bias"] = param_grads[2 * k + 1].numpy()
-    return results
+    results = {"activation": {n: o.numpy() for n, o in zip(names, outputs, strict=True)},
+               "loss": {}}
+    if outputs:
+        results["output"] = {"output": outputs[-1].numpy()}
+    if loss_name:
+        results["loss"]["loss"] = heads[0].numpy()
+    if penalties:
+        results["loss"]["regularization"] = heads[-1].numpy()
+    if not spec.get("backward", True):
+        return attach_dropout_masks(results, spec)
+    parameters = list(model.parameters())
+    keys = [key for key, _ in parameters]
+    sources = inputs[: len(model.layers)] + [x] * (not model.layers) + [v for _, v in parameters]
+    grads = tape.gradient(heads, sources, output_gradients=head_grads)
+    results["grad_activation"] = {n: g.numpy() for n, g in zip(names, grads, strict=False)}
+    results["grad_param"] = {k: g.numpy() for k, g in zip(keys, grads[len(sources) - len(keys):],
+                                                         strict=True)}
+    results["grad_input"] = {"input": grads[0].numpy()}
+    return attach_dropout_masks(results, spec)
+
+
+def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
+    """Variables read back after loading and after each Keras apply_gradients step."""
+    import keras
+    import tensorflow as tf
+
+    from reference.tensorflow_optimizers import build_optimizer
+
+    configure_tensorflow()
+    variables = {key: keras.Variable(value, dtype=value.dtype.name) for key, value in params.items()}
+    optimizer = build_optimizer(spec["optimizer"], spec["hyper"])
+    history = [{key: np.array(v.numpy()) for key, v in variables.items()}]
+    for step_grads in grads:
+        optimizer.apply_gradients([(tf.constant(step_grads[key]), v) for key, v in variables.items()])
+        history.append({key: np.array(v.numpy()) for key, v in variables.items()})
+    return history

@@ -1,12 +1,13 @@
-"""Adapter for PyTorch: nn.Linear weights are (out, in), so W is transposed in and out."""
+"""Adapter for PyTorch: modules from reference.torch_models; nn.Linear weights are transposed."""
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import dense_indices, layer_names, loss_on_logits
+from comparisons.adapters import attach_dropout_masks, effective_loss, layer_names
 from comparisons.determinism import configure_torch
 
 
@@ -24,64 +25,106 @@ def version() -> str:
     return f"torch {torch.__version__}"
 
 
-def build(spec: dict, params: dict[str, np.ndarray], dtype: str):
-    """torch modules of the spec; nn.Linear.weight <- W.T, bias <- b."""
+@dataclass
+class TorchModel:
+    """The torch modules of a spec, in order, and the spec they were built from."""
+
+    layers: list
+    spec: dict
+
+    def parameters(self):
+        """(scratch key, torch tensor, transposed?) for every parameter."""
+        from reference.torch_models import PARAMETERS
+
+        for i, layer_spec in enumerate(self.spec["layers"]):
+            for name, (attr, transposed) in PARAMETERS.get(layer_spec["type"], {}).items():
+                yield f"{i}.{name}", getattr(self.layers[i], attr), transposed
+
+
+def _numpy(tensor, transposed: bool = False) -> np.ndarray:
+    array = tensor.detach().cpu().numpy()
+    return (array.T if transposed else array).copy()
+
+
+def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> TorchModel:
+    """torch modules of the spec with the given parameters (nn.Linear.weight <- W.T)."""
     import torch
 
     from reference.torch_models import build_layers
 
     configure_torch()
-    layers = build_layers(spec["layers"], dtype)
+    model = TorchModel(build_layers(spec["layers"], dtype), spec)
     with torch.no_grad():
-        for i in dense_indices(spec):
-            layers[i].weight.copy_(torch.from_numpy(params[f"{i}.weight"].T.copy()))
-            layers[i].bias.copy_(torch.from_numpy(params[f"{i}.bias"]))
-    return layers
+        for key, tensor, transposed in model.parameters():
+            value = params[key].T if transposed else params[key]
+            tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    for layer in model.layers:
+        layer.train(spec.get("training", True))
+    return model
 
 
-def _numpy(tensor) -> np.ndarray:
-    return tensor.detach().cpu().numpy().copy()
+def read_params(model: TorchModel) -> dict[str, np.ndarray]:
+    """Parameters read back from the modules, in the scratch layout."""
+    return {key: _numpy(tensor, transposed) for key, tensor, transposed in model.parameters()}
 
 
-def read_params(layers) -> dict[str, np.ndarray]:
-    """Parameters read back from the modules, in the scratch layout (weight.T)."""
-    params = {}
-    for i, layer in enumerate(layers):
-        if hasattr(layer, "weight"):
-            params[f"{i}.weight"] = _numpy(layer.weight).T.copy()
-            params[f"{i}.bias"] = _numpy(layer.bias)
-    return params
-
-
-def run_pass(layers, spec: dict, batch) -> dict[str, dict[str, np.ndarray]]:
-    """Forward through the modules, autograd backward; every layer's input gradient retained."""
+def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -> dict:
+    """Forward through the modules, autograd backward; every layer input's gradient retained."""
     import torch
 
-    from reference.torch_models import LOSSES
+    from reference.torch_models import LOSSES, regularization_penalty
 
+    torch.manual_seed(spec.get("seed", 0))  # torch's own dropout draws its masks from this
     x = torch.from_numpy(batch.x.copy()).requires_grad_(True)
     inputs, outputs = [x], []
-    for layer in layers:
-        out = layer(inputs[-1])
-        out.retain_grad()
-        outputs.append(out)
-        inputs.append(out)
+    for layer in model.layers:
+        outputs.append(layer(inputs[-1]))
+        if outputs[-1].requires_grad:
+            outputs[-1].retain_grad()
+        inputs.append(outputs[-1])
     names = layer_names(spec)
-    results = {
-        "activation": {n: _numpy(o) for n, o in zip(names, outputs, strict=True)},
-        "output": {"output": _numpy(outputs[-1])},
-    }
-    if spec["loss"]:
-        prediction = inputs[-2] if loss_on_logits(spec) else outputs[-1]
-        loss = LOSSES[spec["loss"]](prediction, torch.from_numpy(batch.labels))
-        results["loss"] = {"loss": _numpy(loss)}
-        loss.backward()
+    results = {"activation": {n: _numpy(o) for n, o in zip(names, outputs, strict=True)},
+               "loss": {}}
+    if outputs:
+        results["output"] = {"output": _numpy(outputs[-1])}
+    heads, head_grads = [], []
+    loss_name, prediction = effective_loss(spec)
+    if loss_name:
+        loss = LOSSES[loss_name](inputs[prediction], torch.from_numpy(batch.targets.copy()))
+        results["loss"]["loss"] = _numpy(loss)
+        heads, head_grads = [loss], [None]
     else:
-        outputs[-1].backward(torch.from_numpy(batch.upstream.copy()))
+        heads, head_grads = [inputs[-1]], [torch.from_numpy(batch.upstream.copy())]
+    penalties = [p for i, s in enumerate(spec["layers"]) if s["type"] == "dense"
+                 if (p := regularization_penalty(model.layers[i], s)) is not None]
+    if penalties:
+        penalty = torch.stack(penalties).sum()
+        results["loss"]["regularization"] = _numpy(penalty)
+        heads, head_grads = [*heads, penalty], [*head_grads, None]
+    if not spec.get("backward", True):
+        return attach_dropout_masks(results, spec)
+    torch.autograd.backward(heads, head_grads)
     results["grad_activation"] = {n: _numpy(t.grad) for n, t in zip(names, inputs, strict=False)}
-    results["grad_param"] = {}
-    for i in dense_indices(spec):
-        results["grad_param"][f"{i}.weight"] = _numpy(layers[i].weight.grad).T.copy()
-        results["grad_param"][f"{i}.bias"] = _numpy(layers[i].bias.grad)
+    results["grad_param"] = {key: _numpy(t.grad, tr) for key, t, tr in model.parameters()}
     results["grad_input"] = {"input": _numpy(x.grad)}
-    return results
+    return attach_dropout_masks(results, spec)
+
+
+def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
+    """Parameters read back after loading and after each torch.optim step (scheduler stepped too)."""
+    import torch
+
+    from reference.torch_optimizers import build_optimizer
+
+    configure_torch()
+    tensors = {key: torch.from_numpy(value.copy()).requires_grad_(True) for key, value in params.items()}
+    optimizer, scheduler = build_optimizer(spec["optimizer"], list(tensors.values()), spec["hyper"])
+    history = [{key: _numpy(t) for key, t in tensors.items()}]
+    for step_grads in grads:
+        for key, tensor in tensors.items():
+            tensor.grad = torch.from_numpy(step_grads[key].copy())
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        history.append({key: _numpy(t) for key, t in tensors.items()})
+    return history
