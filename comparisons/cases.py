@@ -35,7 +35,8 @@ class Case:
             width = layer.get("units", width)
             layers.append(resolved)
         return {"layers": layers, "loss": self.loss, "training": self.training,
-                "backward": self.backward, "seed": self.seed}
+                "backward": self.backward, "seed": self.seed,
+                "scratch_variant": self.options.get("scratch_variant")}
 
 
 SPIRAL_MLP = (

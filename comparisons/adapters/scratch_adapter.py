@@ -28,6 +28,10 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> Sequential:
     for key, value in params.items():
         index, name = key.split(".")
         model.layers[int(index)].params[name][...] = value
+    if spec.get("scratch_variant"):  # negative controls: a deliberately wrong scratch component
+        from comparisons.negative_controls import apply_variant
+
+        apply_variant(model, spec["scratch_variant"])
     return model
 
 
