@@ -73,9 +73,12 @@ CASES: tuple[Case, ...] = (
 def all_cases() -> tuple[Case, ...]:
     """The model cases above and the component cases generated from the tables."""
     from comparisons.component_cases import COMPONENT_CASES
+    from comparisons.negative_control_cases import NEGATIVE_CONTROL_CASES
     from comparisons.optimizer_cases import OPTIMIZER_CASES
+    from comparisons.training_cases import TRAINING_CASES
 
-    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES)
+    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *TRAINING_CASES,
+            *NEGATIVE_CONTROL_CASES)
 
 
 def case_by_id(case_id: str) -> Case:

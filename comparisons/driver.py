@@ -22,7 +22,7 @@ def case_params(cases, kind: str) -> list:
 def run_and_record(case: Case, framework: str, dtype: str, parity_report) -> None:
     """Compare, hand the rows to the report, skip when the framework is missing, fail on a divergence."""
     outcome = compare_case(case, framework, dtype, parity_report.known_differences)
-    parity_report.add(outcome.rows)
+    parity_report.add(outcome.rows, outcome.trajectory)
     if outcome.rows[0]["status"] == "skipped":
         pytest.skip(outcome.rows[0]["reason"])
     assert not outcome.failures, "\n".join(outcome.failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from comparisons.known_differences import load_known_differences  # noqa: E402
 from comparisons.report import status_counts, worst_ratio, write_reports  # noqa: E402
 
 ROWS_KEY = "nn_parity_rows"
+TRAJECTORY_KEY = "nn_parity_trajectories"
 
 
 class ReportCollector:
@@ -24,6 +26,7 @@ class ReportCollector:
     def __init__(self, report_dir: Path) -> None:
         self.report_dir = report_dir
         self.rows: list[dict] = []
+        self.trajectories: list[dict] = []  # per-step rows of training cases
         self._known = None
 
     @property
@@ -33,9 +36,10 @@ class ReportCollector:
             self._known = load_known_differences()
         return self._known
 
-    def add(self, rows: list[dict]) -> None:
+    def add(self, rows: list[dict], trajectory: list[dict] = ()) -> None:
         """Keep rows as plain Python values (they may cross to the xdist controller)."""
         self.rows.extend({k: _plain(v) for k, v in row.items()} for row in rows)
+        self.trajectories.extend({k: _plain(v) for k, v in row.items()} for row in trajectory)
 
 
 def _plain(value):
@@ -51,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nn-parity")
     group.addoption("--report-dir", default="reports",
                     help="folder for agreement.csv, summary.csv, environment.json (default: reports)")
+    group.addoption("--full", action="store_true",
+                    help="run the full-length training projects (make report); default: short runs")
     group.addoption("--suite", default="", help="comma list of case suites to run (default: all)")
     group.addoption("--framework", default="",
                     help=f"comma list of frameworks: {','.join(FRAMEWORKS)} (default: all)")
@@ -58,6 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--full"):
+        os.environ["NN_PARITY_FULL"] = "1"  # read when the training cases are built
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[collector_key] = ReportCollector(report_dir)
 
@@ -106,8 +114,10 @@ def _is_worker(config: pytest.Config) -> bool:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
     """xdist controller: take the rows a finished worker sent."""
-    rows = node.workeroutput.get(ROWS_KEY, []) if hasattr(node, "workeroutput") else []
-    node.config.stash[collector_key].rows.extend(rows)
+    output = getattr(node, "workeroutput", {})
+    collector = node.config.stash[collector_key]
+    collector.rows.extend(output.get(ROWS_KEY, []))
+    collector.trajectories.extend(output.get(TRAJECTORY_KEY, []))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -115,6 +125,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     collector = config.stash[collector_key]
     if _is_worker(config):
         config.workeroutput[ROWS_KEY] = collector.rows
+        config.workeroutput[TRAJECTORY_KEY] = collector.trajectories
         return
     if not collector.rows:
         return
@@ -122,7 +133,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     write_reports(collector.rows, collector.report_dir, {
         "command": " ".join(sys.argv), "workers": workers or 0,
         "partial": bool(session.shouldstop or session.shouldfail) and exitstatus == 2,
-    })
+    }, trajectories=collector.trajectories)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

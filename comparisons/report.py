@@ -25,7 +25,12 @@ STATUSES = ("passed", "failed", "known_difference", "nan", "crash", "skipped")
 SUMMARY_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "rows", *STATUSES,
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
-    "first_divergence_tensor", "first_divergence_step", "elapsed_s",
+    "first_divergence_tensor", "first_divergence_step", "trajectory_break_step", "elapsed_s",
+)
+TRAJECTORY_COLUMNS = (
+    "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
+    "loss_abs_err", "max_grad_abs_err", "max_param_abs_err", "max_param_rel_err", "accuracy_scratch",
+    "accuracy_framework", "within_tolerance",
 )
 KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err", "rows",
                             "cases", "status")
@@ -99,8 +104,19 @@ def known_difference_rows(rows: list[dict]) -> list[dict]:
     return report
 
 
-def summarize(rows: list[dict]) -> list[dict]:
+def break_steps(trajectories: list[dict]) -> dict[tuple, int]:
+    """(case, framework, dtype) -> first training step whose comparison left the tolerance."""
+    steps: dict[tuple, int] = {}
+    for row in trajectories:
+        key = tuple(row[k] for k in GROUP)
+        if not row["within_tolerance"] and (key not in steps or row["step"] < steps[key]):
+            steps[key] = row["step"]
+    return steps
+
+
+def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
     """One row per case x framework x dtype: counts per status, worst ratio, first divergence."""
+    breaks = break_steps(list(trajectories))
     groups: dict[tuple, list[dict]] = {}
     for row in sort_rows(rows):
         groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
@@ -118,6 +134,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         entry["first_divergence_quantity"] = diverged["quantity"] if diverged else ""
         entry["first_divergence_tensor"] = diverged["tensor"] if diverged else ""
         entry["first_divergence_step"] = diverged["step"] if diverged else ""
+        entry["trajectory_break_step"] = breaks.get(tuple(first[k] for k in GROUP), "")
         entry["elapsed_s"] = first.get("elapsed_s", math.nan)
         summary.append(entry)
     return summary
@@ -157,11 +174,15 @@ def environment(rows: list[dict], extra: dict | None = None) -> dict:
     }
 
 
-def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None) -> None:
+def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None,
+                  trajectories: list[dict] = ()) -> None:
     """agreement.csv, summary.csv, known_differences.csv and environment.json, each atomically."""
     rows = sort_rows(rows)
     atomic_write_text(report_dir / "agreement.csv", csv_text(rows, AGREEMENT_COLUMNS))
-    atomic_write_text(report_dir / "summary.csv", csv_text(summarize(rows), SUMMARY_COLUMNS))
+    atomic_write_text(report_dir / "summary.csv",
+                      csv_text(summarize(rows, trajectories), SUMMARY_COLUMNS))
+    ordered = sorted(trajectories, key=lambda r: (r["case"], r["framework"], r["dtype"], r["step"]))
+    atomic_write_text(report_dir / "trajectories.csv", csv_text(ordered, TRAJECTORY_COLUMNS))
     atomic_write_text(report_dir / "known_differences.csv",
                       csv_text(known_difference_rows(rows), KNOWN_DIFFERENCE_COLUMNS))
     env = environment(rows, extra_env)

@@ -27,6 +27,7 @@ class CaseOutcome:
     rows: list[dict]
     first_divergence: dict | None = None
     failures: list[str] = field(default_factory=list)
+    trajectory: list[dict] = field(default_factory=list)  # per-step rows of training cases
 
 
 def rerun_command(case: Case, framework: str, dtype: str) -> str:
@@ -45,8 +46,9 @@ def base_row(case: Case, framework: str, dtype: str, version: str) -> dict:
             "framework_version": version}
 
 
-def make_row(base: dict, quantity: str, tensor: str, actual, expected) -> dict:
-    tol = tolerance_for(base["dtype"], quantity)
+def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol=None) -> dict:
+    """One agreement.csv row: scratch's `actual` against the framework's `expected`."""
+    tol = tol or tolerance_for(base["dtype"], quantity)
     result = compare(actual, expected, tol.atol, tol.rtol)
     return {**base, "quantity": quantity, "tensor": tensor, "shape": str(tuple(np.shape(expected))),
             "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
@@ -86,6 +88,10 @@ def compare_case(case: Case, framework: str, dtype: str,
     reason = adapter.unavailable_reason()
     if reason:
         return CaseOutcome([status_row(base_row(case, framework, dtype, ""), "skipped", reason)])
+    if case.kind == "training":
+        from comparisons.trajectory_runner import compare_training
+
+        return compare_training(case, framework, dtype, known)
     if case.kind == "optimizer":
         from comparisons.optimizer_runner import compare_optimizer
 

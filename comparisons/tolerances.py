@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 QUANTITY_KIND = {
@@ -55,9 +56,96 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
 }
 
 
+# Free-running training: each implementation trains on its own for many steps.
+FREE_RUNNING: dict[str, Tolerance] = {
+    "float64": Tolerance(
+        1e-10, 1e-8,
+        "free-running float64: rounding differences compound over steps (CONVENTIONS 9: ~1e-8 "
+        "after 200 Adam steps); 1e-8 relative on the loss at every step is the project's bar",
+    ),
+    "float32": Tolerance(
+        1e-5, 1.3e-6,
+        "free-running float32 is held to the single-step bar; where chaotic drift crosses it the "
+        "crossing step is reported (trajectory_break_step), CONVENTIONS 9",
+    ),
+}
+
+
 def tolerance_for(dtype: str, quantity: str) -> Tolerance:
     """The table entry for this dtype and quantity; KeyError names what is missing."""
     try:
         return TOLERANCES[(dtype, QUANTITY_KIND[quantity])]
     except KeyError:
         raise KeyError(f"no tolerance for dtype {dtype!r} and quantity {quantity!r}") from None
+
+
+# Distribution statistics (initializer cases, quantity "metric"): two independent seeded draws of
+# n values each, scratch's and the framework's. Random streams cannot be matched element by
+# element, so these tolerances come from sampling theory: each entry is a number of standard
+# errors (or a false-alarm rate), and statistic_tolerance() turns it into (atol, rtol) for the n
+# and the spread sigma (the framework draw's std) of a row. sigma = 0 (zeros, constant) gives
+# atol = rtol = 0: constant draws compare exactly. float32 rounding (relative 6e-8) is orders of
+# magnitude below these sampling errors, so both dtypes share one rule.
+STANDARD_ERRORS = 5.0  # two-sided tail of a normal statistic beyond 5 SE: 5.7e-7 per row
+FALSE_ALARM = 5.7e-7
+KS_ALPHA = 1e-3
+
+
+@dataclass(frozen=True)
+class SamplingRule:
+    """A statistic's tolerance in sampling-theory units; statistic_tolerance() scales it."""
+
+    level: float  # standard errors, mean gaps at a bound, or the KS test's false-alarm rate
+    reason: str
+
+
+_SAMPLING_RULES = {
+    "mean": SamplingRule(
+        STANDARD_ERRORS,
+        "difference of two sample means of n draws has SE sigma*sqrt(2/n); atol = 5 SE "
+        "(false alarm 5.7e-7 per row), sigma = the framework draw's std",
+    ),
+    "std": SamplingRule(
+        STANDARD_ERRORS,
+        "sample std has relative SE sqrt((kurtosis-1)/(4n)); for the difference of two draws and "
+        "the normal's kurtosis 3 (uniform 1.8 and truncated normal 2.4 are smaller) that is "
+        "sqrt(1/n); rtol = 5 SE",
+    ),
+    "bound": SamplingRule(
+        -math.log(FALSE_ALARM),
+        "min/max of a bounded draw (uniform, 2-sigma truncated normal): the gap to the bound is "
+        "Exp(n*f), f the density at the bound; the difference of two gaps is Laplace, so "
+        "atol = ln(1/5.7e-7)/(n*f) = 14.4 mean gaps (same false alarm as 5 SE)",
+    ),
+    "ks_statistic": SamplingRule(
+        KS_ALPHA,
+        "two-sample Kolmogorov-Smirnov distance D (scipy ks_2samp, asymptotic): atol = "
+        "kstwo.isf(alpha, n/2), so the row passes exactly when p >= alpha. alpha = 1e-3 keeps "
+        "power (n = 120000: D_crit = 0.0080; a 5% change of scale gives D = 0.012, a missing "
+        "2-sigma truncation 0.017) at a 4% chance of one false alarm over ~40 KS rows, which "
+        "seeded draws would make a fixed, reproducible row, never a flake",
+    ),
+}
+STATISTIC_TOLERANCES: dict[tuple[str, str], SamplingRule] = {
+    (dtype, statistic): rule for dtype in ("float32", "float64")
+    for statistic, rule in _SAMPLING_RULES.items()
+}
+
+
+def statistic_tolerance(dtype: str, statistic: str, n: int, sigma: float,
+                        edge_density: float | None = None) -> Tolerance:
+    """Two n-value draws: mean atol 5*sigma*sqrt(2/n), std rtol 5/sqrt(n), min/max 14.4/(n*f), KS D_crit."""
+    kind = "bound" if statistic in ("min", "max") else statistic
+    try:
+        rule = STATISTIC_TOLERANCES[(dtype, kind)]
+    except KeyError:
+        raise KeyError(f"no statistic tolerance for dtype {dtype!r} and statistic {statistic!r}") from None
+    if kind == "mean":
+        return Tolerance(rule.level * sigma * math.sqrt(2 / n), 0.0, rule.reason)
+    if kind == "std":
+        return Tolerance(0.0, rule.level / math.sqrt(n) if sigma > 0 else 0.0, rule.reason)
+    if kind == "bound":
+        return Tolerance(rule.level / (n * edge_density) if sigma > 0 else 0.0, 0.0, rule.reason)
+    from scipy.stats import kstwo
+
+    return Tolerance(float(kstwo.isf(rule.level, round(n / 2))), 0.0, rule.reason)

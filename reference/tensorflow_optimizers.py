@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import keras
@@ -25,8 +26,27 @@ def learning_rate(hyper: dict, default: float):
     return lr
 
 
-def build_optimizer(name: str, hyper: dict) -> keras.optimizers.Optimizer:
-    """A Keras optimizer; 'keras_decay_kwarg' passes the legacy decay= that Keras 3 ignores."""
+@contextlib.contextmanager
+def floatx(dtype: str):
+    """keras.config.set_floatx(dtype) for the duration: Keras then keeps its learning rate in dtype.
+
+    NOTE: momentum, Adam's bias corrections and InverseTimeDecay still pass through float32.
+    """
+    previous = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
+def build_optimizer(name: str, hyper: dict, dtype: str = "float32") -> keras.optimizers.Optimizer:
+    """A Keras optimizer built under floatx(dtype); 'keras_decay_kwarg' passes the ignored decay=."""
+    with floatx(dtype):
+        return _build(name, hyper)
+
+
+def _build(name: str, hyper: dict) -> keras.optimizers.Optimizer:
     if name not in CLASSES:
         raise KeyError(f"tensorflow reference: unknown optimizer {name!r}; known: {sorted(CLASSES)}")
     cls = CLASSES[name]

@@ -82,3 +82,34 @@ def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) 
         optimizer.step(current, step_grads)
         history.append({key: value.copy() for key, value in current.items()})
     return history
+
+
+class ScratchTrainer:
+    """Sequential.train_step with a scratch optimizer: the user-facing training API, step by step."""
+
+    def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
+        from scratch.optimizers import build_optimizer
+
+        self.spec = spec
+        self.model = build(spec, params, dtype)
+        self.model.optimizer = build_optimizer(optimizer["optimizer"], **optimizer["hyper"])
+
+    def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
+        """One update; loss and output of the pre-update model, the gradients used, params after."""
+        for index, mask in (shared or {}).get("dropout_masks", {}).items():
+            self.model.layers[index].set_mask(np.asarray(mask, dtype=x.dtype))
+        result = self.model.train_step(x, targets)
+        grads = {key: value.copy() for key, value in self.model.get_grads().items()}
+        return {"loss": np.asarray(result["loss"]), "output": self.model.activations[-1].copy(),
+                "grads": grads, "params": self.model.get_params()}
+
+    def set_params(self, params: dict[str, np.ndarray]) -> None:
+        """Overwrite every parameter (teacher forcing)."""
+        for key, value in params.items():
+            index, name = key.split(".")
+            self.model.layers[int(index)].params[name][...] = value
+
+
+def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> ScratchTrainer:
+    """A stepwise trainer: step(x, targets, shared) -> {loss, output, grads, params}; set_params."""
+    return ScratchTrainer(spec, params, optimizer, dtype)

@@ -121,9 +121,47 @@ def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) 
 
     configure_tensorflow()
     variables = {key: keras.Variable(value, dtype=value.dtype.name) for key, value in params.items()}
-    optimizer = build_optimizer(spec["optimizer"], spec["hyper"])
+    optimizer = build_optimizer(spec["optimizer"], spec["hyper"], next(iter(params.values())).dtype.name)
     history = [{key: np.array(v.numpy()) for key, v in variables.items()}]
     for step_grads in grads:
         optimizer.apply_gradients([(tf.constant(step_grads[key]), v) for key, v in variables.items()])
         history.append({key: np.array(v.numpy()) for key, v in variables.items()})
     return history
+
+
+class KerasTrainer:
+    """Keras layers + keras.optimizers: GradientTape, then optimizer.apply_gradients."""
+
+    def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
+        from reference.tensorflow_optimizers import build_optimizer
+
+        self.spec, self.steps = spec, 0
+        self.model = build(spec, params, dtype)
+        self.optimizer = build_optimizer(optimizer["optimizer"], optimizer["hyper"], dtype)
+
+    def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
+        """One update; loss and output of the pre-update model, the gradients used, params after."""
+        import tensorflow as tf
+
+        from comparisons.data import Batch
+
+        self.steps += 1
+        self.model.spec["seed"] = self.spec["seed"] + self.steps
+        result = run_pass(self.model, self.model.spec, Batch(x, targets, np.zeros((0,))))
+        pairs = [(tf.constant(result["grad_param"][key]), variable)
+                 for key, variable in self.model.parameters()]
+        self.optimizer.apply_gradients(pairs)
+        return {"loss": result["loss"]["loss"], "output": result["output"]["output"],
+                "grads": result["grad_param"], "params": read_params(self.model),
+                "shared": result["shared"]}
+
+    def set_params(self, params: dict[str, np.ndarray]) -> None:
+        """Overwrite every variable (teacher forcing); optimizer state is kept."""
+        for key, variable in self.model.parameters():
+            variable.assign(params[key].reshape(variable.shape))
+
+
+def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> KerasTrainer:
+    """A stepwise trainer: step(x, targets) -> {loss, output, grads, params, shared}; set_params."""
+    configure_tensorflow()
+    return KerasTrainer(spec, params, optimizer, dtype)

@@ -128,3 +128,45 @@ def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) 
             scheduler.step()
         history.append({key: _numpy(t) for key, t in tensors.items()})
     return history
+
+
+class TorchTrainer:
+    """torch modules + torch.optim: zero_grad, forward, loss, backward, step (a torch training loop)."""
+
+    def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
+        from reference.torch_optimizers import build_optimizer
+
+        self.spec, self.steps = spec, 0
+        self.model = build(spec, params, dtype)
+        tensors = [tensor for _, tensor, _ in self.model.parameters()]
+        self.optimizer, self.scheduler = build_optimizer(optimizer["optimizer"], tensors, optimizer["hyper"])
+
+    def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
+        """One update; loss and output of the pre-update model, the gradients used, params after."""
+        from comparisons.data import Batch
+
+        self.steps += 1
+        self.optimizer.zero_grad()
+        batch = Batch(x, targets, np.zeros((0,)))
+        result = run_pass(self.model, {**self.spec, "seed": self.spec["seed"] + self.steps}, batch)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return {"loss": result["loss"]["loss"], "output": result["output"]["output"],
+                "grads": result["grad_param"], "params": read_params(self.model),
+                "shared": result["shared"]}
+
+    def set_params(self, params: dict[str, np.ndarray]) -> None:
+        """Overwrite every parameter (teacher forcing); optimizer state is kept."""
+        import torch
+
+        with torch.no_grad():
+            for key, tensor, transposed in self.model.parameters():
+                value = params[key].T if transposed else params[key]
+                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+
+def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> TorchTrainer:
+    """A stepwise trainer: step(x, targets) -> {loss, output, grads, params, shared}; set_params."""
+    configure_torch()
+    return TorchTrainer(spec, params, optimizer, dtype)

@@ -1,0 +1,110 @@
+"""Training trajectories: scratch and a framework trained side by side from identical weights and batches.
+
+Modes: 'free' (each implementation trains on its own) and 'teacher' (after every step the framework
+is reset to scratch's parameters, so every step is compared from the same start).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from comparisons.adapters import get_adapter
+from comparisons.agreement import compare
+from comparisons.cases import Case
+from comparisons.data import draw_params
+from comparisons.known_differences import KnownDifference
+from comparisons.runner import CaseOutcome, base_row, describe, finish, make_row, status_row
+from comparisons.tolerances import FREE_RUNNING, tolerance_for
+from comparisons.training_data import batch_accuracy, batch_schedule, training_set
+
+CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+def initial_params(spec: dict, init: dict | None, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Harness default (random, non-zero biases), or a project's: weight_scale * N(0,1), zero biases."""
+    params = draw_params(spec["layers"], rng)
+    if init:
+        for key, value in params.items():
+            if key.endswith(".weight"):
+                params[key] = init["weight_scale"] * rng.standard_normal(value.shape)
+            elif key.endswith(".bias") and init.get("bias") == "zeros":
+                params[key] = np.zeros_like(value)
+    return params
+
+
+def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
+    """(framework optimizer spec, scratch optimizer spec with the matching convention options)."""
+    opt = case.options["optimizer"]
+    conventions = opt.get("scratch_conventions", {}).get(framework, {})
+    return ({"optimizer": opt["name"], "hyper": opt["hyper"]},
+            {"optimizer": opt["name"], "hyper": {**opt["hyper"], **conventions}})
+
+
+def _step_rows(base: dict, step: int, mine: dict, ref: dict, tol) -> list[dict]:
+    rows = [make_row({**base, "step": step}, "loss", "loss", mine["loss"], ref["loss"], tol)]
+    for quantity, field in (("grad_param", "grads"), ("param_after_step", "params")):
+        rows += [make_row({**base, "step": step}, quantity, key, mine[field][key], value, tol)
+                 for key, value in ref[field].items()]
+    return rows
+
+
+def _trajectory_row(base: dict, mode: str, step: int, mine: dict, ref: dict, targets, rows) -> dict:
+    params = [compare(mine["params"][k], v, 0.0, 0.0) for k, v in ref["params"].items()]
+    grads = [compare(mine["grads"][k], v, 0.0, 0.0) for k, v in ref["grads"].items()]
+    return {"case": base["case"], "suite": base["suite"], "framework": base["framework"],
+            "dtype": base["dtype"], "seed": base["seed"], "mode": mode, "step": step,
+            "loss_scratch": float(mine["loss"]), "loss_framework": float(ref["loss"]),
+            "loss_abs_err": abs(float(mine["loss"]) - float(ref["loss"])),
+            "max_grad_abs_err": max(g.max_abs_err for g in grads),
+            "max_param_abs_err": max(p.max_abs_err for p in params),
+            "max_param_rel_err": max(p.max_rel_err for p in params),
+            "accuracy_scratch": batch_accuracy(mine["output"], targets),
+            "accuracy_framework": batch_accuracy(ref["output"], targets),
+            "within_tolerance": all(r["status"] == "passed" for r in rows)}
+
+
+def compare_training(case: Case, framework: str, dtype: str,
+                     known: list[KnownDifference] = ()) -> CaseOutcome:
+    """param_copy, then per step loss / grad_param / param_after_step; every step in the trajectory."""
+    adapter, scratch = get_adapter(framework), get_adapter("scratch")
+    base = base_row(case, framework, dtype, "")
+    started, mode = time.perf_counter(), case.options["mode"]
+    rng = np.random.default_rng(case.seed)
+    spec = case.model_spec()
+    params = {k: v.astype(dtype) for k, v in initial_params(spec, case.options.get("init"), rng).items()}
+    data = training_set(case.data, rng)
+    x, y = data["x"].astype(dtype), data["y"] if data["y"].dtype.kind in "iu" else data["y"].astype(dtype)
+    shuffle = np.random.default_rng(case.seed + 1) if case.options.get("shuffle") else None
+    schedule = batch_schedule(len(x), case.options.get("batch_size"), case.options["epochs"], shuffle)
+    fw_opt, scratch_opt = optimizer_for(case, framework)
+    tol = FREE_RUNNING[dtype] if mode == "free" else tolerance_for(dtype, "param_after_step")
+    try:
+        base["framework_version"] = adapter.version()
+        reference = adapter.make_trainer(spec, params, fw_opt, dtype)
+        mine_trainer = scratch.make_trainer(spec, params, scratch_opt, dtype)
+    except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row
+        return finish(CaseOutcome([status_row(base, "crash", describe(framework, exc))]),
+                      case, framework, dtype, known, started)
+    rows = [make_row(base, "param_copy", k, v, params[k])
+            for k, v in adapter.read_params(reference.model).items()]
+    trajectory, first_bad = [], None
+    for step, index in enumerate(schedule, start=1):
+        try:
+            ref = reference.step(x[index], y[index])
+            mine = mine_trainer.step(x[index], y[index], ref.get("shared"))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(status_row({**base, "step": step}, "crash", describe(framework, exc)))
+            break
+        step_rows = _step_rows(base, step, mine, ref, tol)
+        trajectory.append(_trajectory_row(base, mode, step, mine, ref, y[index], step_rows))
+        if first_bad is None and not trajectory[-1]["within_tolerance"]:
+            first_bad = step
+        if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
+            rows += step_rows
+        if mode == "teacher":
+            reference.set_params(mine["params"])
+    outcome = finish(CaseOutcome(rows), case, framework, dtype, known, started)
+    outcome.trajectory = trajectory
+    return outcome
