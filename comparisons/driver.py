@@ -21,8 +21,12 @@ def case_params(cases, kind: str) -> list:
 
 def run_and_record(case: Case, framework: str, dtype: str, parity_report) -> None:
     """Compare, hand the rows to the report, skip when the framework is missing, fail on a divergence."""
+    from comparisons.projects import write_artifacts
+
     outcome = compare_case(case, framework, dtype, parity_report.known_differences)
     parity_report.add(outcome.rows, outcome.trajectory)
+    if outcome.rows and outcome.rows[0]["status"] != "skipped":
+        write_artifacts(case, framework, dtype, outcome, parity_report.report_dir)
     if outcome.rows[0]["status"] == "skipped":
         pytest.skip(outcome.rows[0]["reason"])
     assert not outcome.failures, "\n".join(outcome.failures)

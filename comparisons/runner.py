@@ -28,6 +28,7 @@ class CaseOutcome:
     first_divergence: dict | None = None
     failures: list[str] = field(default_factory=list)
     trajectory: list[dict] = field(default_factory=list)  # per-step rows of training cases
+    extras: dict = field(default_factory=dict)  # kind-specific results for project artifacts
 
 
 def rerun_command(case: Case, framework: str, dtype: str) -> str:
@@ -96,6 +97,14 @@ def compare_case(case: Case, framework: str, dtype: str,
         from comparisons.optimizer_runner import compare_optimizer
 
         return compare_optimizer(case, framework, dtype, known)
+    if case.kind == "initializer":
+        from comparisons.initializer_runner import compare_initializer
+
+        return compare_initializer(case, framework, dtype, known)
+    if case.kind == "perceptron":
+        from comparisons.perceptron_runner import compare_perceptron
+
+        return compare_perceptron(case, framework, dtype, known)
     return compare_pass(case, framework, dtype, known)
 
 

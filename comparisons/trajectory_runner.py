@@ -90,6 +90,7 @@ def compare_training(case: Case, framework: str, dtype: str,
     rows = [make_row(base, "param_copy", k, v, params[k])
             for k, v in adapter.read_params(reference.model).items()]
     trajectory, first_bad = [], None
+    history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
             ref = reference.step(x[index], y[index])
@@ -103,8 +104,13 @@ def compare_training(case: Case, framework: str, dtype: str,
             first_bad = step
         if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
             rows += step_rows
+        if case.options.get("record_params"):
+            history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
     outcome = finish(CaseOutcome(rows), case, framework, dtype, known, started)
     outcome.trajectory = trajectory
+    outcome.extras = {"history": history, "params": params, "data": data,
+                      "final": {"scratch": mine_trainer.model.get_params(),
+                                "framework": adapter.read_params(reference.model)}}
     return outcome
