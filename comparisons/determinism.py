@@ -16,6 +16,7 @@ def configure_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # plain Eigen kernels: fixed op order, no log line
 
 
 _configured: set[str] = set()
@@ -25,6 +26,7 @@ def configure_torch() -> None:
     """torch.set_num_threads(THREADS) and torch.use_deterministic_algorithms(True), once."""
     if "torch" in _configured:
         return
+    configure_environment()
     import torch
 
     torch.set_num_threads(THREADS)
@@ -36,6 +38,7 @@ def configure_tensorflow() -> None:
     """TF intra/inter-op threads = THREADS and op determinism on, once."""
     if "tensorflow" in _configured:
         return
+    configure_environment()  # before the first TensorFlow import
     import tensorflow as tf
 
     try:
@@ -52,6 +55,7 @@ def settings() -> dict:
     return {
         "threads": THREADS,
         **{name: os.environ.get(name) for name in THREAD_ENV},
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "torch_deterministic_algorithms": True,
         "tf_op_determinism": True,
     }

@@ -18,14 +18,16 @@ from comparisons.known_differences import load_known_differences, unmatched_entr
 AGREEMENT_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "step", "order", "quantity",
     "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
-    "framework_value", "atol", "rtol", "status", "reason", "known_difference", "framework_version",
+    "framework_value", "atol", "rtol", "status", "reason", "known_difference", "blamed_layer",
+    "blame_rule", "blame_confirmed", "framework_version",
     "elapsed_s",
 )
 STATUSES = ("passed", "failed", "known_difference", "nan", "crash", "skipped")
 SUMMARY_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "rows", *STATUSES,
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
-    "first_divergence_tensor", "first_divergence_step", "trajectory_break_step", "elapsed_s",
+    "first_divergence_tensor", "first_divergence_step", "blamed_layer", "blame_rule",
+    "blame_confirmed", "trajectory_break_step", "elapsed_s",
 )
 TRAJECTORY_COLUMNS = (
     "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
@@ -85,8 +87,8 @@ def judged_rows(rows: list[dict]) -> list[dict]:
 
 
 def worst_ratio(rows: list[dict]) -> float:
-    """The largest error-to-tolerance ratio among rows held to the tolerance (nan if none)."""
-    return max((r["err_ratio"] for r in judged_rows(rows)), default=math.nan)
+    """The largest error-to-tolerance ratio among the rows that passed (nan if none)."""
+    return max((r["err_ratio"] for r in judged_rows(rows) if r["status"] == "passed"), default=math.nan)
 
 
 def known_difference_rows(rows: list[dict]) -> list[dict]:
@@ -134,6 +136,8 @@ def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
         entry["first_divergence_quantity"] = diverged["quantity"] if diverged else ""
         entry["first_divergence_tensor"] = diverged["tensor"] if diverged else ""
         entry["first_divergence_step"] = diverged["step"] if diverged else ""
+        for key in ("blamed_layer", "blame_rule", "blame_confirmed"):
+            entry[key] = diverged.get(key, "") if diverged else ""
         entry["trajectory_break_step"] = breaks.get(tuple(first[k] for k in GROUP), "")
         entry["elapsed_s"] = first.get("elapsed_s", math.nan)
         summary.append(entry)

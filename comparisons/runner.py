@@ -13,6 +13,7 @@ from comparisons.agreement import compare
 from comparisons.cases import Case
 from comparisons.data import draw_case_data
 from comparisons.known_differences import KnownDifference, match_known_difference
+from comparisons.localization import describe_localization, localize
 from comparisons.tolerances import tolerance_for
 
 # Forward quantities in layer order, then backward ones from the loss towards the input.
@@ -138,7 +139,14 @@ def compare_pass(case: Case, framework: str, dtype: str,
     for quantity in FORWARD + BACKWARD:
         for tensor, expected in _ordered(reference, quantity):
             rows.append(make_row(base, quantity, tensor, mine[quantity][tensor], expected))
-    return finish(CaseOutcome(rows), case, framework, dtype, known, started)
+    outcome = finish(CaseOutcome(rows), case, framework, dtype, known, started)
+    if outcome.first_divergence is not None:
+        found = localize(spec, params, batch, reference, outcome.rows, framework, dtype, shared)
+        if found is not None:
+            outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],
+                                            blame_confirmed=found["confirmed"])
+            outcome.failures[0] += "\n" + describe_localization(found)
+    return outcome
 
 
 def describe(who: str, exc: Exception) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from comparisons.cases import case_by_id
 from comparisons.runner import compare_case
-from scratch.activations import ReLU
+from scratch.activations import ReLU, Softmax
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -30,10 +30,38 @@ def test_planted_relu_backward_bug_is_caught_at_the_relu_layer(monkeypatch, fram
     assert statuses[("activation", "1.relu")] == "passed"
     assert statuses[("grad_activation", "2.dense")] == "passed"
     assert statuses[("grad_param", "0.weight")] == "failed"
+    assert (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"]) == (
+        "1.relu", "backward", True)
     message = outcome.failures[0]
     for fragment in (case_id, framework, "float64", "seed", "grad_activation", "'1.relu'",
-                     "worst element", "allowed", f'-k "{case_id}-{framework}-float64"'):
+                     "worst element", "allowed", f'-k "{case_id}-{framework}-float64"',
+                     "localized (backward rule): '1.relu'", "confirmed"):
         assert fragment in message, f"failure message lacks {fragment!r}:\n{message}"
+
+
+def test_a_forward_bug_is_localized_by_the_forward_rule_and_confirmed(monkeypatch):
+    real_forward = Softmax.forward
+
+    def inflated(self, inputs, training=False):
+        """Planted bug: softmax probabilities scaled by 1.001."""
+        return real_forward(self, inputs, training) * 1.001
+
+    monkeypatch.setattr(Softmax, "forward", inflated)
+    outcome = compare_case(case_by_id("mlp_spiral_vjp"), "torch", "float64")
+    first = outcome.first_divergence
+    assert (first["quantity"], first["tensor"]) == ("activation", "3.softmax")
+    assert (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"]) == (
+        "3.softmax", "forward", True)
+
+
+def test_a_bug_that_does_not_reproduce_in_isolation_is_reported_unconfirmed(monkeypatch):
+    from comparisons import localization
+
+    monkeypatch.setattr(ReLU, "backward", leaky_relu_backward)
+    monkeypatch.setattr(localization, "_confirm", lambda *args: (False, 0.0))
+    outcome = compare_case(case_by_id("mlp_spiral_cce"), "torch", "float64")
+    assert outcome.first_divergence["blame_confirmed"] is False
+    assert "NOT confirmed" in outcome.failures[0]
 
 
 def test_unbroken_scratch_passes_the_same_case():
