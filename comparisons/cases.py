@@ -77,8 +77,7 @@ def all_cases() -> tuple[Case, ...]:
     from comparisons.optimizer_cases import OPTIMIZER_CASES
     from comparisons.training_cases import TRAINING_CASES
 
-    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *TRAINING_CASES,
-            *NEGATIVE_CONTROL_CASES)
+    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *TRAINING_CASES, *NEGATIVE_CONTROL_CASES)
 
 
 def case_by_id(case_id: str) -> Case:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratch.datasets import spiral_data
+from scratch.datasets import spiral_data, xor
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,17 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     if kind == "signed_uniform":
         x = _signed_uniform(rng, shape, data["low"], data["high"])
         x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
-        return x, _targets(data.get("targets", "sparse"), rng, shape)
+        target_shape = (shape[0], data.get("target_width", shape[1]))
+        return x, _targets(data.get("targets", "sparse"), rng, target_shape)
     if kind == "loss":
         targets = _targets(data["targets"], rng, shape)
         if data.get("saturated"):
             return _saturated(data["predictions"], targets, shape), targets
         return _predictions(data["predictions"], rng, shape), targets
-    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss")
+    if kind == "xor":  # the 4 XOR corners of the seed projects 01/02/04/09; float targets (4, 1)
+        x, labels = xor()
+        return x, labels.astype(np.float64).reshape(-1, 1)
+    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss, xor")
 
 
 def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, np.ndarray]:
