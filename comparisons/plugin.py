@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import DTYPES, FRAMEWORKS
+from comparisons import ALL_FRAMEWORKS, DTYPES
 from comparisons.determinism import configure_environment
 
 configure_environment()
@@ -59,7 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run the full-length training projects (make report); default: short runs")
     group.addoption("--suite", default="", help="comma list of case suites to run (default: all)")
     group.addoption("--framework", default="",
-                    help=f"comma list of frameworks: {','.join(FRAMEWORKS)} (default: all)")
+                    help=f"comma list of frameworks: {','.join(ALL_FRAMEWORKS)} (default: all)")
     group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
 
 
@@ -87,7 +87,7 @@ def _param_values(item: pytest.Item) -> dict[str, str | None]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """--suite/--framework/--dtype: deselect comparison params whose exact value is not listed."""
     wanted = {"suite": _wanted(config, "--suite", None),
-              "framework": _wanted(config, "--framework", FRAMEWORKS),
+              "framework": _wanted(config, "--framework", ALL_FRAMEWORKS),
               "dtype": _wanted(config, "--dtype", DTYPES)}
     if not any(wanted.values()):
         return

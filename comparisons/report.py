@@ -19,7 +19,7 @@ AGREEMENT_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "step", "order", "quantity",
     "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
     "framework_value", "atol", "rtol", "status", "reason", "known_difference", "blamed_layer",
-    "blame_rule", "blame_confirmed", "framework_version",
+    "blame_rule", "blame_confirmed", "expected_divergence", "framework_version",
     "elapsed_s",
 )
 STATUSES = ("passed", "failed", "known_difference", "nan", "crash", "skipped")
@@ -27,7 +27,7 @@ SUMMARY_COLUMNS = (
     "case", "suite", "component", "framework", "dtype", "seed", "rows", *STATUSES,
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
     "first_divergence_tensor", "first_divergence_step", "blamed_layer", "blame_rule",
-    "blame_confirmed", "trajectory_break_step", "elapsed_s",
+    "blame_confirmed", "expected_divergence", "control_verdict", "trajectory_break_step", "elapsed_s",
 )
 TRAJECTORY_COLUMNS = (
     "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
@@ -116,6 +116,16 @@ def break_steps(trajectories: list[dict]) -> dict[tuple, int]:
     return steps
 
 
+def control_verdict(entry: dict) -> str:
+    """Negative controls: 'caught' at the expected quantity and tensor, 'misplaced' elsewhere, 'missed'."""
+    if not entry["expected_divergence"]:
+        return ""
+    if not entry["first_divergence_quantity"]:
+        return "missed"
+    found = f"{entry['first_divergence_quantity']} '{entry['first_divergence_tensor']}'"
+    return "caught" if found == entry["expected_divergence"] else "misplaced"
+
+
 def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
     """One row per case x framework x dtype: counts per status, worst ratio, first divergence."""
     breaks = break_steps(list(trajectories))
@@ -138,6 +148,8 @@ def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
         entry["first_divergence_step"] = diverged["step"] if diverged else ""
         for key in ("blamed_layer", "blame_rule", "blame_confirmed"):
             entry[key] = diverged.get(key, "") if diverged else ""
+        entry["expected_divergence"] = first.get("expected_divergence", "")
+        entry["control_verdict"] = control_verdict(entry)
         entry["trajectory_break_step"] = breaks.get(tuple(first[k] for k in GROUP), "")
         entry["elapsed_s"] = first.get("elapsed_s", math.nan)
         summary.append(entry)

@@ -43,9 +43,11 @@ def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
 
 
 def base_row(case: Case, framework: str, dtype: str, version: str) -> dict:
+    expected = case.options.get("expected_divergence")  # negative controls only
     return {"case": case.id, "suite": case.suite, "component": case.component,
             "framework": framework, "dtype": dtype, "seed": case.seed, "step": 0,
-            "framework_version": version}
+            "framework_version": version,
+            "expected_divergence": f"{expected['quantity']} '{expected['tensor']}'" if expected else ""}
 
 
 def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol=None) -> dict:
@@ -106,6 +108,10 @@ def compare_case(case: Case, framework: str, dtype: str,
         from comparisons.perceptron_runner import compare_perceptron
 
         return compare_perceptron(case, framework, dtype, known)
+    if case.kind == "landscape":
+        from comparisons.landscape_runner import compare_landscape
+
+        return compare_landscape(case, framework, dtype, known)
     return compare_pass(case, framework, dtype, known)
 
 
@@ -117,6 +123,10 @@ def compare_pass(case: Case, framework: str, dtype: str,
     started = time.perf_counter()
     spec = case.model_spec()
     batch64, params64 = draw_case_data(spec, case.data, case.seed)
+    if case.options.get("init"):  # a project's own initial parameters (seed 07's weights)
+        from comparisons.trajectory_runner import initial_params
+
+        params64 = initial_params(spec, case.options["init"], np.random.default_rng(case.seed))
     batch = batch64.cast(dtype)
     params = {k: v.astype(dtype) for k, v in params64.items()}
     scratch = get_adapter("scratch")
@@ -140,6 +150,7 @@ def compare_pass(case: Case, framework: str, dtype: str,
         for tensor, expected in _ordered(reference, quantity):
             rows.append(make_row(base, quantity, tensor, mine[quantity][tensor], expected))
     outcome = finish(CaseOutcome(rows), case, framework, dtype, known, started)
+    outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
     if outcome.first_divergence is not None:
         found = localize(spec, params, batch, reference, outcome.rows, framework, dtype, shared)
         if found is not None:
