@@ -25,7 +25,7 @@ install: $(STAMP)
 # `nn-parity run` is pytest over comparisons/ with a progress bar; after the CSV files it draws
 # summary.md and the PNG plots from them (`nn-parity render DIR` redraws them alone).
 report: install
-	$(BIN)/nn-parity run -n $(WORKERS) --report-dir $(REPORT_DIR)
+	$(BIN)/nn-parity run --full -n $(WORKERS) --report-dir $(REPORT_DIR)
 
 test: install
 	$(BIN)/python -m pytest tests comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", type=Path, default=Path("reports"), help="default: reports")
     run.add_argument("-n", dest="workers", type=_workers, default="0",
                      help="pytest-xdist workers, a number or 'auto' (default 0: this process)")
+    run.add_argument("--full", action="store_true",
+                     help="full-length training projects (make report); default: the short versions")
     run.add_argument("--no-render", action="store_true", help="write the CSV files only, no summary.md/plots")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")
     summary.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
@@ -116,6 +118,8 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
                           ("--suite", args.suite)):
         if value:
             pytest_args += [option, value]
+    if args.full:
+        pytest_args.append("--full")
     if args.workers != "0":
         _require(("xdist",), "run -n")
         pytest_args += ["-n", args.workers]
