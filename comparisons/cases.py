@@ -73,11 +73,17 @@ CASES: tuple[Case, ...] = (
 def all_cases() -> tuple[Case, ...]:
     """The model cases above and the component cases generated from the tables."""
     from comparisons.component_cases import COMPONENT_CASES
+    from comparisons.initializer_cases import INITIALIZER_CASES
     from comparisons.negative_control_cases import NEGATIVE_CONTROL_CASES
     from comparisons.optimizer_cases import OPTIMIZER_CASES
+    from comparisons.perceptron_cases import PERCEPTRON_CASES
+    from comparisons.projects import project_cases
     from comparisons.training_cases import TRAINING_CASES
 
-    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *TRAINING_CASES, *NEGATIVE_CONTROL_CASES)
+    # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
+    other_projects = tuple(case for case in project_cases() if case.kind != "training")
+    return (*CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *TRAINING_CASES,
+            *NEGATIVE_CONTROL_CASES, *INITIALIZER_CASES, *PERCEPTRON_CASES, *other_projects)
 
 
 def case_by_id(case_id: str) -> Case:

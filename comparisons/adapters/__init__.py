@@ -8,6 +8,9 @@ run_pass(model, spec, batch, shared) -> dict
     {quantity: {tensor: array}} of one forward (+ backward); framework adapters also return
     results["shared"] = {"dropout_masks": {layer index: 0/1 mask}}: the masks their own dropout
     drew, which the harness hands to scratch as `shared` so all sides drop the same units.
+draw_initializer(spec, shape, dtype, seed) -> array    one seeded draw of an initializer, (in, out)
+default_dense_params(n_inputs, n_outputs, dtype, seed) -> dict   a dense layer's own default init
+run_perceptron(spec, x, y, params) -> list[dict]      weight and bias after each training epoch
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ADAPTER_MODULES = {
     "scratch": "comparisons.adapters.scratch_adapter",
     "torch": "comparisons.adapters.torch_adapter",
     "tensorflow": "comparisons.adapters.tensorflow_adapter",
+    "sklearn": "comparisons.adapters.sklearn_adapter",  # perceptron cases only
 }
 
 
@@ -38,8 +42,10 @@ def effective_loss(spec: dict) -> tuple[str | None, int]:
     and Keras from_logits=True: the loss reads the softmax's input (the logits).
     """
     layers = spec["layers"]
-    if spec["loss"] == "categorical_crossentropy" and layers and layers[-1]["type"] == "softmax":
-        return "categorical_crossentropy_logits", -2
+    fused = {"categorical_crossentropy": "categorical_crossentropy_logits",
+             "categorical_crossentropy_sum": "categorical_crossentropy_logits_sum"}
+    if spec["loss"] in fused and layers and layers[-1]["type"] == "softmax":
+        return fused[spec["loss"]], -2
     return spec["loss"], -1
 
 

@@ -113,3 +113,29 @@ class ScratchTrainer:
 def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> ScratchTrainer:
     """A stepwise trainer: step(x, targets, shared) -> {loss, output, grads, params}; set_params."""
     return ScratchTrainer(spec, params, optimizer, dtype)
+
+
+def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
+    """One draw of scratch.initializers.<name>(shape, np.random.default_rng(seed), dtype, **options)."""
+    from scratch.initializers import get_initializer
+
+    initializer = get_initializer({"type": spec["initializer"], **spec.get("options", {})})
+    return initializer(shape, np.random.default_rng(seed), dtype=np.dtype(dtype))
+
+
+def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:
+    """scratch Dense's default parameters: W = 0.01*N(0, 1) (nnfs), b = 0, from default_rng(seed)."""
+    from scratch.layers import Dense
+
+    layer = Dense(n_inputs, n_outputs, dtype=np.dtype(dtype), rng=np.random.default_rng(seed))
+    return {f"0.{name}": value.copy() for name, value in layer.params.items()}
+
+
+def run_perceptron(spec: dict, x: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray]) -> list[dict]:
+    """{'0.weight', '0.bias'} after each epoch of scratch.perceptron.Perceptron.fit (samples in order)."""
+    from scratch.perceptron import Perceptron
+
+    model = Perceptron(x.shape[1], lr=spec["lr"], weight=params["0.weight"], bias=params["0.bias"],
+                       dtype=x.dtype, update_on_zero_margin=spec["update_on_zero_margin"])
+    model.fit(x, y, epochs=spec["epochs"])
+    return [{"0.weight": epoch["weight"], "0.bias": epoch["bias"]} for epoch in model.history]

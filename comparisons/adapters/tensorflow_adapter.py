@@ -165,3 +165,19 @@ def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dty
     """A stepwise trainer: step(x, targets) -> {loss, output, grads, params, shared}; set_params."""
     configure_tensorflow()
     return KerasTrainer(spec, params, optimizer, dtype)
+
+
+def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
+    """One draw of keras.initializers.<Class>(seed=seed)(shape, dtype)."""
+    from reference.tensorflow_initializers import draw
+
+    configure_tensorflow()
+    return draw(spec["initializer"], shape, dtype, seed, **spec.get("options", {}))
+
+
+def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:
+    """keras.layers.Dense's default parameters: glorot_uniform kernel, zero bias (seeded)."""
+    from reference.tensorflow_initializers import default_dense
+
+    configure_tensorflow()
+    return default_dense(n_inputs, n_outputs, dtype, seed)

@@ -170,3 +170,17 @@ def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dty
     """A stepwise trainer: step(x, targets) -> {loss, output, grads, params, shared}; set_params."""
     configure_torch()
     return TorchTrainer(spec, params, optimizer, dtype)
+
+
+def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
+    """One draw of torch.nn.init.<op>_ from torch.Generator().manual_seed(seed), in the (in, out) layout."""
+    from reference.torch_initializers import draw
+
+    return draw(spec["initializer"], shape, dtype, seed, **spec.get("options", {}))
+
+
+def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:
+    """torch.nn.Linear's default parameters: W, b ~ U(+-1/sqrt(fan_in)), W as (in, out)."""
+    from reference.torch_initializers import default_linear
+
+    return default_linear(n_inputs, n_outputs, dtype, seed)

@@ -1,0 +1,29 @@
+"""Adapter for scikit-learn: estimators from reference.sklearn_models (the perceptron only)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+
+def unavailable_reason() -> str | None:
+    """None when scikit-learn imports; otherwise why not."""
+    if importlib.util.find_spec("sklearn") is None:
+        return "scikit-learn is not installed (pip install 'nn-parity[sklearn]' -c constraints.txt)"
+    return None
+
+
+def version() -> str:
+    """sklearn.__version__."""
+    import sklearn
+
+    return f"scikit-learn {sklearn.__version__}"
+
+
+def run_perceptron(spec: dict, x: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray]) -> list[dict]:
+    """{'0.weight', '0.bias'} after each epoch of sklearn Perceptron(eta0=lr, shuffle=False, tol=None)."""
+    from reference.sklearn_models import train_perceptron
+
+    history = train_perceptron(x, y, params["0.weight"], params["0.bias"], spec["lr"], spec["epochs"])
+    return [{"0.weight": weight, "0.bias": bias} for weight, bias in history]
