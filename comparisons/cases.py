@@ -22,7 +22,7 @@ class Case:
     frameworks: tuple[str, ...] = FRAMEWORKS
     training: bool = True
     backward: bool = True
-    kind: str = "pass"  # pass (forward + backward) | optimizer (steps from identical gradients)
+    kind: str = "pass"  # pass | optimizer | training | initializer | perceptron | landscape
     options: dict = field(default_factory=dict, compare=False)  # kind-specific plain data
     notes: str = field(default="", compare=False)
 
