@@ -17,6 +17,11 @@ def check_float_array(component: str, name: str, array: np.ndarray) -> np.ndarra
         )
     if array.ndim >= 1 and array.shape[0] == 0:
         raise ValueError(f"{component}: {name} is an empty batch (shape {array.shape})")
+    return check_finite(component, name, array)
+
+
+def check_finite(component: str, name: str, array: np.ndarray) -> np.ndarray:
+    """Require every element finite (no NaN, no Inf); return the array unchanged."""
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(

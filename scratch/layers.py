@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scratch.errors import check_float_array, check_generator, check_number, check_shape
+from scratch.errors import check_finite, check_float_array, check_generator, check_number, check_shape
 from scratch.initializers import get_initializer
 
 
@@ -26,6 +26,10 @@ class Layer:
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Given dL/doutput, fill self.grads and return dL/dinput."""
         raise NotImplementedError
+
+    def param_backward(self, grad_output: np.ndarray) -> None:
+        """Fill self.grads only; for a model's lowest trainable layer, whose dL/dinput nobody uses."""
+        self.backward(grad_output)
 
     def regularization_loss(self) -> float:
         """Penalty this layer adds to the loss (0 for layers without regularizers)."""
@@ -78,6 +82,8 @@ class Dense(Layer):
         self.params["bias"] = np.asarray(bias, dtype=dtype).copy()  # (out,)
         check_shape(self.name, "weight", self.params["weight"], shape)
         check_shape(self.name, "bias", self.params["bias"], (n_outputs,))
+        for key, value in self.params.items():
+            check_finite(self.name, key, value)
         self.l1 = {"weight": check_number(self.name, "weight_l1", weight_l1, low=0.0),
                    "bias": check_number(self.name, "bias_l1", bias_l1, low=0.0)}
         self.l2 = {"weight": check_number(self.name, "weight_l2", weight_l2, low=0.0),
@@ -95,14 +101,26 @@ class Dense(Layer):
         check_float_array(self.name, "input", inputs)
         check_shape(self.name, "input", inputs, (None, self.n_inputs))
         self.inputs = inputs  # (N, in)
-        return inputs @ self.params["weight"] + self.params["bias"]  # (N, out)
+        output = inputs @ self.params["weight"]  # (N, out)
+        output += self.params["bias"]  # in place: no second (N, out) array
+        return output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """dW = x.T @ dz + dR/dW, db = sum_n dz + dR/db, dx = dz @ W.T."""
-        check_shape(self.name, "grad_output", grad_output, (self.inputs.shape[0], self.n_outputs))
-        self.grads["weight"] = self.inputs.T @ grad_output + self.regularization_gradient("weight")
-        self.grads["bias"] = grad_output.sum(axis=0) + self.regularization_gradient("bias")
+        self.param_backward(grad_output)
         return grad_output @ self.params["weight"].T
+
+    def param_backward(self, grad_output: np.ndarray) -> None:
+        """dW = x.T @ dz + dR/dW, db = sum_n dz + dR/db; no dx (torch: an input without requires_grad)."""
+        check_shape(self.name, "grad_output", grad_output, (self.inputs.shape[0], self.n_outputs))
+        self.grads["weight"] = self._add_regularization("weight", self.inputs.T @ grad_output)
+        self.grads["bias"] = self._add_regularization("bias", grad_output.sum(axis=0))
+
+    def _add_regularization(self, key: str, data_grad: np.ndarray) -> np.ndarray:
+        """data_grad + dR/dkey; data_grad itself (no copy) when the key has no regularizer."""
+        if not (self.l1[key] or self.l2[key]):
+            return data_grad
+        return data_grad + self.regularization_gradient(key)
 
     def regularization_loss(self) -> float:
         """l1_W*sum|W| + l2_W*sum W^2 + l1_b*sum|b| + l2_b*sum b^2 (nnfs; keras L1L2 on kernel and bias)."""

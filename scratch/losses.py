@@ -1,4 +1,6 @@
-"""Losses: value(pred, target) -> 0-d array of pred's dtype (mean reduction), gradient -> dL/dpred.
+"""Losses: value(pred, target) -> 0-d array of pred's dtype, gradient -> dL/dpred.
+
+The batch is reduced by its mean, unless a loss takes reduction="sum" (categorical cross-entropy).
 
 Predictions are (N, k) float arrays. Regression and binary targets must have exactly pred's shape
 (no broadcasting: an (N,) target against (N, 1) predictions is an error, not an (N, N) loss);
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import log_softmax, sigmoid, softmax
-from scratch.errors import check_float_array, check_shape
+from scratch.errors import check_float_array, check_number, check_shape
 
 
 def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
@@ -91,6 +93,9 @@ def _scalar(value: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.asarray(value, dtype=dtype)
 
 
+REDUCTIONS = ("mean", "sum")
+
+
 class Loss:
     """Base loss with mean reduction: value(pred, target) -> 0-d array, gradient(pred, target) -> dL/dpred."""
 
@@ -122,18 +127,29 @@ class _ElementwiseRegressionLoss(Loss):
 
 
 class MeanSquaredError(_ElementwiseRegressionLoss):
-    """L = mean over all N*k elements of (y - ŷ)^2, dL/dŷ = 2 (ŷ - y) / (N k) (nn.MSELoss / keras MSE)."""
+    """L = scale * mean over all N*k elements of (y - ŷ)^2, dL/dŷ = 2 scale (ŷ - y) / (N k) (nn.MSELoss).
 
-    kind = "mse"
+    scale=0.5 is the squared error 1/2 (y - ŷ)^2 of seed project 07 and sklearn's MLPRegressor
+    (kind 'half_mse'; torch 0.5 * nn.MSELoss()).
+    """
+
+    kind = "mse"  # per instance: "half_mse" when scale is 0.5
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = check_number(type(self).__name__, "scale", scale, low=0.0, low_open=True)
+        self.kind = "half_mse" if self.scale == 0.5 else "mse"
 
     def value(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """mean((ŷ - y)^2)."""
-        return _scalar(np.mean(self._error(pred, target) ** 2), pred.dtype)
+        """scale * mean((ŷ - y)^2)."""
+        return _scalar(self.scale * np.mean(self._error(pred, target) ** 2), pred.dtype)
 
     def gradient(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """2 (ŷ - y) / numel."""
+        """2 scale (ŷ - y) / numel."""
         error = self._error(pred, target)
-        return 2 * error / error.size
+        return 2 * self.scale * error / error.size
+
+    def __repr__(self) -> str:
+        return f"MeanSquaredError(scale={self.scale})"
 
 
 class MeanAbsoluteError(_ElementwiseRegressionLoss):
@@ -206,49 +222,62 @@ class CategoricalCrossEntropy(Loss):
     as in the textbook (and divides by 0 for p = 0: use the fused softmax path). With
     from_logits=True the input is logits and log-softmax is used
     (torch.nn.functional.cross_entropy, keras CategoricalCrossentropy(from_logits=True)).
+    reduction='sum' sums over the batch instead (no 1/N): the david-palma seed's cost,
+    torch cross_entropy(reduction='sum'), keras reduction='sum'.
     """
 
-    kind = "categorical_crossentropy"  # per instance: "categorical_crossentropy_logits" when from_logits
+    kind = "categorical_crossentropy"  # per instance: + "_logits" when from_logits, + "_sum" when summed
     clip = 1e-7
 
-    def __init__(self, from_logits: bool = False) -> None:
+    def __init__(self, from_logits: bool = False, reduction: str = "mean") -> None:
         self.from_logits = bool(from_logits)
-        self.kind = "categorical_crossentropy_logits" if self.from_logits else "categorical_crossentropy"
+        self.reduction = check_reduction(type(self).__name__, reduction)
+        self.kind = ("categorical_crossentropy" + ("_logits" if self.from_logits else "")
+                     + ("_sum" if self.reduction == "sum" else ""))
 
     def _indices(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
         _check_predictions(self.name, pred, probabilities=not self.from_logits)
         return class_indices(self.name, labels, pred.shape[0], pred.shape[1])
 
     def value(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Mean cross-entropy of the batch, a 0-d array of pred's dtype."""
+        """Mean (or summed) cross-entropy of the batch, a 0-d array of pred's dtype."""
         idx = self._indices(pred, labels)
         rows = np.arange(pred.shape[0])
         if self.from_logits:
-            return _scalar(-log_softmax(pred)[rows, idx].mean(), pred.dtype)
-        picked = np.clip(pred[rows, idx], self.clip, 1 - self.clip)
-        return _scalar(-np.log(picked).mean(), pred.dtype)
+            per_sample = -log_softmax(pred)[rows, idx]
+        else:
+            per_sample = -np.log(np.clip(pred[rows, idx], self.clip, 1 - self.clip))
+        return _scalar(per_sample.sum() if self.reduction == "sum" else per_sample.mean(), pred.dtype)
 
     def gradient(self, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """dL/dpred: -onehot / p / N on probabilities, (softmax(z) - onehot) / N on logits."""
+        """dL/dpred: -onehot / p / N on probabilities, (softmax(z) - onehot) / N on logits (no /N summed)."""
         idx = self._indices(pred, labels)
-        rows, n = np.arange(pred.shape[0]), pred.shape[0]
+        rows = np.arange(pred.shape[0])
         if self.from_logits:
             grad = softmax(pred)
             grad[rows, idx] -= 1
-            return grad / n
-        grad = np.zeros_like(pred)
-        grad[rows, idx] = -1 / pred[rows, idx]
-        return grad / n
+        else:
+            grad = np.zeros_like(pred)
+            grad[rows, idx] = -1 / pred[rows, idx]
+        return grad if self.reduction == "sum" else grad / pred.shape[0]
 
     def __repr__(self) -> str:
-        return f"CategoricalCrossEntropy(from_logits={self.from_logits})"
+        return f"CategoricalCrossEntropy(from_logits={self.from_logits}, reduction={self.reduction!r})"
 
 
-def softmax_crossentropy_gradient(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Fused softmax + cross-entropy backward: dL/dz = (softmax(z) - onehot) / N (nnfs combined)."""
+def softmax_crossentropy_gradient(probs: np.ndarray, labels: np.ndarray,
+                                  reduction: str = "mean") -> np.ndarray:
+    """Fused softmax + cross-entropy backward: dL/dz = (softmax(z) - onehot) / N (nnfs); no /N when summed."""
     component = "Softmax+CategoricalCrossEntropy"
     _check_predictions(component, probs, probabilities=True)
     idx = class_indices(component, labels, probs.shape[0], probs.shape[1])
     grad = probs.copy()
     grad[np.arange(probs.shape[0]), idx] -= 1
-    return grad / probs.shape[0]
+    return grad if check_reduction(component, reduction) == "sum" else grad / probs.shape[0]
+
+
+def check_reduction(component: str, reduction: str) -> str:
+    """Return reduction if it is one of REDUCTIONS ('mean', 'sum'), else raise a ValueError naming them."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{component}: unknown reduction {reduction!r}; known: {', '.join(REDUCTIONS)}")
+    return reduction

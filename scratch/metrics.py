@@ -13,9 +13,12 @@ REGRESSION_DIVISOR = 250.0  # nnfs: precision = std(y) / 250
 _ACCURACY_OF_LOSS = {
     "categorical_crossentropy": "categorical",
     "categorical_crossentropy_logits": "categorical",
+    "categorical_crossentropy_sum": "categorical",
+    "categorical_crossentropy_logits_sum": "categorical",
     "binary_crossentropy": "binary",
     "binary_crossentropy_logits": "binary",
     "mse": "regression",
+    "half_mse": "regression",
     "mae": "regression",
 }
 

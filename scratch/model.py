@@ -101,29 +101,44 @@ class Sequential:
         """Sum over layers of layer.regularization_loss() (nnfs: lambda sum W^2 + lambda sum |W| ...)."""
         return float(sum(layer.regularization_loss() for layer in self.layers))
 
-    def backward_from_loss(self, labels: np.ndarray) -> np.ndarray:
-        """Backward from the loss; Softmax + CCE uses the fused gradient (p - onehot)/N."""
+    def backward_from_loss(self, labels: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward from the loss; Softmax + CCE uses the fused gradient (p - onehot)/N.
+
+        input_grad=False (what train_step uses) ends at the lowest layer with parameters and fills
+        only its parameter gradients, as autograd does for an input without requires_grad: the
+        update needs no dL/dinput. It returns None then, and layer_input_grads holds None from
+        that layer down.
+        """
         self._require("loss")
         if self.fused_softmax_loss:
-            grad = softmax_crossentropy_gradient(self.activations[-1], labels)
-            return self._backward_layers(grad, start=len(self.layers) - 1, first_grad=grad)
-        return self.backward(self.loss.gradient(self.activations[-1], labels))
+            grad = softmax_crossentropy_gradient(self.activations[-1], labels, self.loss.reduction)
+            return self._backward_layers(grad, len(self.layers) - 1, first_grad=grad, input_grad=input_grad)
+        return self._backward_layers(self.loss.gradient(self.activations[-1], labels), len(self.layers),
+                                     input_grad=input_grad)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Backward from dL/doutput through every layer; returns dL/dinput."""
         return self._backward_layers(grad_output, start=len(self.layers))
 
-    def _backward_layers(
-        self, grad: np.ndarray, start: int, first_grad: np.ndarray | None = None
-    ) -> np.ndarray:
+    def _backward_layers(self, grad: np.ndarray, start: int, first_grad: np.ndarray | None = None,
+                         input_grad: bool = True) -> np.ndarray | None:
         input_grads = [None] * len(self.layers)
         if first_grad is not None:
             input_grads[start] = first_grad
-        for i in reversed(range(start)):
-            grad = self.layers[i].backward(grad)
+        end = 0 if input_grad else self._lowest_trainable_layer()
+        for i in reversed(range(end, start)):
+            if i == end and not input_grad:
+                self.layers[i].param_backward(grad)  # nothing below it has parameters to update
+                grad = None
+            else:
+                grad = self.layers[i].backward(grad)
             input_grads[i] = grad
         self.layer_input_grads = input_grads
-        return grad
+        return grad if input_grad else None
+
+    def _lowest_trainable_layer(self) -> int:
+        """Index of the first layer with parameters (len(layers) when none has any)."""
+        return next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
 
     # ----- training, prediction, evaluation -----
 
@@ -196,7 +211,7 @@ class Sequential:
         result = {"loss": data_loss, "regularization": regularization, "total": data_loss + regularization}
         if self.accuracy_kind is not None:
             result["accuracy"] = self._accuracy(pred, y, precision)
-        self.backward_from_loss(y)
+        self.backward_from_loss(y, input_grad=False)
         self.optimizer.step(self._live_params(), self.get_grads())
         return result
 

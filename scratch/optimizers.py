@@ -5,9 +5,10 @@ Decay (every optimizer, nnfs / legacy tf.keras `decay=`): lr_t = lr / (1 + decay
 `iterations` is t - 1. Defaults are the textbook (nnfs) ones of CONVENTIONS 5; the keyword options
 select each framework's convention so that it can be matched exactly.
 
-Atomic: every input is validated and every new value computed before any array is written, so a
-failing step (shape or dtype mismatch, NaN/Inf gradient, missing key) leaves params and state as they
-were. dtype: each hyperparameter is rounded to the parameter's dtype before use (as Keras does), so
+Atomic: every input is validated and every parameter's step computed before any array is written,
+so a failing step (shape or dtype mismatch, NaN/Inf gradient or parameter, missing key) leaves
+params and state as they were; the commit is then `param -= step` in place (no new parameter array, no copy).
+dtype: each hyperparameter is rounded to the parameter's dtype before use (as Keras does), so
 float32 parameters stay float32.
 """
 
@@ -46,8 +47,8 @@ class Optimizer:
         for key, param in params.items():
             dtype = param.dtype.type
             updates[key] = self._update(param, grads[key], self._state_for(key, param), lr_t, t, dtype)
-        for key, (new_param, new_state) in updates.items():  # commit: nothing below can fail
-            params[key][...] = new_param
+        for key, (step, new_state) in updates.items():  # commit: every check passed, every step computed
+            params[key] -= step  # theta_new = theta - step
             self.state[key] = new_state
         self.t = t
 
@@ -59,7 +60,7 @@ class Optimizer:
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, lr_t: float, t: int,
                 dtype: type) -> tuple[np.ndarray, State]:
-        """(new param, new state) as fresh arrays; must not write to param or state."""
+        """(step, new state) as fresh arrays, theta_new = theta - step; must not write to param or state."""
         raise NotImplementedError
 
     def _validate(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -83,8 +84,10 @@ class Optimizer:
                      if array.shape != param.shape or array.dtype != param.dtype]
             if stale:
                 raise ValueError(f"{self.name}: state {stale} of {key!r} does not match the param")
-            if not np.all(np.isfinite(grad)):
-                raise ValueError(f"{self.name}: grad {key!r} contains NaN or Inf; params left unchanged")
+            for what, array in (("param", param), ("grad", grad)):
+                if not np.all(np.isfinite(array)):
+                    raise ValueError(f"{self.name}: {what} {key!r} contains NaN or Inf; "
+                                     "params left unchanged")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, decay={self.decay}, t={self.t})"
@@ -114,16 +117,16 @@ class SGD(Optimizer):
     def _update(self, param, grad, state, lr_t, t, dtype):
         lr, mu = dtype(lr_t), dtype(self.momentum)
         if not self.momentum:
-            return param - lr * grad, state
+            return lr * grad, state
         # NOTE: the forms agree only while lr_t is constant: torch's buf sums raw gradients and scales
         # the whole sum by today's lr, nnfs/keras's v keeps each past step at the lr it was taken with.
         if self.momentum_form == "nnfs":
             velocity = mu * state["velocity"] - lr * grad
-            step = mu * velocity - lr * grad if self.nesterov else velocity
-            return param + step, {"velocity": velocity}
+            change = mu * velocity - lr * grad if self.nesterov else velocity  # theta += change
+            return -change, {"velocity": velocity}
         velocity = mu * state["velocity"] + grad  # torch's momentum_buffer (= g at t = 1)
         direction = grad + mu * velocity if self.nesterov else velocity
-        return param - lr * direction, {"velocity": velocity}
+        return lr * direction, {"velocity": velocity}
 
 
 class Adagrad(Optimizer):
@@ -144,7 +147,7 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, state, lr_t, t, dtype):
         cache = state["cache"] + grad * grad
-        return param - _scaled_step(dtype(lr_t), grad, cache, dtype(self.epsilon), self.eps_inside_sqrt), {
+        return _scaled_step(dtype(lr_t), grad, cache, dtype(self.epsilon), self.eps_inside_sqrt), {
             "cache": cache}
 
 
@@ -167,7 +170,7 @@ class RMSprop(Optimizer):
     def _update(self, param, grad, state, lr_t, t, dtype):
         rho = dtype(self.rho)
         cache = rho * state["cache"] + (dtype(1) - rho) * (grad * grad)
-        return param - _scaled_step(dtype(lr_t), grad, cache, dtype(self.epsilon), self.eps_inside_sqrt), {
+        return _scaled_step(dtype(lr_t), grad, cache, dtype(self.epsilon), self.eps_inside_sqrt), {
             "cache": cache}
 
 
@@ -197,9 +200,9 @@ class Adam(Optimizer):
             # NOTE: eps here is eps_hat; the textbook-equivalent epsilon is eps_hat/sqrt(1-b2^t),
             # 31.6*eps_hat at t = 1, so no constant eps makes the two forms agree.
             alpha = dtype(lr_t * math.sqrt(correction_2) / correction_1)
-            return param - alpha * m / (np.sqrt(v) + eps), {"m": m, "v": v}
+            return alpha * m / (np.sqrt(v) + eps), {"m": m, "v": v}
         m_hat, v_hat = m / dtype(correction_1), v / dtype(correction_2)
-        return param - dtype(lr_t) * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v}
+        return dtype(lr_t) * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v}
 
 
 def _scaled_step(lr: np.floating, grad: np.ndarray, cache: np.ndarray, eps: np.floating,

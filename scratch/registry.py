@@ -36,11 +36,15 @@ ACTIVATIONS: dict[str, type[Activation]] = {
 # Loss name -> factory of a loss with that kind.
 LOSSES: dict[str, Callable[[], Loss]] = {
     "mse": MeanSquaredError,
+    "half_mse": partial(MeanSquaredError, scale=0.5),
     "mae": MeanAbsoluteError,
     "binary_crossentropy": BinaryCrossEntropy,
     "binary_crossentropy_logits": partial(BinaryCrossEntropy, from_logits=True),
     "categorical_crossentropy": CategoricalCrossEntropy,
     "categorical_crossentropy_logits": partial(CategoricalCrossEntropy, from_logits=True),
+    "categorical_crossentropy_sum": partial(CategoricalCrossEntropy, reduction="sum"),
+    "categorical_crossentropy_logits_sum": partial(CategoricalCrossEntropy, from_logits=True,
+                                                   reduction="sum"),
 }
 
 
@@ -54,9 +58,20 @@ def _lookup(table: dict, what: str, name: str):
     return table[name]
 
 
+REQUIRED_KEYS = {"dense": ("n_inputs", "units"), "dropout": ("rate",)}
+
+
+def _require_keys(spec: dict) -> str:
+    """The spec's 'type', after checking that it has every key its layer type needs."""
+    missing = [k for k in ("type", *REQUIRED_KEYS.get(spec.get("type"), ())) if k not in spec]
+    if missing:
+        raise KeyError(f"scratch: layer spec {spec!r} lacks {', '.join(map(repr, missing))}")
+    return spec["type"]
+
+
 def build_layer(spec: dict, dtype: str = "float64") -> Layer:
     """A scratch layer from a plain spec such as {'type': 'dense', 'n_inputs': 2, 'units': 16}."""
-    kind = spec["type"]
+    kind = _require_keys(spec)
     if kind == "dense":  # regularizer options: DENSE_OPTIONS; weight_init needs a 'seed'
         options = {k: spec[k] for k in DENSE_OPTIONS if k in spec}
         if "weight_init" in spec:
@@ -66,7 +81,10 @@ def build_layer(spec: dict, dtype: str = "float64") -> Layer:
         rng = np.random.default_rng(spec["seed"]) if "seed" in spec else None
         return Dropout(spec["rate"], rng=rng)
     options = {k: v for k, v in spec.items() if k not in ("type", "n_inputs", "units")}
-    activation = _lookup(ACTIVATIONS, "activation", kind)
+    if kind not in ACTIVATIONS:
+        raise KeyError(f"scratch: unknown activation {kind!r}; known: {', '.join(sorted(ACTIVATIONS))} "
+                       f"(other layer types: {', '.join(LAYERS)})")
+    activation = ACTIVATIONS[kind]
     if activation.parametric:  # learnable parameters (PReLU's alpha) take the case dtype
         options.setdefault("dtype", dtype)
     return activation(**options)

@@ -14,7 +14,7 @@ import numpy as np
 
 
 def check_params(component: str, expected: dict[str, np.ndarray], given: dict[str, np.ndarray]) -> None:
-    """Require given to have exactly expected's keys, and each array expected's shape and dtype.
+    """Require given to have exactly expected's keys, each array expected's shape and dtype, all finite.
 
     Every key is checked before the first error is raised, so the message lists every problem;
     callers assign nothing until this returns (no half-updated model).
@@ -31,6 +31,9 @@ def check_params(component: str, expected: dict[str, np.ndarray], given: dict[st
             problems.append(f"{key!r}: expected shape {reference.shape}, got {value.shape}")
         elif value.dtype != reference.dtype:
             problems.append(f"{key!r}: expected dtype {reference.dtype}, got {value.dtype}")
+        elif not np.all(np.isfinite(value)):
+            count = int(np.sum(~np.isfinite(value)))
+            problems.append(f"{key!r}: expected finite values, got {count} NaN/Inf")
     if problems:
         known = ", ".join(repr(k) for k in expected)
         raise ValueError(f"{component}: parameters refused: {'; '.join(problems)} (model keys: {known})")

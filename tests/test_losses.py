@@ -33,7 +33,7 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 def make_case(name: str, rng: np.random.Generator, label_form: str = "sparse"):
     """(pred, target) in float64 for a loss name, kept off kinks and clips."""
-    if name in ("mse", "mae"):
+    if name in ("mse", "mae", "half_mse"):
         target = rng.standard_normal((N, K))
         return target + rng.uniform(0.1, 2.0, (N, K)) * rng.choice([-1.0, 1.0], (N, K)), target  # |ŷ-y| >= .1
     if name == "binary_crossentropy":
@@ -42,23 +42,28 @@ def make_case(name: str, rng: np.random.Generator, label_form: str = "sparse"):
         return rng.standard_normal((N, 2)) * 3, rng.integers(0, 2, (N, 2)).astype(float)
     labels = rng.integers(0, K, N)
     target = labels if label_form == "sparse" else one_hot(labels, K)
-    if name == "categorical_crossentropy":
+    if name in ("categorical_crossentropy", "categorical_crossentropy_sum"):
         return random_probabilities(rng, (N, K)), target
-    return rng.standard_normal((N, K)) * 2, target  # categorical_crossentropy_logits
+    return rng.standard_normal((N, K)) * 2, target  # categorical_crossentropy_logits[_sum]
 
 
 CASES = [(name, "sparse") for name in sorted(LOSSES)] + [
     ("categorical_crossentropy", "one-hot"),
     ("categorical_crossentropy_logits", "one-hot"),
+    ("categorical_crossentropy_sum", "one-hot"),
+    ("categorical_crossentropy_logits_sum", "one-hot"),
 ]
 
 
-def test_registry_has_every_loss_with_its_kind_and_mean_reduction():
-    assert sorted(LOSSES) == sorted(["mse", "mae", "binary_crossentropy", "binary_crossentropy_logits",
-                                     "categorical_crossentropy", "categorical_crossentropy_logits"])
+def test_registry_has_every_loss_with_its_kind_and_reduction():
+    assert sorted(LOSSES) == sorted(["mse", "half_mse", "mae", "binary_crossentropy",
+                                     "binary_crossentropy_logits", "categorical_crossentropy",
+                                     "categorical_crossentropy_logits", "categorical_crossentropy_sum",
+                                     "categorical_crossentropy_logits_sum"])
     for name in LOSSES:
         loss = build_loss(name)
-        assert loss.kind == name and loss.reduction == "mean" and loss.name
+        reduction = "sum" if name.endswith("_sum") else "mean"
+        assert loss.kind == name and loss.reduction == reduction and loss.name
 
 
 def test_unknown_loss_lists_the_known_names():
@@ -96,6 +101,41 @@ def test_mse_and_mae_by_hand():
     assert float(MeanAbsoluteError().value(pred, target)) == (1 + 0 + 2 + 0) / 4  # 0.75
     # sign(ŷ - y) / 4: + where the prediction is too high (torch L1Loss); nnfs would give the negative
     np.testing.assert_array_equal(MeanAbsoluteError().gradient(pred, target), [[0.25, 0.0], [-0.25, 0.0]])
+
+
+def test_half_mse_is_half_the_mse_and_seed_07s_squared_error():
+    # seed 07: one output a2 = 0.67013076 against y = 1: 1/2 (y - a)^2 = 0.05440686, dL/da = a - y
+    pred, target = np.array([[0.67013076]]), np.array([[1.0]])
+    half = build_loss("half_mse")
+    assert float(half.value(pred, target)) == pytest.approx(0.5 * (1 - 0.67013076) ** 2, rel=1e-15)
+    assert float(half.value(pred, target)) == pytest.approx(0.05440686, abs=5e-9)
+    np.testing.assert_array_equal(half.gradient(pred, target), pred - target)
+    rng = np.random.default_rng(25)
+    pred, target = rng.standard_normal((N, K)), rng.standard_normal((N, K))
+    assert float(half.value(pred, target)) == 0.5 * float(MeanSquaredError().value(pred, target))
+    np.testing.assert_array_equal(half.gradient(pred, target),
+                                  0.5 * MeanSquaredError().gradient(pred, target))
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_summed_crossentropy_is_n_times_the_mean(from_logits):
+    rng = np.random.default_rng(26)
+    labels = rng.integers(0, K, N)
+    pred = rng.standard_normal((N, K)) if from_logits else random_probabilities(rng, (N, K))
+    mean = CategoricalCrossEntropy(from_logits=from_logits)
+    summed = CategoricalCrossEntropy(from_logits=from_logits, reduction="sum")
+    assert float(summed.value(pred, labels)) == pytest.approx(N * float(mean.value(pred, labels)), rel=1e-14)
+    np.testing.assert_allclose(summed.gradient(pred, labels), N * mean.gradient(pred, labels), rtol=1e-14)
+    probs = Softmax().forward(pred) if from_logits else pred  # fused softmax path: p - onehot, no /N
+    np.testing.assert_allclose(softmax_crossentropy_gradient(probs, labels, "sum"),
+                               probs - one_hot(labels, K), rtol=0, atol=1e-15)
+
+
+def test_unknown_reduction_names_the_known_ones():
+    with pytest.raises(ValueError, match="CategoricalCrossEntropy: unknown reduction 'none'; known: mean"):
+        CategoricalCrossEntropy(reduction="none")
+    with pytest.raises(ValueError, match="MeanSquaredError: scale must be a finite number"):
+        MeanSquaredError(scale=0.0)
 
 
 def test_binary_crossentropy_by_hand():
@@ -294,3 +334,27 @@ def test_integer_predictions_are_rejected():
     with pytest.raises(TypeError, match="CategoricalCrossEntropy: predictions must have dtype "
                                         "float32 or float64, got int64"):
         CategoricalCrossEntropy().value(np.array([[1, 0]]), np.array([0]))
+
+
+def test_softmax_model_with_summed_crossentropy_matches_finite_differences():
+    # the david-palma cost: Dense -> tanh -> Dense -> Softmax with sum_n -log p (no 1/N), fused backward
+    from scratch.activations import Tanh
+    from scratch.layers import Dense
+    from scratch.model import Sequential
+
+    rng = np.random.default_rng(27)
+    x, labels = rng.standard_normal((N, 2)), rng.integers(0, K, N)
+    model = Sequential([Dense(2, 4, rng=rng), Tanh(), Dense(4, K, rng=rng), Softmax()],
+                       loss=build_loss("categorical_crossentropy_sum"))
+    for params in model._live_params().values():
+        params[...] = rng.standard_normal(params.shape)
+    model.forward(x, training=True)
+    model.backward_from_loss(labels)
+    analytic = {key: value.copy() for key, value in model.get_grads().items()}
+
+    def loss() -> float:
+        model.forward(x, training=True)
+        return float(model.loss_value(labels))
+
+    for key, params in model._live_params().items():
+        assert_gradients_match(analytic[key], numeric_gradient(loss, params), f"summed CCE d/d{key}")
