@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 
 from comparisons import DTYPES, FRAMEWORKS
+
+SEED_OFFSET_ENV = "NN_PARITY_SEED_OFFSET"  # set by --seed-offset N (pytest and nn-parity run)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,17 @@ class Case:
         return {"layers": layers, "loss": self.loss, "training": self.training,
                 "backward": self.backward, "seed": self.seed,
                 "scratch_variant": self.options.get("scratch_variant")}
+
+
+def seed_offset() -> int:
+    """The N of --seed-offset, added to every case's seed (0 unless a run asked for another)."""
+    return int(os.environ.get(SEED_OFFSET_ENV) or 0)
+
+
+def with_seed_offset(case: Case) -> Case:
+    """The case with its seed shifted by seed_offset(): other data, the same agreement expected."""
+    offset = seed_offset()
+    return replace(case, seed=case.seed + offset) if offset else case
 
 
 SPIRAL_MLP = (

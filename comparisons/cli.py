@@ -40,6 +40,12 @@ def _workers(text: str) -> str:
     return text
 
 
+def _offset(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"seed offset must be a whole number >= 0, not {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Sub-commands run, summary, explain, env, render."""
     parser = argparse.ArgumentParser(prog="nn-parity", description="Compare scratch/ with PyTorch and "
@@ -57,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full", action="store_true",
                      help="full-length training projects (make report); default: the short versions")
     run.add_argument("--no-render", action="store_true", help="write the CSV files only, no summary.md/plots")
+    run.add_argument("--seed-offset", type=_offset, default=0, metavar="N",
+                     help="add N to every case's seed: other data, the same agreement expected (default 0)")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")
     summary.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
     explain = sub.add_parser("explain", help="worst rows, first divergence, tolerances and rerun of a case")
@@ -120,6 +128,8 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
             pytest_args += [option, value]
     if args.full:
         pytest_args.append("--full")
+    if args.seed_offset:
+        pytest_args += ["--seed-offset", str(args.seed_offset)]
     if args.workers != "0":
         _require(("xdist",), "run -n")
         pytest_args += ["-n", args.workers]
@@ -147,12 +157,19 @@ def command_run(args: argparse.Namespace) -> int:
     """pytest over comparisons/ with the report plugin and a progress bar; then the summary."""
     import pytest
 
+    from comparisons.known_differences import KnownDifferencesError, load_known_differences
     from comparisons.progress import ProgressPlugin
+    from comparisons.report import report_dir_problem
     from comparisons.terminal import print_summary
 
     report_dir = args.report_dir.resolve()
-    if report_dir.exists() and not report_dir.is_dir():
-        raise CliError(f"--report-dir {args.report_dir} exists and is not a folder")
+    problem = report_dir_problem(args.report_dir)
+    if problem:
+        raise CliError(f"--report-dir: {problem}")
+    try:
+        load_known_differences()  # a malformed file is the user's to fix: say so before anything runs
+    except KnownDifferencesError as exc:
+        raise CliError(str(exc)) from None
     plugin = ProgressPlugin(_progress_console())
     code = pytest.main(_pytest_args(args, report_dir), plugins=[plugin])
     console = _console()
@@ -161,6 +178,12 @@ def command_run(args: argparse.Namespace) -> int:
         console.print(error, markup=False)
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
+    if plugin.write_error:
+        raise CliError(plugin.write_error)
+    if code == pytest.ExitCode.INTERRUPTED and plugin.rows == 0:
+        print(f"nn-parity run: interrupted before any case finished; {args.report_dir} is as it was",
+              file=sys.stderr)
+        return 130
     if plugin.rows == 0:
         known = f" (suites: {', '.join(plugin.suites)})" if plugin.suites else ""
         print(f"nn-parity run: nothing matched {_selection(args)}{known}; no report written", file=sys.stderr)
@@ -173,6 +196,8 @@ def command_run(args: argparse.Namespace) -> int:
     for nodeid in unexplained:
         console.print("[bold red]FAILED[/]", nodeid, markup=True)
         console.print(plugin.failure_text(nodeid), markup=False)
+    if code == pytest.ExitCode.INTERRUPTED:
+        return 130  # print_summary said PARTIAL: environment.json has "partial": true
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         console.print(plugin.transcript.getvalue()[-4000:], markup=False)
         return int(code)

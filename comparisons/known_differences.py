@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 KNOWN_DIFFERENCES_FILE = Path(__file__).with_name("known_differences.csv")
+KNOWN_DIFFERENCES_ENV = "NN_PARITY_KNOWN_DIFFERENCES"  # another file instead (e.g. to try an entry)
 FIELDS = ("case_pattern", "framework", "dtype", "quantity", "tensor", "reason",
           "expected_magnitude", "link")
 
@@ -42,12 +44,18 @@ class KnownDifferencesError(ValueError):
     """The known-differences file cannot be read or is malformed."""
 
 
-def load_known_differences(path: Path = KNOWN_DIFFERENCES_FILE) -> list[KnownDifference]:
+def known_differences_path() -> Path:
+    """$NN_PARITY_KNOWN_DIFFERENCES when set, else comparisons/known_differences.csv."""
+    return Path(os.environ.get(KNOWN_DIFFERENCES_ENV) or KNOWN_DIFFERENCES_FILE)
+
+
+def load_known_differences(path: Path | None = None) -> list[KnownDifference]:
     """Parse the CSV file; a missing column or a non-numeric magnitude is a clear error."""
+    path = path or known_differences_path()
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise KnownDifferencesError(f"cannot read known differences file {path}: {exc}") from exc
     entries = []
     for number, row in enumerate(rows, start=2):

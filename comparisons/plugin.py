@@ -1,7 +1,13 @@
-"""pytest plugin: collects comparison rows (also from xdist workers) and writes the reports once."""
+"""pytest plugin: collects comparison rows (streamed from xdist workers test by test) and writes the reports.
+
+Rows cross from a worker to the controller attached to each test's report, so an interrupted or
+crashed worker loses only its running test. An interrupted run (Ctrl-C, SIGTERM) writes the rows of
+the tests that finished, marked `"partial": true` in environment.json, or nothing when none did.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -13,21 +19,34 @@ from comparisons.determinism import configure_environment
 
 configure_environment()
 
-from comparisons.known_differences import load_known_differences  # noqa: E402
-from comparisons.report import status_counts, worst_ratio, write_reports  # noqa: E402
+from comparisons.cases import SEED_OFFSET_ENV  # noqa: E402
+from comparisons.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
+from comparisons.known_differences import (  # noqa: E402
+    KNOWN_DIFFERENCES_ENV,
+    KnownDifferencesError,
+    load_known_differences,
+)
+from comparisons.report import (  # noqa: E402
+    report_dir_problem,
+    status_counts,
+    worst_ratio,
+    write_reports,
+)
 
-ROWS_KEY = "nn_parity_rows"
-TRAJECTORY_KEY = "nn_parity_trajectories"
+ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded
 
 
 class ReportCollector:
     """Rows recorded by the comparison tests of this process."""
 
-    def __init__(self, report_dir: Path) -> None:
+    def __init__(self, report_dir: Path, known: list | None = None) -> None:
         self.report_dir = report_dir
         self.rows: list[dict] = []
         self.trajectories: list[dict] = []  # per-step rows of training cases
-        self._known = None
+        self.sent = (0, 0)  # rows, trajectory rows already sent to the xdist controller
+        self.partial = False
+        self.write_error: str | None = None  # why the report could not be written, if it could not
+        self._known = known
 
     @property
     def known_differences(self):
@@ -41,6 +60,12 @@ class ReportCollector:
         self.rows.extend({k: _plain(v) for k, v in row.items()} for row in rows)
         self.trajectories.extend({k: _plain(v) for k, v in row.items()} for row in trajectory)
 
+    def take_unsent(self) -> tuple[list[dict], list[dict]]:
+        """Rows and trajectory rows added since the last call (what a worker sends with a report)."""
+        rows, trajectories = self.rows[self.sent[0]:], self.trajectories[self.sent[1]:]
+        self.sent = (len(self.rows), len(self.trajectories))
+        return rows, trajectories
+
 
 def _plain(value):
     if hasattr(value, "item"):
@@ -49,6 +74,13 @@ def _plain(value):
 
 
 collector_key = pytest.StashKey[ReportCollector]()
+restore_key = pytest.StashKey[object]()
+
+
+def _seed_offset(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text!r}")
+    return int(text)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,13 +93,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--framework", default="",
                     help=f"comma list of frameworks: {','.join(ALL_FRAMEWORKS)} (default: all)")
     group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
+    group.addoption("--seed-offset", type=_seed_offset, default=0, metavar="N",
+                    help="add N (>= 0) to every case's seed: other data, the same agreement expected")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Check every nn-parity option and the known-differences file before anything runs."""
     if config.getoption("--full"):
         os.environ["NN_PARITY_FULL"] = "1"  # read when the training cases are built
+    os.environ[SEED_OFFSET_ENV] = str(config.getoption("--seed-offset"))  # read by compare_case
+    _wanted(config, "--framework", ALL_FRAMEWORKS)
+    _wanted(config, "--dtype", DTYPES)
     report_dir = Path(config.getoption("--report-dir"))
-    config.stash[collector_key] = ReportCollector(report_dir)
+    try:  # loaded now, so that a malformed file stops the run before anything runs
+        collector = ReportCollector(report_dir, load_known_differences())
+    except KnownDifferencesError as exc:
+        raise pytest.UsageError(f"{exc} (the file is ${KNOWN_DIFFERENCES_ENV} when set)") from None
+    config.stash[collector_key] = collector
+    if _is_worker(config):
+        config.pluginmanager.register(WorkerRows(collector), "nn-parity-worker-rows")
+        return
+    problem = report_dir_problem(report_dir)
+    if problem:
+        raise pytest.UsageError(f"--report-dir: {problem}")
+    if config.getoption("--suite"):
+        from comparisons.cases import all_cases  # only then: the case tables take a moment to build
+
+        _wanted(config, "--suite", tuple(sorted({case.suite for case in all_cases()})))
+    config.pluginmanager.register(ControllerRows(collector), "nn-parity-controller-rows")
+    config.stash[restore_key] = sigterm_as_keyboard_interrupt()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore = config.stash.get(restore_key, None)
+    if restore is not None:
+        restore()
 
 
 def _wanted(config: pytest.Config, option: str, known: tuple[str, ...] | None) -> set[str]:
@@ -107,38 +171,66 @@ def parity_report(request: pytest.FixtureRequest) -> ReportCollector:
     return request.config.stash[collector_key]
 
 
-def _is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
+class WorkerRows:
+    """xdist worker: attach the rows each test recorded to its report, which goes to the controller."""
+
+    def __init__(self, collector: ReportCollector) -> None:
+        self.collector = collector
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call):
+        """Rows added during this phase of the test ride on its report."""
+        report = yield
+        rows, trajectories = self.collector.take_unsent()
+        if rows or trajectories:
+            setattr(report, ROWS_ATTR, (rows, trajectories))
+        return report
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:
-    """xdist controller: take the rows a finished worker sent."""
-    output = getattr(node, "workeroutput", {})
-    collector = node.config.stash[collector_key]
-    collector.rows.extend(output.get(ROWS_KEY, []))
-    collector.trajectories.extend(output.get(TRAJECTORY_KEY, []))
+class ControllerRows:
+    """xdist controller: keep the rows that arrive with each test report, as the tests finish."""
+
+    def __init__(self, collector: ReportCollector) -> None:
+        self.collector = collector
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Rows a worker sent with this report (none in a run without workers: tests add them directly)."""
+        rows, trajectories = getattr(report, ROWS_ATTR, ((), ()))
+        self.collector.rows.extend(rows)
+        self.collector.trajectories.extend(trajectories)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write every report file once, atomically, with Ctrl-C/SIGTERM held off until they are all written."""
     config = session.config
-    collector = config.stash[collector_key]
     if _is_worker(config):
-        config.workeroutput[ROWS_KEY] = collector.rows
-        config.workeroutput[TRAJECTORY_KEY] = collector.trajectories
         return
+    collector = config.stash[collector_key]
+    collector.partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
+        session.shouldfail or session.shouldstop)
     if not collector.rows:
         return
     workers = getattr(config.option, "numprocesses", None)
-    write_reports(collector.rows, collector.report_dir, {
-        "command": " ".join(sys.argv), "workers": workers or 0,
-        "partial": bool(session.shouldstop or session.shouldfail) and exitstatus == 2,
-    }, trajectories=collector.trajectories)
+    try:
+        with deferred_signals():
+            write_reports(collector.rows, collector.report_dir, {
+                "command": " ".join(sys.argv), "workers": workers or 0, "partial": collector.partial,
+                "seed_offset": config.getoption("--seed-offset"),
+            }, trajectories=collector.trajectories)
+    except OSError as exc:
+        collector.write_error = f"cannot write the report to {collector.report_dir}: {exc}"
+        print(f"nn-parity: error: {collector.write_error}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     collector = config.stash[collector_key]
-    if _is_worker(config) or not collector.rows:
+    if _is_worker(config):
+        return
+    if not collector.rows:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            terminalreporter.write_line(f"nn-parity: no comparison finished before the interruption; nothing "
+                                        f"written, {collector.report_dir}/ is as it was")
         return
     counts = status_counts(collector.rows)
     terminalreporter.section("nn-parity agreement")
@@ -147,4 +239,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + f"; worst error/tolerance ratio of the agreeing rows {worst_ratio(collector.rows):.3g}"
     )
-    terminalreporter.write_line(f"reports written to {collector.report_dir}/")
+    if collector.write_error:
+        terminalreporter.write_line(f"NOT written: {collector.write_error}", red=True)
+    elif collector.partial:
+        terminalreporter.write_line(f"PARTIAL report (the run was interrupted) written to "
+                                    f"{collector.report_dir}/", yellow=True)
+    else:
+        terminalreporter.write_line(f"reports written to {collector.report_dir}/")

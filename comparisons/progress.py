@@ -31,6 +31,7 @@ class ProgressPlugin:
         self.failures: dict[str, str] = {}
         self.collect_errors: list[str] = []
         self.rows = 0
+        self.write_error: str | None = None  # the report plugin's, when it could not write the files
         self.transcript = io.StringIO()
         self.suites: list[str] = []
 
@@ -99,6 +100,7 @@ class ProgressPlugin:
         self.console.file.flush()
         collector = session.config.stash.get(collector_key, None)
         self.rows = len(collector.rows) if collector is not None else 0
+        self.write_error = collector.write_error if collector is not None else None
 
     def pytest_unconfigure(self) -> None:
         """Never leave a live display behind (usage errors end the session early)."""

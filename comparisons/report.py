@@ -49,6 +49,26 @@ def sort_rows(rows: list[dict]) -> list[dict]:
                                        r["seed"], r["step"], r["order"]))
 
 
+def report_dir_problem(report_dir: Path) -> str | None:
+    """Why the report files cannot go to report_dir (None when they can); creates nothing.
+
+    NOTE: os.access is what a root user gets too, so a path below a regular file is the sure case.
+    """
+    path = Path(report_dir).absolute()
+    if path.exists():
+        if not path.is_dir():
+            return f"{report_dir} exists and is not a folder"
+        return None if os.access(path, os.W_OK | os.X_OK) else f"{report_dir} is not writable"
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"cannot create {report_dir}: {ancestor} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot create {report_dir}: {ancestor} is not writable"
+    return None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +86,7 @@ def _format(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
+        return "" if math.isnan(value) else repr(float(value))  # np.float64's repr is 'np.float64(...)'
     return str(value)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.agreement import compare
-from comparisons.cases import Case
+from comparisons.cases import Case, seed_offset, with_seed_offset
 from comparisons.data import draw_case_data
 from comparisons.known_differences import KnownDifference, match_known_difference
 from comparisons.localization import describe_localization, localize
@@ -33,8 +33,9 @@ class CaseOutcome:
 
 
 def rerun_command(case: Case, framework: str, dtype: str) -> str:
-    """A command that reruns just this case x framework x dtype."""
-    return f'pytest comparisons -k "{case.id}-{framework}-{dtype}"'
+    """A command that reruns just this case x framework x dtype (with the run's --seed-offset)."""
+    offset = f" --seed-offset {seed_offset()}" if seed_offset() else ""
+    return f'pytest comparisons -k "{case.id}-{framework}-{dtype}"{offset}'
 
 
 def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
@@ -87,11 +88,26 @@ def status_row(base: dict, status: str, reason: str) -> dict:
 
 def compare_case(case: Case, framework: str, dtype: str,
                  known: list[KnownDifference] = ()) -> CaseOutcome:
-    """Run the case on scratch and the framework; every compared tensor becomes a row."""
-    adapter = get_adapter(framework)
-    reason = adapter.unavailable_reason()
+    """Run the case on scratch and the framework; every compared tensor becomes a row.
+
+    The one place every case kind goes through: the run's --seed-offset is applied here, and an
+    exception that escapes a kind's runner becomes a crash row instead of a lost case.
+    """
+    case = with_seed_offset(case)
+    started = time.perf_counter()
+    reason = get_adapter(framework).unavailable_reason()
     if reason:
-        return CaseOutcome([status_row(base_row(case, framework, dtype, ""), "skipped", reason)])
+        return finish(CaseOutcome([status_row(base_row(case, framework, dtype, ""), "skipped", reason)]),
+                      case, framework, dtype, known, started)
+    try:
+        return _compare_kind(case, framework, dtype, known)
+    except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
+        return finish(CaseOutcome([status_row(base_row(case, framework, dtype, ""), "crash",
+                                              describe(f"the {case.kind} comparison", exc))]),
+                      case, framework, dtype, known, started)
+
+
+def _compare_kind(case: Case, framework: str, dtype: str, known: list[KnownDifference]) -> CaseOutcome:
     if case.kind == "training":
         from comparisons.trajectory_runner import compare_training
 

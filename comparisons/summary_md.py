@@ -18,6 +18,8 @@ NEGATIVE_CONTROL = "negative_control"
 VERDICTS = ("passed", "known_difference", "skipped", "caught", "failed", "nan", "crash", "missed",
             "misplaced")
 PROBLEMS = ("failed", "nan", "crash", "missed", "misplaced")
+PARTIAL_NOTE = ("the run was interrupted before every selected case ran; these files hold the cases "
+                "that finished (environment.json: partial)")
 GROUP = ["case", "framework", "dtype"]
 # Columns without which the files cannot be read; any other missing column reads as empty.
 REQUIRED = ("case", "suite", "component", "framework", "dtype", "step", "order", "quantity", "tensor",
@@ -247,7 +249,9 @@ def render_summary_md(reports: Reports) -> str:
     lines = ["# nn-parity agreement summary", "",
              "Drawn from `agreement.csv`, `summary.csv` and `environment.json` in this folder; "
              "`err_ratio` is max |scratch - framework| / (atol + rtol |framework|), <= 1 passes. "
-             "Columns are explained in `reports/README.md`.", "", "## Totals", "", *_totals(reports),
+             "Columns are explained in `reports/README.md`.", "",
+             *([f"**PARTIAL**: {PARTIAL_NOTE}.", ""] if reports.environment.get("partial") else []),
+             "## Totals", "", *_totals(reports),
              "", "## Agreement by suite", *_suite_tables(reports.summary),
              "", "## Known differences", "", *_known_differences(reports.agreement, reports.known),
              "", "## Negative controls", "", *_negative_controls(reports),

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from comparisons import ALL_FRAMEWORKS, DTYPES
-from comparisons.summary_md import NEGATIVE_CONTROL, PROBLEMS, Reports, fmt
+from comparisons.summary_md import NEGATIVE_CONTROL, PARTIAL_NOTE, PROBLEMS, Reports, fmt
 
 SHORT = {"passed": "ok", "failed": "FAIL", "nan": "NaN", "crash": "CRASH", "known_difference": "known",
          "skipped": "skip", "caught": "caught", "missed": "MISSED", "misplaced": "MISPLACED"}
@@ -75,6 +75,8 @@ def print_summary(console: Console, reports: Reports, limit: int = 12) -> None:
     """The summary table, the totals, the groups with problems and the verdict of a report folder."""
     console.print(summary_table(reports.summary, escape(f"nn-parity agreement ({reports.directory})")))
     console.print(totals_line(reports), markup=False)
+    if reports.environment.get("partial"):
+        console.print(f"[bold yellow]PARTIAL[/]: {PARTIAL_NOTE}")
     bad = problems(reports.summary)
     for g in bad[:limit]:
         where = f"{g['first_divergence_quantity']} {g['first_divergence_tensor']}".strip() or g["verdict"]
