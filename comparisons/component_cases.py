@@ -51,12 +51,16 @@ def _activation_cases() -> list[Case]:
 # Loss name -> (prediction kind, target kinds); saturated variants for the log-based losses.
 LOSS_DATA = {
     "mse": ("values", ("regression",)),
+    "half_mse": ("values", ("regression",)),
     "mae": ("values", ("regression",)),
     "binary_crossentropy": ("sigmoid", ("binary",)),
     "binary_crossentropy_logits": ("logits", ("binary",)),
     "categorical_crossentropy": ("probabilities", ("sparse", "onehot")),
     "categorical_crossentropy_logits": ("logits", ("sparse", "onehot")),
+    "categorical_crossentropy_sum": ("probabilities", ("sparse", "onehot")),
+    "categorical_crossentropy_logits_sum": ("logits", ("sparse", "onehot")),
 }
+# The summed variants only drop the 1/N; their saturated behaviour is the mean variants' times N.
 SATURATING = ("binary_crossentropy", "binary_crossentropy_logits", "categorical_crossentropy",
               "categorical_crossentropy_logits")
 

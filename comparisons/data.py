@@ -99,7 +99,9 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     if kind == "xor":  # the 4 XOR corners of the seed projects 01/02/04/09; float targets (4, 1)
         x, labels = xor()
         return x, labels.astype(np.float64).reshape(-1, 1)
-    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss, xor")
+    if kind == "fixed":  # samples written into the case, float targets (seed 07's single sample)
+        return np.array(data["x"], dtype=np.float64), np.array(data["y"], dtype=np.float64)
+    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss, xor, fixed")
 
 
 def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, np.ndarray]:

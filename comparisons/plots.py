@@ -180,7 +180,7 @@ def histogram_name(suite: str) -> str:
 
 
 def write_plots(directory: Path | str, advance: Callable[[int, str], None] | None = None) -> list[Path]:
-    """Draw the heatmap and the histograms of each suite; remove histograms no longer reported.
+    """Draw the heatmap, the histograms of each suite and the project plots; drop stale histograms.
 
     `advance(total, name)` is called after each file, for a progress bar.
     """
@@ -194,5 +194,10 @@ def write_plots(directory: Path | str, advance: Callable[[int, str], None] | Non
     for name, draw in jobs:
         written.append(_save(draw(), reports.directory / name))
         if advance is not None:
-            advance(len(jobs), name)
+            advance(len(jobs) + 1, name)
+    from comparisons.projects import plot_all  # the seed projects' plots, from reports/projects/
+
+    written += plot_all(reports.directory)
+    if advance is not None:
+        advance(len(jobs) + 1, "project plots")
     return written

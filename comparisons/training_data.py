@@ -27,6 +27,16 @@ def training_set(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     if kind == "sine":
         x, y = toy.sine_data(data.get("samples", 1000))
         return {"x": x.astype(np.float64), "y": y.astype(np.float64)}
+    if kind == "series":  # seed 10: windows of sin(0.1 t) + noise, the later windows held out
+        series = toy.noisy_sine_series(data["length"], data.get("noise", 0.1), rng)
+        x, y = toy.sliding_windows(series, data["n_features"], data.get("horizon", 1))
+        x, x_val, y, y_val = toy.chronological_split(x, y, data.get("test_fraction", 0.2))
+        return {"x": x, "y": y, "x_val": x_val, "y_val": y_val}
+    if kind == "fixed":  # a few samples written into the case (seed 07's single sample)
+        return {"x": np.array(data["x"], dtype=np.float64), "y": np.array(data["y"], dtype=np.float64)}
+    if kind == "linear":  # seed 06: x = linspace(0, 1, samples), y = w*x + b + N(0, noise)
+        x = np.linspace(0.0, 1.0, data["samples"]).reshape(-1, 1)
+        return {"x": x, "y": data["w"] * x + data["b"] + rng.normal(0.0, data["noise"], x.shape)}
     if kind in ("digits", "iris", "wine", "moons", "circles"):
         from comparisons.datasets import load_split
 

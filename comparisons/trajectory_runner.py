@@ -25,10 +25,16 @@ CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 def initial_params(spec: dict, init: dict | None, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Harness default (random, non-zero biases), or a project's: weight_scale * N(0,1), zero biases."""
     params = draw_params(spec["layers"], rng)
+    # {"legacy_seed": s}: every parameter in order from RandomState(s), i.e. np.random.seed(s) + randn
+    # (seed 07); "fan_in": True divides the weights by sqrt(fan_in) (david-palma).
+    if init and "legacy_seed" in init:
+        legacy = np.random.RandomState(init["legacy_seed"])  # a local legacy stream, not the global one
+        return {key: legacy.standard_normal(value.shape) for key, value in params.items()}
     if init:
         for key, value in params.items():
             if key.endswith(".weight"):
-                params[key] = init["weight_scale"] * rng.standard_normal(value.shape)
+                scale = init["weight_scale"] / (np.sqrt(value.shape[0]) if init.get("fan_in") else 1.0)
+                params[key] = scale * rng.standard_normal(value.shape)
             elif key.endswith(".bias") and init.get("bias") == "zeros":
                 params[key] = np.zeros_like(value)
     return params

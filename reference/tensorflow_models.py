@@ -69,23 +69,33 @@ LAYERS = {
 PARAMETERS = {"dense": {"weight": "kernel", "bias": "bias"}, "prelu": {"alpha": "alpha"}}
 
 
-def _categorical(from_logits: bool):
+def _categorical(from_logits: bool, reduction: str = "sum_over_batch_size"):
     def build(dtype: str, sparse: bool) -> keras.losses.Loss:
         cls = keras.losses.SparseCategoricalCrossentropy if sparse else keras.losses.CategoricalCrossentropy
-        return cls(from_logits=from_logits, dtype=dtype)
+        return cls(from_logits=from_logits, reduction=reduction, dtype=dtype)
 
     return build
 
 
-# Loss kind -> factory(dtype, sparse_targets) of a Keras loss called as loss(target, prediction).
+def _half_mse(dtype: str, sparse: bool):
+    """1/2 mean (y - ŷ)^2: 0.5 * keras.losses.MeanSquaredError (seed 07's 1/2 (y - a)^2, one output)."""
+    mse = keras.losses.MeanSquaredError(dtype=dtype)
+    return lambda target, prediction: 0.5 * mse(target, prediction)
+
+
+# Loss kind -> factory(dtype, sparse_targets) of a Keras loss called as loss(target, prediction);
+# Keras reduces by sum / batch size (the mean) unless reduction='sum' (*_sum).
 LOSSES = {
     "mse": lambda dtype, sparse: keras.losses.MeanSquaredError(dtype=dtype),
+    "half_mse": _half_mse,
     "mae": lambda dtype, sparse: keras.losses.MeanAbsoluteError(dtype=dtype),
     "binary_crossentropy": lambda dtype, sparse: keras.losses.BinaryCrossentropy(dtype=dtype),
     "binary_crossentropy_logits": lambda dtype, sparse: keras.losses.BinaryCrossentropy(
         from_logits=True, dtype=dtype),
     "categorical_crossentropy": _categorical(from_logits=False),
     "categorical_crossentropy_logits": _categorical(from_logits=True),
+    "categorical_crossentropy_sum": _categorical(from_logits=False, reduction="sum"),
+    "categorical_crossentropy_logits_sum": _categorical(from_logits=True, reduction="sum"),
 }
 
 

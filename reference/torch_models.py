@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -58,14 +60,27 @@ def _crossentropy_probabilities(probs: torch.Tensor, target: torch.Tensor) -> to
     return F.nll_loss(torch.log(probs), _class_indices(target))
 
 
-# Loss kind -> callable(prediction, target) -> scalar, each torch's own loss with mean reduction.
+def _crossentropy_probabilities_sum(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """sum_n -log p[n, y_n] on probabilities: F.nll_loss(torch.log(p), reduction='sum')."""
+    return F.nll_loss(torch.log(probs), _class_indices(target), reduction="sum")
+
+
+def _half_mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1/2 mean (y - ŷ)^2: 0.5 * nn.functional.mse_loss (seed 07's 1/2 (y - a)^2 for one output)."""
+    return 0.5 * F.mse_loss(prediction, target)
+
+
+# Loss kind -> callable(prediction, target) -> scalar, each torch's own loss (mean reduction unless *_sum).
 LOSSES = {
     "mse": nn.MSELoss(),
+    "half_mse": _half_mse,
     "mae": nn.L1Loss(),
     "binary_crossentropy": nn.BCELoss(),  # NOTE: clamps log at -100 instead of clipping p at 1e-7
     "binary_crossentropy_logits": nn.BCEWithLogitsLoss(),
     "categorical_crossentropy": _crossentropy_probabilities,
     "categorical_crossentropy_logits": F.cross_entropy,  # sparse labels or one-hot probabilities
+    "categorical_crossentropy_sum": _crossentropy_probabilities_sum,
+    "categorical_crossentropy_logits_sum": partial(F.cross_entropy, reduction="sum"),
 }
 
 

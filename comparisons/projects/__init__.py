@@ -17,6 +17,15 @@ from types import ModuleType
 PROJECT_MODULES = (
     "xor_mlp",
     "nnfs_spirals",
+    "digits",
+    "visualizer",
+    "tabular",
+    "loss_landscape",
+    "backprop_simulator",
+    "activation_comparison",
+    "dropout_regularization",
+    "time_series",
+    "david_palma",
 )
 
 

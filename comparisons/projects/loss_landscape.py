@@ -1,0 +1,121 @@
+"""Seed project 06: loss landscapes, computed by every implementation and compared point by point.
+
+Linear: seed 06's MSE of y = w*x + b over w in [0, 4], b in [0, 6] on x = linspace(0, 1, 100),
+y = 2x + 3 + N(0, 0.1) (default_rng(42) instead of np.random.seed(42)); each implementation's
+1-1 dense model (scratch Dense + MSE, torch nn.Linear(1, 1) + MSELoss, Keras Dense(1) +
+MeanSquaredError) evaluated at every (w, b). MLP: 1-16-16-1 tanh + MSE on nnfs sine_data(200)
+along two random filter-normalized directions (Li et al. 2018) around scratch-trained weights
+(1000 full-batch Adam steps). Full run: 51 x 51 and 31 x 31 points; short run 15 x 15 and
+11 x 11. TensorFlow costs 6-14 ms per point (one eager forward on a reused model), so the seed's
+100 x 100 grid alone would take ~2 min per TensorFlow dtype.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from comparisons.cases import Case
+from comparisons.projects.common import artifact_path, full_runs, write_table
+from comparisons.projects.files import find_artifacts, save_png
+
+_FULL = full_runs()
+CASES = (
+    Case(id="proj_loss_landscape_linear", suite="project", kind="landscape",
+         component="seed 06: MSE of y = w*x + b over w in [0, 4], b in [0, 6] (1-1 dense)",
+         layers=({"type": "dense", "units": 1},), loss="mse", seed=42,
+         data={"kind": "linear", "samples": 100, "w": 2.0, "b": 3.0, "noise": 0.1, "n_features": 1},
+         options={"project": "loss_landscape", "grid": "weight_bias", "tensor": "linear_wb_grid",
+                  "ranges": ((0.0, 4.0), (0.0, 6.0)), "points": 51 if _FULL else 15,
+                  "axes": ("w", "b")}),
+    Case(id="proj_loss_landscape_mlp", suite="project", kind="landscape",
+         component="1-16-16-1 tanh MLP + MSE on sine, two filter-normalized directions (Li 2018)",
+         layers=({"type": "dense", "units": 16}, {"type": "tanh"}, {"type": "dense", "units": 16},
+                 {"type": "tanh"}, {"type": "dense", "units": 1}),
+         loss="mse", seed=6, data={"kind": "sine", "samples": 200, "n_features": 1},
+         options={"project": "loss_landscape", "grid": "directions", "tensor": "mlp_direction_grid",
+                  "span": 1.0, "points": 31 if _FULL else 11, "axes": ("alpha", "beta"),
+                  "center": {"optimizer": "adam", "hyper": {"lr": 0.01}, "steps": 1000}}),
+)
+TITLES = {"linear": "seed 06: MSE of y = w*x + b on y = 2x + 3 + N(0, 0.1)",
+          "mlp": "1-16-16-1 tanh MLP on sine: loss along two filter-normalized directions"}
+
+
+def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> None:
+    """grid.csv: every grid point's coordinates and the loss of scratch and of the framework."""
+    extras = outcome.extras
+    if not extras:
+        return
+    mine = extras["scratch"].astype(np.float64).tolist()
+    theirs = extras["framework"].astype(np.float64).tolist()
+    write_table(artifact_path(report_dir, case, framework, dtype, "grid"), [
+        {"i": i, "j": j, "axis_1": float(extras["axis_1"][j]), "axis_2": float(extras["axis_2"][i]),
+         "loss_scratch": mine[i][j], "loss_framework": theirs[i][j],
+         "abs_err": abs(mine[i][j] - theirs[i][j])}
+        for i, j in np.ndindex(extras["scratch"].shape)])
+
+
+def _grid(table, column: str) -> np.ndarray:
+    shape = (int(table["i"].max()) + 1, int(table["j"].max()) + 1)
+    return table.sort_values(["i", "j"])[column].to_numpy().reshape(shape)
+
+
+def _contour(ax, x, y, loss, levels, title: str, axis_names):
+    image = ax.contourf(x, y, loss, levels=levels, cmap="viridis", extend="both",
+                        norm=LogNorm(levels[0], levels[-1]))
+    lowest = np.argmin(loss)
+    ax.plot(x.ravel()[lowest], y.ravel()[lowest], "w*", markersize=9)
+    ax.set_title(title, fontsize=8)
+    ax.set(xlabel=axis_names[0], ylabel=axis_names[1])
+    return image
+
+
+def landscape_figure(files: list, name: str):
+    """Rows per dtype: the loss contours of scratch and each framework, then |framework - scratch|."""
+    dtypes = sorted({a.dtype for a in files}, reverse=True)
+    frameworks = [f for f in ("torch", "tensorflow") if any(a.framework == f for a in files)]
+    columns = 1 + 2 * len(frameworks)
+    fig, axes = plt.subplots(len(dtypes), columns, figsize=(3.6 * columns, 3.3 * len(dtypes)),
+                             squeeze=False)
+    axis_names = next(c.options["axes"] for c in CASES if c.id == f"proj_loss_landscape_{name}")
+    for row, dtype in zip(axes, dtypes, strict=True):
+        tables = {a.framework: a.read() for a in files if a.dtype == dtype}
+        any_table = next(iter(tables.values()))
+        x, y = _grid(any_table, "axis_1"), _grid(any_table, "axis_2")
+        scratch = _grid(any_table, "loss_scratch")
+        # NOTE: log-spaced levels: the basin spans decades that linear levels paint one colour
+        levels = np.geomspace(max(scratch.min(), scratch.max() * 1e-6), scratch.max(), 31)
+        _contour(row[0], x, y, scratch, levels, f"scratch ({dtype}): own forward", axis_names)
+        for index, framework in enumerate(frameworks):
+            contour_ax, diff_ax = row[1 + index], row[1 + len(frameworks) + index]
+            if framework not in tables:
+                contour_ax.axis("off")
+                diff_ax.axis("off")
+                continue
+            image = _contour(contour_ax, x, y, _grid(tables[framework], "loss_framework"), levels,
+                             f"{framework} ({dtype}): own forward", axis_names)
+            ticks = [t for t in 10.0 ** np.arange(-8, 9) if levels[0] <= t <= levels[-1]]
+            fig.colorbar(image, ax=contour_ax, fraction=0.046, label="loss", ticks=ticks, format="%.0e")
+            err = _grid(tables[framework], "abs_err")
+            mesh = diff_ax.pcolormesh(x, y, np.log10(np.maximum(err, 1e-18)), cmap="magma", vmin=-18,
+                                      vmax=-4, shading="nearest")
+            diff_ax.set_title(f"log10 |{framework} - scratch|, max {err.max():.1e}", fontsize=8)
+            diff_ax.set(xlabel=axis_names[0], ylabel=axis_names[1])
+            fig.colorbar(mesh, ax=diff_ax, fraction=0.046)
+    fig.suptitle(f"{TITLES[name]} (white star: lowest grid point)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot(report_dir: Path) -> list[Path]:
+    """loss_landscape_linear.png and loss_landscape_mlp.png: contours per framework and differences."""
+    paths = []
+    for name in ("linear", "mlp"):
+        files = find_artifacts(Path(report_dir), f"proj_loss_landscape_{name}", "grid")
+        if files:
+            path = Path(report_dir) / f"loss_landscape_{name}.png"
+            paths.append(save_png(landscape_figure(files, name), path))
+    return paths
