@@ -9,7 +9,7 @@ WORKERS ?= 2
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install report test lint clean
+.PHONY: install report test fuzz lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ report: install
 
 test: install
 	$(BIN)/python -m pytest tests comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)
+
+# Training-step timings of scratch vs torch / TensorFlow and the harness's own cost (several minutes):
+# reports/benchmarks.{csv,md,json}, harness_cost.csv, benchmarks*.png. Never part of `make test`.
+bench: install
+	$(BIN)/python -m benchmarks --out $(REPORT_DIR)
+
+# Randomized architectures, more of them than `make test` runs (200): still derandomized, so repeatable.
+FUZZ_EXAMPLES ?= 2000
+fuzz: install
+	NN_PARITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_random_architectures.py -q \
+		-p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Speed and cost measurements: training-step time of scratch vs torch/TensorFlow, harness cost."""

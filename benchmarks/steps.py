@@ -1,0 +1,154 @@
+"""One training step of the same ReLU MLP in scratch, torch (eager) and TensorFlow (eager, tf.function).
+
+Every implementation starts from the same weights and sees the same batch; each step is
+forward -> softmax cross-entropy on the logits (fused) -> backward -> optimizer update, and
+returns the pre-update loss and accuracy as Python floats (what Sequential.train_step returns).
+The framework models come from the reference builders, as in the comparison harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+NETWORKS: dict[str, tuple[int, ...]] = {
+    "digits": (64, 128, 10),  # sklearn digits' shape: 8x8 pixels, 10 classes
+    "mnist": (784, 256, 128, 10),  # MNIST's shape, on synthetic data
+}
+# (implementation, mode) pairs that can be timed; the first is the one every ratio is taken against.
+RUNS: tuple[tuple[str, str], ...] = (
+    ("scratch", "eager"), ("torch", "eager"), ("tensorflow", "eager"), ("tensorflow", "function"),
+)
+OPTIMIZERS = {"sgd": {"lr": 0.01}, "adam": {"lr": 0.001}}
+Step = Callable[[], tuple[float, float]]
+
+
+def network_name(dims: tuple[int, ...]) -> str:
+    """'mlp-784-256-128-10': the layer widths, input first."""
+    return "mlp-" + "-".join(str(d) for d in dims)
+
+
+def network_spec(dims: tuple[int, ...]) -> dict:
+    """Plain-data spec: Dense + ReLU per hidden layer, Dense + Softmax last, categorical cross-entropy."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+        layers.append({"type": "dense", "n_inputs": n_in, "units": n_out})
+        layers.append({"type": "relu" if i < len(dims) - 2 else "softmax"})
+    return {"layers": layers, "loss": "categorical_crossentropy"}
+
+
+def initial_params(dims: tuple[int, ...], dtype: str, seed: int = 0) -> dict[str, np.ndarray]:
+    """He-normal weights W (in, out) and small non-zero biases, keyed like scratch ('0.weight')."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+        params[f"{2 * i}.weight"] = (rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in)).astype(dtype)
+        params[f"{2 * i}.bias"] = rng.uniform(-0.1, 0.1, n_out).astype(dtype)
+    return params
+
+
+def make_batch(dims: tuple[int, ...], batch: int, dtype: str, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic inputs x ~ N(0, 1) of shape (batch, in) and int64 labels in [0, classes)."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, dims[0])).astype(dtype), rng.integers(0, dims[-1], batch)
+
+
+def build_step(implementation: str, mode: str, dims: tuple[int, ...], batch: int, dtype: str,
+               optimizer: str = "sgd") -> tuple[Step, object]:
+    """(step, model) for one implementation; step() runs one training step on a fixed batch."""
+    spec, params = network_spec(dims), initial_params(dims, dtype)
+    x, labels = make_batch(dims, batch, dtype)
+    builders = {"scratch": _scratch_step, "torch": _torch_step, "tensorflow": _tensorflow_step}
+    if (implementation, mode) not in RUNS:
+        raise KeyError(f"unknown run {implementation}/{mode}; known: {RUNS}")
+    return builders[implementation](spec, params, x, labels, dtype, optimizer, mode)
+
+
+def _scratch_step(spec, params, x, labels, dtype, optimizer, mode):
+    from scratch.model import Sequential
+    from scratch.optimizers import build_optimizer
+    from scratch.registry import build_layer, build_loss
+
+    model = Sequential([build_layer(layer, dtype) for layer in spec["layers"]], loss=build_loss(spec["loss"]),
+                       optimizer=build_optimizer(optimizer, **OPTIMIZERS[optimizer]))
+    model.set_params(params)
+
+    def step() -> tuple[float, float]:
+        result = model.train_step(x, labels)
+        return result["loss"], result["accuracy"]
+
+    return step, model
+
+
+def _logit_layers(spec: dict) -> int:
+    """How many layers produce the logits: all but the Softmax, which the fused loss absorbs."""
+    from comparisons.adapters import effective_loss
+
+    _, prediction = effective_loss(spec)  # index into [x, out_0, ..., out_n-1]
+    return len(spec["layers"]) + 1 + prediction
+
+
+def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
+    import torch
+
+    from reference.torch_models import LOSSES, PARAMETERS, build_layers
+    from reference.torch_optimizers import build_optimizer
+
+    layer_specs = spec["layers"][: _logit_layers(spec)]
+    net = torch.nn.Sequential(*build_layers(layer_specs, dtype))
+    with torch.no_grad():
+        for i, layer_spec in enumerate(layer_specs):
+            for name, (attr, transposed) in PARAMETERS.get(layer_spec["type"], {}).items():
+                value = params[f"{i}.{name}"]
+                getattr(net[i], attr).copy_(torch.from_numpy(np.ascontiguousarray(value.T if transposed
+                                                                                  else value)))
+    loss_fn = LOSSES["categorical_crossentropy_logits"]  # F.cross_entropy on logits
+    opt, _ = build_optimizer(optimizer, list(net.parameters()), OPTIMIZERS[optimizer])
+    inputs, targets = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def step() -> tuple[float, float]:
+        opt.zero_grad()
+        logits = net(inputs)
+        loss = loss_fn(logits, targets)
+        loss.backward()
+        opt.step()
+        return loss.item(), (logits.argmax(dim=1) == targets).double().mean().item()
+
+    return step, net
+
+
+def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
+    import tensorflow as tf
+
+    from reference.tensorflow_models import LOSSES, PARAMETERS, build_layers
+    from reference.tensorflow_optimizers import build_optimizer
+
+    layer_specs = spec["layers"][: _logit_layers(spec)]
+    layers = build_layers(layer_specs, dtype)
+    for i, layer_spec in enumerate(layer_specs):
+        for name, attr in PARAMETERS.get(layer_spec["type"], {}).items():
+            getattr(layers[i], attr).assign(params[f"{i}.{name}"])
+    variables = [v for layer in layers for v in layer.trainable_variables]
+    loss_fn = LOSSES["categorical_crossentropy_logits"](dtype, True)  # Sparse CCE, from_logits=True
+    opt = build_optimizer(optimizer, OPTIMIZERS[optimizer])
+    opt.build(variables)
+    inputs, targets = tf.constant(x), tf.constant(labels)
+
+    def train(inputs, targets):
+        with tf.GradientTape() as tape:
+            logits = inputs
+            for layer in layers:
+                logits = layer(logits)
+            loss = loss_fn(targets, logits)
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        hits = tf.cast(tf.equal(tf.argmax(logits, axis=1), targets), tf.float64)
+        return loss, tf.reduce_mean(hits)
+
+    train = tf.function(train) if mode == "function" else train
+
+    def step() -> tuple[float, float]:
+        loss, accuracy = train(inputs, targets)
+        return float(loss.numpy()), float(accuracy.numpy())
+
+    return step, layers

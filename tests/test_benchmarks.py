@@ -1,0 +1,94 @@
+"""Smoke tests of benchmarks/ at tiny sizes and one repeat: rows, CSV columns, their documentation.
+
+Nothing here times anything or asserts a speed; `make bench` does the measuring.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.__main__ import write_outputs
+from benchmarks.harness_cost import HARNESS_COLUMNS, ComputeClock, case_cost_rows
+from benchmarks.steps import RUNS, build_step
+from benchmarks.suite import BENCHMARK_COLUMNS, QUICK, merge
+from benchmarks.train_step import memory_rows, timing_rows
+from tests.test_reports_readme import README, documented
+
+TINY = (6, 5, 3)
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def tiny_task(kind: str, **extra) -> dict:
+    """A task of one batch of 4 through a 6-5-3 MLP, one block of one step."""
+    return {"kind": kind, "study": "grid", "network": "mlp-6-5-3", "dims": list(TINY), "dtype": "float32",
+            "threads": 1, "optimizer": "sgd", "repeats": 1, "block_s": 0.0, "warmup": 1, "steps": 1,
+            "batches": [4], **extra}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_implementation_takes_the_same_first_step(dtype):
+    available = [run for run in RUNS if importlib.util.find_spec(run[0]) is not None or run[0] == "scratch"]
+    first = {run: build_step(*run, TINY, 8, dtype)[0]() for run in available}
+    scratch_loss, scratch_accuracy = first[("scratch", "eager")]
+    for run, (loss, accuracy) in first.items():
+        assert loss == pytest.approx(scratch_loss, rel=1e-5), run
+        assert accuracy == scratch_accuracy, run
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_a_tiny_run_writes_every_column_and_the_plots(tmp_path):
+    timing = timing_rows(tiny_task("timing", runs=[["scratch", "eager"], ["torch", "eager"]]))
+    memory = memory_rows(tiny_task("memory", run=["scratch", "eager"]))
+    rows = merge(timing, memory)
+    write_outputs(tmp_path, rows, QUICK, [], [])
+
+    with (tmp_path / "benchmarks.csv").open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        written = list(reader)
+    assert tuple(reader.fieldnames) == BENCHMARK_COLUMNS
+    by_run = {(r["implementation"], r["mode"]): r for r in written}
+    assert set(by_run) == {("scratch", "eager"), ("torch", "eager")}  # the matmul replay folds into scratch
+    scratch = by_run[("scratch", "eager")]
+    assert float(scratch["ratio_to_scratch"]) == 1.0
+    assert 0 < float(scratch["matmul_fraction"]) and float(scratch["step_alloc_mib"]) > 0
+    assert float(by_run[("torch", "eager")]["ratio_to_scratch"]) > 0
+    for name in ("benchmarks.md", "benchmarks.json", "benchmarks.png", "benchmarks_scaling.png"):
+        assert (tmp_path / name).exists() or name == "benchmarks_scaling.png", name
+
+
+@pytest.mark.parametrize(("section", "columns"), [("benchmarks.csv", BENCHMARK_COLUMNS),
+                                                  ("harness_cost.csv", HARNESS_COLUMNS)])
+def test_reports_readme_documents_every_benchmark_column(section, columns):
+    listed = documented(Path(README).read_text(encoding="utf-8"), section)
+    assert [c for c in columns if c not in listed] == [], f"undocumented in '## {section}'"
+    assert [c for c in listed if c not in columns] == [], f"documented but not written, '## {section}'"
+
+
+def test_the_compute_clock_counts_nested_calls_once_and_times_trainer_steps():
+    clock = ComputeClock()
+    module = types.SimpleNamespace()
+    module.build = lambda: module.run_pass()  # an adapter function calling another one
+    module.run_pass = lambda: None
+    module.make_trainer = lambda: types.SimpleNamespace(step=lambda: np.zeros(3))
+    clock.install([module])
+    module.build()
+    trainer = module.make_trainer()
+    trainer.step()
+    assert clock.seconds > 0 and trainer.step.__wrapped__ is not None
+    clock.uninstall()
+    assert not hasattr(module.build, "__wrapped__")
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_case_cost_rows_split_each_case_into_raw_compute_and_overhead():
+    rows = case_cost_rows({}, keyword="mlp_spiral_cce-torch-float64")
+    assert rows and all(r["framework"] == "torch" and r["dtype"] == "float64" for r in rows)
+    for row in rows:
+        assert set(row) == set(HARNESS_COLUMNS)
+        assert 0 < row["raw_compute_s"] <= row["rerun_total_s"]
