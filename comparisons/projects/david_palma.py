@@ -7,7 +7,8 @@ reduction='sum'), weight_l2 = reg/2 = 5e-4 on both Dense layers, SGD lr 1e-3. It
 XOR (200 points, noise 0.2, 7 hidden units) and four spirals (nnfs spiral(100, 4), 15 hidden units).
 NOTE: the seed's softmax skips the max subtraction; scratch's and the frameworks' are the stable
 form, equal in value while exp does not overflow. The seed trains up to 20 000 epochs (stopping when
-the logged cost moves by < 1e-5); the full runs here train 300, the short runs 5.
+the logged cost moves by < 1e-5); the full runs here train 300, the short runs 5: enough to solve
+the XOR, while the spirals have only just gone below chance, 400 ln 4 = 555 (summed loss 561 -> 545).
 """
 
 from __future__ import annotations

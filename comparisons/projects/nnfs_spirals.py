@@ -39,7 +39,8 @@ def _adam(lr: float, decay: float) -> dict:
 CHAPTERS = {  # chapter -> (project name, title)
     10: ("nnfs_ch10_spiral_adam",
          "ch.10: spiral(100, 3), 2-64-3 ReLU, softmax + CCE, Adam(0.05, decay 5e-7)"),
-    14: ("nnfs_ch14_spiral_l2_adam", "ch.14: + L2 5e-4 on layer 1 W and b, Adam(0.02, decay 5e-7)"),
+    14: ("nnfs_ch14_spiral_l2_adam",
+         "ch.14: spiral(100, 3), 2-64-3 ReLU + L2 5e-4 on layer 1 W and b, Adam(0.02, decay 5e-7)"),
     15: ("nnfs_ch15_spiral_dropout_adam",
          "ch.15: spiral(1000, 3), + Dropout(0.1) (shared masks), Adam(0.05, decay 5e-5)"),
     16: ("nnfs_ch16_spiral_binary_adam",
