@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from comparisons import ALL_FRAMEWORKS, DTYPES  # noqa: E402
+from comparisons.projects.files import save_png
 from comparisons.summary_md import HEATMAP, load_reports  # noqa: E402
 
 HISTOGRAM_PREFIX = "errors_"
@@ -162,18 +161,6 @@ def _histogram_panel(ax, case_rows: pd.DataFrame, pairs: list[tuple[str, str]]) 
                  color="darkred" if bad else "black")
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
-    return path
-
-
 def histogram_name(suite: str) -> str:
     """File name of a suite's histograms: errors_<suite>.png (unsafe characters as '_')."""
     return f"{HISTOGRAM_PREFIX}{re.sub(r'[^A-Za-z0-9_.-]', '_', suite)}.png"
@@ -192,7 +179,7 @@ def write_plots(directory: Path | str, advance: Callable[[int, str], None] | Non
              for suite, rows in reports.agreement.groupby("suite", sort=True)]
     written = []
     for name, draw in jobs:
-        written.append(_save(draw(), reports.directory / name))
+        written.append(save_png(draw(), reports.directory / name))
         if advance is not None:
             advance(len(jobs) + 1, name)
     from comparisons.projects import plot_all  # the seed projects' plots, from reports/projects/
