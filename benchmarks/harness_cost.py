@@ -29,7 +29,8 @@ def time_make_report(workers: int, report_dir: Path) -> dict:
     started = time.perf_counter()
     done = subprocess.run(["make", "report", f"WORKERS={workers}", f"REPORT_DIR={report_dir}"], cwd=ROOT,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return {"workers": workers, "wall_s": time.perf_counter() - started, "exit_status": done.returncode,
+    return {"command": f"make report WORKERS={workers}", "workers": workers,
+            "wall_s": time.perf_counter() - started, "exit_status": done.returncode,
             "load_avg": round(os.getloadavg()[0], 2)}
 
 

@@ -67,9 +67,9 @@ def harness_table(make_runs: list[dict], cost_rows: list[dict]) -> str:
     """`make report` wall times, and per case kind x framework: harness time against raw compute."""
     parts = []
     if make_runs:
-        parts.append(_table(["make report", "wall s", "exit status", "load avg"],
-                            [[f"WORKERS={r['workers']}", f"{r['wall_s']:.1f}", str(r["exit_status"]),
-                              str(r["load_avg"])] for r in make_runs]))
+        parts.append(_table(["command", "wall s", "exit status", "load avg"],
+                            [[r["command"], f"{r['wall_s']:.1f}", str(r["exit_status"]), str(r["load_avg"])]
+                             for r in make_runs]))
     if cost_rows:
         groups: dict[tuple, list[dict]] = {}
         for row in cost_rows:
