@@ -19,9 +19,10 @@ STYLES = {"passed": "green", "caught": "green", "known_difference": "yellow", "s
 
 def summary_table(summary: pd.DataFrame, title: str = "nn-parity agreement") -> Table:
     """A rich table: a line per case, a column per framework x dtype with verdict and worst ratio."""
-    pairs = list(dict.fromkeys((f, d) for f in (*ALL_FRAMEWORKS, *sorted(summary["framework"]))
-                               for d in (*DTYPES, *sorted(summary["dtype"]))
-                               if ((summary["framework"] == f) & (summary["dtype"] == d)).any()))
+    present = set(zip(summary["framework"], summary["dtype"], strict=True))
+    frameworks = dict.fromkeys((*ALL_FRAMEWORKS, *sorted(set(summary["framework"]))))
+    dtypes = dict.fromkeys((*DTYPES, *sorted(set(summary["dtype"]))))
+    pairs = [(f, d) for f in frameworks for d in dtypes if (f, d) in present]
     table = Table(title=title, title_justify="left", caption_justify="left",
                   caption="cells: verdict and worst error/tolerance of each framework x dtype (<= 1 passes)")
     table.add_column("suite / case", overflow="fold")
