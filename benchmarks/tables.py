@@ -76,7 +76,7 @@ def harness_table(make_runs: list[dict], cost_rows: list[dict]) -> str:
             groups.setdefault((row["kind"], row["framework"]), []).append(row)
         lines = []
         for (kind, framework), group in sorted(groups.items()):
-            harness = sum(r["harness_elapsed_s"] or r["rerun_total_s"] for r in group)
+            harness = sum(r["rerun_total_s"] for r in group)
             raw = sum(r["raw_compute_s"] for r in group)
             overheads = [r["overhead_fraction"] for r in group if r["overhead_fraction"] is not None]
             within = sum(o <= 0.2 for o in overheads)
