@@ -30,7 +30,13 @@ def configure_torch() -> None:
     import torch
 
     torch.set_num_threads(THREADS)
-    torch.use_deterministic_algorithms(True)
+    # NOTE: torch.use_deterministic_algorithms(True) = this eager-mode switch + a torch._inductor flag
+    # for compiled code, whose import costs ~1.6 s per process; nothing here is compiled.
+    set_deterministic = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if set_deterministic is None:
+        torch.use_deterministic_algorithms(True)
+    else:
+        set_deterministic(True)
     _configured.add("torch")
 
 
@@ -47,6 +53,9 @@ def configure_tensorflow() -> None:
     except RuntimeError:  # NOTE: TF already initialised its runtime; the env vars still hold
         pass
     tf.config.experimental.enable_op_determinism()
+    # NOTE: no Grappler rewrites (fusions, arithmetic re-association) in tf.function graphs: a traced
+    # training step then runs the kernels eager mode runs, in the same order.
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     _configured.add("tensorflow")
 
 
@@ -58,4 +67,5 @@ def settings() -> dict:
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "torch_deterministic_algorithms": True,
         "tf_op_determinism": True,
+        "tf_grappler": "off (disable_meta_optimizer)",
     }

@@ -17,12 +17,12 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.cases import Case
-from comparisons.data import Batch, draw_params
+from comparisons.data import draw_params
 from comparisons.known_differences import KnownDifference
 from comparisons.runner import CaseOutcome, base_row, describe, finish, make_row, status_row
 from comparisons.training_data import training_set
 
-# make_trainer is used only for set_params on one built model: no step is ever taken.
+# make_trainer is used only for set_params and loss on one built model: no step is ever taken.
 NO_STEP = {"optimizer": "sgd", "hyper": {"lr": 0.0}}
 
 
@@ -76,11 +76,11 @@ def loss_grid(name: str, spec: dict, points: list[dict], x: np.ndarray, targets:
     cast = [{k: v.astype(dtype) for k, v in p.items()} for p in points]
     trainer = adapter.make_trainer(spec, cast[0], NO_STEP, dtype)
     copied = adapter.read_params(trainer.model)
-    batch = Batch(x.astype(dtype), targets.astype(dtype), np.zeros((0,)))
+    x, targets = x.astype(dtype), targets.astype(dtype)
     losses = []
     for params in cast:
         trainer.set_params(params)
-        losses.append(adapter.run_pass(trainer.model, spec, batch)["loss"]["loss"])
+        losses.append(trainer.loss(x, targets))
     return np.asarray(losses, dtype=dtype), copied, cast[0]
 
 

@@ -103,6 +103,11 @@ class ScratchTrainer:
         return {"loss": np.asarray(result["loss"]), "output": self.model.activations[-1].copy(),
                 "grads": grads, "params": self.model.get_params()}
 
+    def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """The data loss of one forward (the spec's training flag decides dropout), no update."""
+        self.model.forward(x, training=self.spec.get("training", True))
+        return np.asarray(self.model.loss_value(targets))
+
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Overwrite every parameter (teacher forcing)."""
         for key, value in params.items():

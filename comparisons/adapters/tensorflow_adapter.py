@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import attach_dropout_masks, effective_loss, indices_of, layer_names
+from comparisons.adapters import attach_dropout_masks, dropout_masks, effective_loss, indices_of, layer_names
 from comparisons.determinism import configure_tensorflow
 
 
@@ -69,46 +69,68 @@ def _forward(model: KerasModel, x, training: bool) -> tuple[list, list]:
     return inputs, outputs
 
 
+def make_loss(spec: dict, dtype: str, sparse_targets: bool):
+    """The Keras loss object of the spec's effective loss, or None when the spec has no loss."""
+    from reference.tensorflow_models import LOSSES
+
+    loss_name, _ = effective_loss(spec)
+    return LOSSES[loss_name](dtype, sparse_targets) if loss_name else None
+
+
+def tape_pass(model: KerasModel, spec: dict, x, targets, upstream, loss) -> dict:
+    """Forward under a GradientTape and the gradients of every layer input and variable, as tensors.
+
+    Runs eagerly (run_pass) or traced inside a tf.function (KerasTrainer): the same ops either way.
+    """
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        inputs, outputs = _forward(model, x, spec.get("training", True))
+        if loss is not None:
+            heads = [loss(targets, inputs[effective_loss(spec)[1]])]
+            head_grads = [tf.ones_like(heads[0])]  # d loss / d loss = 1
+        else:
+            heads, head_grads = [inputs[-1]], [upstream]
+        penalties = [p for i in indices_of(spec, ("dense",)) for p in model.layers[i].losses]
+        if penalties:
+            heads.append(tf.add_n(penalties))
+            head_grads.append(tf.ones_like(heads[-1]))
+    tensors = {"outputs": outputs, "loss": heads[0] if loss is not None else None,
+               "regularization": heads[-1] if penalties else None}
+    if not spec.get("backward", True):
+        return tensors
+    variables = [v for _, v in model.parameters()]
+    sources = inputs[: len(model.layers)] + [x] * (not model.layers) + variables
+    grads = tape.gradient(heads, sources, output_gradients=head_grads)
+    tensors["grad_activation"] = grads[: len(model.layers)]
+    tensors["grad_param"] = grads[len(sources) - len(variables):]
+    tensors["grad_input"] = grads[0]
+    return tensors
+
+
 def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -> dict:
     """Forward under a GradientTape; gradients w.r.t. every layer input and every variable."""
     import tensorflow as tf
 
-    from reference.tensorflow_models import LOSSES
-
-    x = tf.constant(batch.x)
-    loss_name, prediction = effective_loss(spec)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        inputs, outputs = _forward(model, x, spec.get("training", True))
-        if loss_name:
-            make_loss = LOSSES[loss_name](batch.x.dtype.name, batch.targets.ndim == 1)
-            heads = [make_loss(tf.constant(batch.targets), inputs[prediction])]
-            head_grads = [tf.ones_like(heads[0])]  # d loss / d loss = 1
-        else:
-            heads, head_grads = [inputs[-1]], [tf.constant(batch.upstream)]
-        penalties = [loss for i in indices_of(spec, ("dense",)) for loss in model.layers[i].losses]
-        if penalties:
-            heads.append(tf.add_n(penalties))
-            head_grads.append(tf.ones_like(heads[-1]))
+    loss = make_loss(spec, batch.x.dtype.name, batch.targets.ndim == 1)
+    tensors = tape_pass(model, spec, tf.constant(batch.x), tf.constant(batch.targets),
+                        None if loss else tf.constant(batch.upstream), loss)
     names = layer_names(spec)
-    results = {"activation": {n: o.numpy() for n, o in zip(names, outputs, strict=True)},
+    results = {"activation": {n: o.numpy() for n, o in zip(names, tensors["outputs"], strict=True)},
                "loss": {}}
-    if outputs:
-        results["output"] = {"output": outputs[-1].numpy()}
-    if loss_name:
-        results["loss"]["loss"] = heads[0].numpy()
-    if penalties:
-        results["loss"]["regularization"] = heads[-1].numpy()
-    if not spec.get("backward", True):
-        return attach_dropout_masks(results, spec)
-    parameters = list(model.parameters())
-    keys = [key for key, _ in parameters]
-    sources = inputs[: len(model.layers)] + [x] * (not model.layers) + [v for _, v in parameters]
-    grads = tape.gradient(heads, sources, output_gradients=head_grads)
-    results["grad_activation"] = {n: g.numpy() for n, g in zip(names, grads, strict=False)}
-    results["grad_param"] = {k: g.numpy() for k, g in zip(keys, grads[len(sources) - len(keys):],
-                                                         strict=True)}
-    results["grad_input"] = {"input": grads[0].numpy()}
+    if tensors["outputs"]:
+        results["output"] = {"output": tensors["outputs"][-1].numpy()}
+    if tensors["loss"] is not None:
+        results["loss"]["loss"] = tensors["loss"].numpy()
+    if tensors["regularization"] is not None:
+        results["loss"]["regularization"] = tensors["regularization"].numpy()
+    if "grad_param" in tensors:
+        keys = [key for key, _ in model.parameters()]
+        results["grad_activation"] = {n: g.numpy() for n, g in zip(names, tensors["grad_activation"],
+                                                                   strict=True)}
+        results["grad_param"] = {k: g.numpy() for k, g in zip(keys, tensors["grad_param"], strict=True)}
+        results["grad_input"] = {"input": tensors["grad_input"].numpy()}
     return attach_dropout_masks(results, spec)
 
 
@@ -130,30 +152,69 @@ def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) 
 
 
 class KerasTrainer:
-    """Keras layers + keras.optimizers: GradientTape, then optimizer.apply_gradients."""
+    """Keras layers + keras.optimizers: GradientTape, then optimizer.apply_gradients, in a tf.function.
+
+    NOTE: the step is traced once, for any batch size; configure_tensorflow turns Grappler off, so the
+    graph runs the same kernels in the same order as eager mode (tests compare the two bit for bit).
+    """
 
     def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
         from reference.tensorflow_optimizers import build_optimizer
 
-        self.spec, self.steps = spec, 0
+        self.spec, self.dtype = spec, dtype
         self.model = build(spec, params, dtype)
+        self.keys = [key for key, _ in self.model.parameters()]
+        self.variables = [variable for _, variable in self.model.parameters()]
         self.optimizer = build_optimizer(optimizer["optimizer"], optimizer["hyper"], dtype)
+        self.optimizer.build(self.variables)  # its slots now: a tf.function may not create variables later
+        self.functions: dict[tuple, object] = {}  # (what, target shape and dtype) -> tf.function
+
+    def _compiled(self, what: str, x: np.ndarray, targets: np.ndarray):
+        """The tf.function of _train_step or _loss_only for these targets; traced once, batch size free."""
+        import tensorflow as tf
+
+        key = (what, targets.shape[1:], targets.dtype.name)
+        if key not in self.functions:
+            loss = make_loss(self.model.spec, self.dtype, targets.ndim == 1)
+            body = self._train_step if what == "train" else self._loss_only
+            signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype.name),
+                         tf.TensorSpec((None, *targets.shape[1:]), targets.dtype.name)]
+            function = tf.function(lambda x, targets: body(x, targets, loss), autograph=False)
+            self.functions[key] = function.get_concrete_function(*signature)  # no per-call dispatch
+        return self.functions[key]
+
+    def _train_step(self, x, targets, loss):
+        import tensorflow as tf
+
+        tensors = tape_pass(self.model, self.model.spec, x, targets, None, loss)
+        self.optimizer.apply_gradients(zip(tensors["grad_param"], self.variables, strict=True))
+        masks = [(tensors["outputs"][i], tensors["grad_activation"][i])
+                 for i in indices_of(self.model.spec, ("dropout",))]
+        return (tensors["loss"], tensors["outputs"][-1], tensors["grad_param"],
+                [tf.identity(v.value) for v in self.variables], masks)  # read after the update
+
+    def _loss_only(self, x, targets, loss):
+        return tape_pass(self.model, self.model.spec, x, targets, None, loss)["loss"]
 
     def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
         import tensorflow as tf
 
-        from comparisons.data import Batch
+        train = self._compiled("train", x, targets)
+        loss, output, grads, params, masks = train(tf.constant(x), tf.constant(targets))
+        dropout = dict(zip(indices_of(self.model.spec, ("dropout",)), masks, strict=True))
+        outputs = {i: dropout[i][0].numpy() for i in dropout}
+        input_grads = {i: dropout[i][1].numpy() for i in dropout}
+        return {"loss": loss.numpy(), "output": output.numpy(),
+                "grads": {k: g.numpy() for k, g in zip(self.keys, grads, strict=True)},
+                "params": {k: p.numpy() for k, p in zip(self.keys, params, strict=True)},
+                "shared": {"dropout_masks": dropout_masks(self.model.spec, outputs, input_grads)}}
 
-        self.steps += 1
-        self.model.spec["seed"] = self.spec["seed"] + self.steps
-        result = run_pass(self.model, self.model.spec, Batch(x, targets, np.zeros((0,))))
-        pairs = [(tf.constant(result["grad_param"][key]), variable)
-                 for key, variable in self.model.parameters()]
-        self.optimizer.apply_gradients(pairs)
-        return {"loss": result["loss"]["loss"], "output": result["output"]["output"],
-                "grads": result["grad_param"], "params": read_params(self.model),
-                "shared": result["shared"]}
+    def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """The data loss of one forward (the spec's training flag decides dropout), no update."""
+        import tensorflow as tf
+
+        return self._compiled("loss", x, targets)(tf.constant(x), tf.constant(targets)).numpy()
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Overwrite every variable (teacher forcing); optimizer state is kept."""

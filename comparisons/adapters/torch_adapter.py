@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import attach_dropout_masks, effective_loss, layer_names
+from comparisons.adapters import attach_dropout_masks, dropout_masks, effective_loss, indices_of, layer_names
 from comparisons.determinism import configure_torch
 
 
@@ -141,20 +141,52 @@ class TorchTrainer:
         tensors = [tensor for _, tensor, _ in self.model.parameters()]
         self.optimizer, self.scheduler = build_optimizer(optimizer["optimizer"], tensors, optimizer["hyper"])
 
+    def _forward_loss(self, x: np.ndarray, targets: np.ndarray, retain: tuple[int, ...] = ()):
+        """(data loss, loss + penalties, layer outputs, layer inputs); inputs of `retain` keep .grad."""
+        import torch
+
+        from reference.torch_models import LOSSES, regularization_penalty
+
+        inputs = [torch.from_numpy(x)]
+        for i, layer in enumerate(self.model.layers):
+            if i in retain:
+                inputs[-1].retain_grad()
+            inputs.append(layer(inputs[-1]))
+        loss_name, prediction = effective_loss(self.spec)
+        loss = LOSSES[loss_name](inputs[prediction], torch.from_numpy(targets))
+        penalties = [p for i, s in enumerate(self.spec["layers"]) if s["type"] == "dense"
+                     if (p := regularization_penalty(self.model.layers[i], s)) is not None]
+        total = loss + torch.stack(penalties).sum() if penalties else loss
+        return loss, total, inputs[1:], inputs
+
     def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
-        from comparisons.data import Batch
+        import torch
 
         self.steps += 1
+        dropout = tuple(indices_of(self.spec, ("dropout",)))
+        if dropout:
+            torch.manual_seed(self.spec["seed"] + self.steps)  # torch's own dropout draws from this
         self.optimizer.zero_grad()
-        batch = Batch(x, targets, np.zeros((0,)))
-        result = run_pass(self.model, {**self.spec, "seed": self.spec["seed"] + self.steps}, batch)
+        loss, total, outputs, inputs = self._forward_loss(x, targets, retain=dropout)
+        total.backward()
+        result = {"loss": _numpy(loss), "output": _numpy(outputs[-1]),
+                  "grads": {key: _numpy(t.grad, tr) for key, t, tr in self.model.parameters()},
+                  "shared": {"dropout_masks": dropout_masks(
+                      self.spec, {i: _numpy(outputs[i]) for i in dropout},
+                      {i: _numpy(inputs[i].grad) for i in dropout})}}
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
-        return {"loss": result["loss"]["loss"], "output": result["output"]["output"],
-                "grads": result["grad_param"], "params": read_params(self.model),
-                "shared": result["shared"]}
+        result["params"] = read_params(self.model)
+        return result
+
+    def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """The data loss of one forward without autograd (the spec's training flag decides dropout)."""
+        import torch
+
+        with torch.no_grad():
+            return _numpy(self._forward_loss(x, targets)[0])
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Overwrite every parameter (teacher forcing); optimizer state is kept."""

@@ -1,0 +1,100 @@
+"""The fast training paths (a traced tf.function, a lean torch step) compute what the eager pass does.
+
+The trajectory runner trains with make_trainer(...).step; the single-pass cases use run_pass. The
+step must be the same math, bit for bit: the eager pass + the framework optimizer is replayed
+here beside the trainer and every loss, gradient, parameter and dropout mask must be identical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from comparisons.adapters import get_adapter
+from comparisons.data import Batch
+
+SPEC = {"seed": 3, "loss": "categorical_crossentropy", "layers": [
+    {"type": "dense", "n_inputs": 4, "units": 8, "weight_l1": 1e-3, "weight_l2": 5e-4, "bias_l2": 1e-3},
+    {"type": "relu"}, {"type": "dropout", "rate": 0.25},
+    {"type": "dense", "n_inputs": 8, "units": 3}, {"type": "softmax"}]}
+OPTIMIZER = {"optimizer": "adam", "hyper": {"lr": 0.01, "decay": 1e-2}}
+
+
+def _params(dtype: str) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(5)
+    shapes = {"0.weight": (4, 8), "0.bias": (8,), "3.weight": (8, 3), "3.bias": (3,)}
+    return {key: rng.normal(0, 0.5, shape).astype(dtype) for key, shape in shapes.items()}
+
+
+def _batches(dtype: str, sizes=(6, 6, 5)):
+    rng = np.random.default_rng(9)
+    return [(rng.standard_normal((n, 4)).astype(dtype), rng.integers(0, 3, n)) for n in sizes]
+
+
+def _eager_steps(framework: str, dtype: str) -> list[dict]:
+    """The eager pass (run_pass) and the framework's optimizer, step by step."""
+    adapter = get_adapter(framework)
+    model = adapter.build(SPEC, _params(dtype), dtype)
+    if framework == "torch":
+        from reference.torch_optimizers import build_optimizer
+
+        tensors = [tensor for _, tensor, _ in model.parameters()]
+        optimizer, scheduler = build_optimizer("adam", tensors, OPTIMIZER["hyper"])
+    else:
+        from reference.tensorflow_optimizers import build_optimizer
+
+        optimizer = build_optimizer("adam", OPTIMIZER["hyper"], dtype)
+    steps = []
+    for step, (x, labels) in enumerate(_batches(dtype), start=1):
+        batch = Batch(x, labels, np.zeros((0,)))
+        if framework == "torch":
+            optimizer.zero_grad()
+            result = adapter.run_pass(model, {**SPEC, "seed": SPEC["seed"] + step}, batch)
+            optimizer.step()
+            scheduler.step()
+        else:
+            import tensorflow as tf
+
+            result = adapter.run_pass(model, model.spec, batch)
+            optimizer.apply_gradients([(tf.constant(result["grad_param"][key]), variable)
+                                       for key, variable in model.parameters()])
+        steps.append({"loss": result["loss"]["loss"], "grads": result["grad_param"],
+                      "params": adapter.read_params(model), "masks": result["shared"]["dropout_masks"]})
+    return steps
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+def test_trainer_step_is_the_eager_pass_bit_for_bit(framework, dtype):
+    adapter = get_adapter(framework)
+    if adapter.unavailable_reason():
+        pytest.skip(adapter.unavailable_reason())
+    trainer = adapter.make_trainer(SPEC, _params(dtype), OPTIMIZER, dtype)
+    for step, ((x, labels), eager) in enumerate(zip(_batches(dtype), _eager_steps(framework, dtype),
+                                                    strict=True), start=1):
+        fast = trainer.step(x, labels)
+        assert np.array_equal(fast["loss"], eager["loss"]), f"step {step} loss"
+        for key in eager["params"]:
+            assert np.array_equal(fast["grads"][key], eager["grads"][key]), f"step {step} grad {key}"
+            assert np.array_equal(fast["params"][key], eager["params"][key]), f"step {step} param {key}"
+        masks = fast["shared"]["dropout_masks"]
+        assert masks.keys() == eager["masks"].keys() == {2}
+        assert np.array_equal(masks[2], eager["masks"][2]), f"step {step} dropout mask"
+        assert 0 < masks[2].mean() < 1  # the layer really dropped some units and kept others
+
+
+@pytest.mark.parametrize("framework", ["scratch", "torch", "tensorflow"])
+def test_trainer_loss_is_the_inference_pass_loss(framework):
+    adapter = get_adapter(framework)
+    if adapter.unavailable_reason():
+        pytest.skip(adapter.unavailable_reason())
+    spec = {**SPEC, "training": False, "backward": False}
+    no_step = {"optimizer": "sgd", "hyper": {"lr": 0.0}}
+    trainer = adapter.make_trainer(spec, _params("float64"), no_step, "float64")
+    x, labels = _batches("float64")[0]
+    expected = adapter.run_pass(adapter.build(spec, _params("float64"), "float64"), spec,
+                                Batch(x, labels, np.zeros((0,))))["loss"]["loss"]
+    assert np.array_equal(trainer.loss(x, labels), expected)
+    assert np.array_equal(trainer.loss(x[:2], labels[:2]), adapter.run_pass(
+        adapter.build(spec, _params("float64"), "float64"), spec,
+        Batch(x[:2], labels[:2], np.zeros((0,))))["loss"]["loss"])  # another batch size, same function
