@@ -98,3 +98,20 @@ def test_trainer_loss_is_the_inference_pass_loss(framework):
     assert np.array_equal(trainer.loss(x[:2], labels[:2]), adapter.run_pass(
         adapter.build(spec, _params("float64"), "float64"), spec,
         Batch(x[:2], labels[:2], np.zeros((0,))))["loss"]["loss"])  # another batch size, same function
+
+
+@pytest.mark.parametrize("framework", ["scratch", "torch", "tensorflow"])
+def test_teacher_forcing_set_params_is_what_the_next_step_starts_from(framework):
+    adapter = get_adapter(framework)
+    if adapter.unavailable_reason():
+        pytest.skip(adapter.unavailable_reason())
+    spec = {**SPEC, "layers": [layer for layer in SPEC["layers"] if layer["type"] != "dropout"]}
+    spec["layers"][2] = {**spec["layers"][2], "n_inputs": 8}
+    forced = {key.replace("3.", "2."): value + 0.25 for key, value in _params("float32").items()}
+    trainer = adapter.make_trainer(spec, {k: v - 1 for k, v in forced.items()}, OPTIMIZER, "float32")
+    trainer.set_params(forced)
+    read_back = adapter.read_params(trainer.model)
+    assert all(np.array_equal(value, forced[key]) for key, value in read_back.items())
+    x, labels = _batches("float32")[0]
+    fresh = adapter.make_trainer(spec, forced, OPTIMIZER, "float32")  # built at the forced point
+    assert np.array_equal(trainer.step(x, labels)["loss"], fresh.step(x, labels)["loss"])

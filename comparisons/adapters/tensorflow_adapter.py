@@ -217,9 +217,16 @@ class KerasTrainer:
         return self._compiled("loss", x, targets)(tf.constant(x), tf.constant(targets)).numpy()
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
-        """Overwrite every variable (teacher forcing); optimizer state is kept."""
-        for key, variable in self.model.parameters():
-            variable.assign(params[key].reshape(variable.shape))
+        """Overwrite every variable (teacher forcing); optimizer state is kept. One graph call."""
+        import tensorflow as tf
+
+        if "assign" not in self.functions:
+            signature = [tf.TensorSpec(v.shape, v.dtype) for v in self.variables]
+            assign = tf.function(lambda *values: [v.assign(value) for v, value in
+                                                  zip(self.variables, values, strict=True)], autograph=False)
+            self.functions["assign"] = assign.get_concrete_function(*signature)
+        self.functions["assign"](*[tf.constant(params[key].reshape(v.shape))
+                                   for key, v in zip(self.keys, self.variables, strict=True)])
 
 
 def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> KerasTrainer:
