@@ -148,7 +148,9 @@ class ReLU(Activation):
         return np.maximum(x, 0)
 
     def _backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return grad_output * (self.inputs > 0)
+        grad_input = (self.inputs > 0).astype(grad_output.dtype)  # relu'(x): 1 where x > 0, else 0
+        grad_input *= grad_output  # dx = relu'(x) * g in place: a float * float loop, no bool cast in it
+        return grad_input
 
 
 class LeakyReLU(Activation):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import log_softmax, sigmoid, softmax
-from scratch.errors import check_float_array, check_number, check_shape
+from scratch.errors import all_finite, check_float_array, check_number, check_shape
 
 
 def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
@@ -45,7 +45,7 @@ def _check_one_hot(component: str, labels: np.ndarray) -> None:
     """Require a numeric, finite, one-hot (N, k) array: a single 1 per row, 0 elsewhere."""
     if labels.dtype.kind not in "biuf":
         raise TypeError(f"{component}: one-hot labels must be numeric, got dtype {labels.dtype}")
-    if not np.all(np.isfinite(labels)):
+    if not all_finite(labels):
         raise ValueError(f"{component}: one-hot labels contain NaN or Inf")
     if not (np.all((labels == 0) | (labels == 1)) and np.all(labels.sum(axis=1) == 1)):
         raise ValueError(
@@ -78,7 +78,7 @@ def _dense_targets(component: str, pred: np.ndarray, target: np.ndarray,
         )
     if target.dtype.kind not in "biuf":
         raise TypeError(f"{component}: targets must be real numbers, got dtype {target.dtype}")
-    if not np.all(np.isfinite(target)):
+    if not all_finite(target):
         raise ValueError(f"{component}: targets contain NaN or Inf")
     if target.min() < low or target.max() > high:
         raise ValueError(
@@ -271,9 +271,11 @@ def softmax_crossentropy_gradient(probs: np.ndarray, labels: np.ndarray,
     component = "Softmax+CategoricalCrossEntropy"
     _check_predictions(component, probs, probabilities=True)
     idx = class_indices(component, labels, probs.shape[0], probs.shape[1])
-    grad = probs.copy()
+    grad = probs.copy()  # (N, k); probs itself is the Softmax layer's output and stays as it is
     grad[np.arange(probs.shape[0]), idx] -= 1
-    return grad if check_reduction(component, reduction) == "sum" else grad / probs.shape[0]
+    if check_reduction(component, reduction) == "mean":
+        grad /= probs.shape[0]  # in place: the same rounding as grad / N, without a second array
+    return grad
 
 
 def check_reduction(component: str, reduction: str) -> str:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from scratch.errors import check_number
+from scratch.errors import all_finite, check_number
 
 State = dict[str, np.ndarray]
 
@@ -85,7 +85,7 @@ class Optimizer:
             if stale:
                 raise ValueError(f"{self.name}: state {stale} of {key!r} does not match the param")
             for what, array in (("param", param), ("grad", grad)):
-                if not np.all(np.isfinite(array)):
+                if not all_finite(array):
                     raise ValueError(f"{self.name}: {what} {key!r} contains NaN or Inf; "
                                      "params left unchanged")
 

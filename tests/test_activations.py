@@ -112,6 +112,22 @@ def test_derivatives_at_zero_follow_torch():
         assert layer.backward(g)[0, 0] == pytest.approx(slope, abs=1e-15), layer
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_is_the_mask_product_bit_for_bit(dtype):
+    # dx = g * (x > 0), signed zeros included (-g * 0 = -0.0); grad_output itself is not written to.
+    rng = np.random.default_rng(31)
+    x = np.concatenate([rng.standard_normal((6, 5)), [[0.0, -0.0, 1e-300, -1e-300, 3.0]]]).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    g_before = g.copy()
+    layer = ReLU()
+    layer.forward(x)
+    grad_input = layer.backward(g)
+    expected = g * (x > 0)
+    assert grad_input.dtype == dtype
+    assert grad_input.tobytes() == expected.tobytes()
+    assert g.tobytes() == g_before.tobytes()
+
+
 def test_step_is_one_from_zero_on_and_passes_no_gradient():
     layer = Step()
     np.testing.assert_array_equal(layer.forward(np.array([[-1e-12, 0.0, 1e-12, 5.0]])), [[0, 1, 1, 1]])

@@ -202,6 +202,20 @@ def test_softmax_backward_chained_with_cce_equals_the_fused_gradient(label_form)
                                rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_gradient_is_p_minus_onehot_over_n_bit_for_bit_and_leaves_p_alone(dtype, reduction):
+    rng = np.random.default_rng(25)
+    probs, labels = random_probabilities(rng, (7, 4)).astype(dtype), rng.integers(0, 4, 7)
+    probs_before = probs.copy()
+    expected = probs - one_hot(labels, 4).astype(dtype)
+    expected = expected / 7 if reduction == "mean" else expected
+    fused = softmax_crossentropy_gradient(probs, labels, reduction)
+    assert fused.dtype == dtype
+    assert fused.tobytes() == expected.tobytes()
+    assert probs.tobytes() == probs_before.tobytes()
+
+
 def test_sigmoid_backward_chained_with_bce_equals_the_logits_gradient():
     rng = np.random.default_rng(24)
     logits, targets = rng.standard_normal((6, 2)), rng.uniform(0, 1, (6, 2))
