@@ -1,10 +1,10 @@
 """Harness cost: `make report` wall time, and per case the harness's time against the raw compute.
 
 Raw compute is the time spent inside the adapters' build and run functions (build, run_pass,
-run_optimizer, make_trainer and its trainers' step, draw_initializer, default_dense_params,
-run_perceptron): the implementations' own work. Everything else the harness does around them
-(drawing data, casting, copying and reading parameters back, comparing tensors, building rows)
-is its overhead.
+run_optimizer, make_trainer and its trainers' step / loss / set_params, draw_initializer,
+default_dense_params, run_perceptron): the implementations' own work. Everything else the
+harness does around them (drawing data, casting, copying and reading parameters back,
+comparing tensors, building rows) is its overhead.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COMPUTE = ("build", "run_pass", "run_optimizer", "make_trainer", "draw_initializer", "default_dense_params",
            "run_perceptron")
+TRAINER_COMPUTE = ("step", "loss", "set_params")
 HARNESS_COLUMNS = ("case", "suite", "kind", "framework", "dtype", "harness_elapsed_s", "rerun_total_s",
                    "raw_compute_s", "overhead_fraction")
 
@@ -65,8 +66,9 @@ class ComputeClock:
             finally:
                 self.seconds += time.perf_counter() - started
                 self._depth -= 1
-            if hasattr(result, "step"):  # a trainer: its steps are compute too
-                result.step = self.timed(result.step)
+            for method in TRAINER_COMPUTE:  # a trainer: its steps, losses and parameter loads too
+                if hasattr(result, method):
+                    setattr(result, method, self.timed(getattr(result, method)))
             return result
 
         return wrapper
