@@ -15,8 +15,8 @@ configure_environment()  # NOTE: before anything imports numpy, as the pytest pl
 from comparisons import ALL_FRAMEWORKS, DTYPES  # noqa: E402
 
 COMPARISONS_DIR = Path(__file__).resolve().parent
-NEEDS = {"run": ("pytest", "pandas", "matplotlib", "rich"), "summary": ("pandas", "rich"),
-         "explain": ("pandas", "rich"), "env": ("rich",), "render": ("pandas", "matplotlib", "rich")}
+NEEDS = {"run": ("pytest", "pandas", "matplotlib", "PIL", "rich"), "summary": ("pandas", "rich"),
+         "explain": ("pandas", "rich"), "env": ("rich",), "render": ("pandas", "matplotlib", "PIL", "rich")}
 
 
 class CliError(Exception):
@@ -188,9 +188,9 @@ def command_run(args: argparse.Namespace) -> int:
         known = f" (suites: {', '.join(plugin.suites)})" if plugin.suites else ""
         print(f"nn-parity run: nothing matched {_selection(args)}{known}; no report written", file=sys.stderr)
         return 1 if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else int(code)
-    if not args.no_render:
-        _render(report_dir, console)
     reports = _load(report_dir)
+    if not args.no_render:
+        _render(reports, console)
     print_summary(console, reports)
     unexplained = unexplained_failures(plugin.failed_nodeids, reports.summary)
     for nodeid in unexplained:
@@ -204,19 +204,20 @@ def command_run(args: argparse.Namespace) -> int:
     return run_exit_code(reports.summary, unexplained)
 
 
-def _render(report_dir: Path, console) -> None:
+def _render(reports, console) -> None:
+    """Draw the plots (in parallel processes) and summary.md from the report files read once."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from comparisons.plots import write_plots
+    from comparisons.plots import default_workers, write_plots
     from comparisons.summary_md import write_summary_md
 
     with Progress(TextColumn("drawing plots"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[now]}", markup=False), console=_progress_console(),
                   transient=True) as bar:
         task = bar.add_task("plots", total=None, now="")
-        plots = write_plots(report_dir, lambda total, name: bar.update(task, total=total, advance=1,
-                                                                        now=name))
-    summary_md = write_summary_md(report_dir)
+        plots = write_plots(reports, lambda total, name: bar.update(task, total=total, advance=1, now=name),
+                            workers=default_workers())
+    summary_md = write_summary_md(reports)
     console.print(f"wrote {summary_md} and {len(plots)} plots")
 
 
@@ -270,8 +271,7 @@ def command_env(args: argparse.Namespace) -> int:
 
 def command_render(args: argparse.Namespace) -> int:
     """Redraw summary.md and the plots of a report folder from its CSV files."""
-    _load(args.report_dir)
-    _render(args.report_dir, _console())
+    _render(_load(args.report_dir), _console())
     return 0
 
 

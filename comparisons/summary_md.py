@@ -13,6 +13,7 @@ from comparisons.report import AGREEMENT_COLUMNS, BAD, STATUSES, SUMMARY_COLUMNS
 
 SUMMARY_MD = "summary.md"
 HEATMAP = "agreement_heatmap.png"
+SUITE_HEATMAP_PREFIX, HISTOGRAM_PREFIX = "agreement_heatmap_", "errors_"  # + <suite>.png, comparisons.plots
 NEGATIVE_CONTROL = "negative_control"
 # Verdicts of one case x framework x dtype group; the last four make a run fail.
 VERDICTS = ("passed", "known_difference", "skipped", "caught", "failed", "nan", "crash", "missed",
@@ -231,7 +232,17 @@ def _plots(directory: Path) -> list[str]:
     if not pngs:
         return ["No plots in this folder (`nn-parity render` draws them)."]
     lines = [f"![agreement heatmap]({HEATMAP})", ""] if HEATMAP in pngs else []
-    return lines + [f"- [{name}]({name})" for name in pngs]
+    by_suite = {}  # suite -> its heatmap and histograms, as written by comparisons.plots
+    for name in pngs:
+        for prefix, column in ((SUITE_HEATMAP_PREFIX, 0), (HISTOGRAM_PREFIX, 1)):
+            if name.startswith(prefix):
+                by_suite.setdefault(name.removeprefix(prefix).removesuffix(".png"), ["", ""])[column] = name
+    if by_suite:
+        lines += md_table(["suite", "heatmap of its cases", "error histograms"],
+                          [[suite, *(f"[{name}]({name})" if name else "" for name in files)]
+                           for suite, files in sorted(by_suite.items())]) + [""]
+    listed = {name for files in by_suite.values() for name in files}
+    return lines + [f"- [{name}]({name})" for name in pngs if name not in listed]
 
 
 def _environment(env: dict) -> list[str]:
@@ -261,9 +272,10 @@ def render_summary_md(reports: Reports) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_summary_md(directory: Path | str) -> Path:
+def write_summary_md(reports: Reports | Path | str) -> Path:
     """Render summary.md into the report folder (atomically) and return its path."""
-    reports = load_reports(directory)
+    if not isinstance(reports, Reports):
+        reports = load_reports(reports)
     path = reports.directory / SUMMARY_MD
     atomic_write_text(path, render_summary_md(reports))
     return path

@@ -1,28 +1,31 @@
-"""The PNG plots: drawn from the CSV files, they open, and they show what their titles say."""
+"""The PNG plots: drawn from the CSV files, they open, they show what their titles say, deterministically."""
 
 from __future__ import annotations
 
 import math
+import sys
 
 import matplotlib.image
 import numpy as np
 import pytest
-from matplotlib.patches import Rectangle
+from PIL import Image
 
-from comparisons.plots import (
+from comparisons.heatmaps import (
     CEILING,
     FLOOR,
-    HEATMAP,
-    heatmap_figure,
-    histogram_figure,
-    histogram_name,
-    log_ratio,
-    write_plots,
+    case_cells,
+    overview_figure,
+    suite_cells,
+    suite_heatmap_name,
 )
+from comparisons.histograms import histogram_counts, histogram_figure, histogram_name, panel_title
+from comparisons.plots import HEATMAP, log_ratio, write_plots
+from comparisons.projects.files import DPI, png_bytes
 from comparisons.summary_md import load_reports
 from tests.test_summary_md import write_synthetic_reports
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SUITES = ("layer", "loss", "model", "negative_control")
 
 
 @pytest.fixture
@@ -33,57 +36,82 @@ def reports(tmp_path):
 def test_write_plots_writes_pngs_that_open(reports):
     written = write_plots(reports.directory)
     names = sorted(p.name for p in written)
-    assert names == sorted([HEATMAP, *(histogram_name(s) for s in
-                                       ("layer", "loss", "model", "negative_control"))])
+    expected = [HEATMAP, *(histogram_name(s) for s in SUITES), *(suite_heatmap_name(s) for s in SUITES)]
+    assert names == sorted(expected)
     for path in written:
         assert path.read_bytes()[:8] == PNG_SIGNATURE
         image = matplotlib.image.imread(path)
-        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400
+        assert image.ndim == 3 and image.shape[0] > 150 and image.shape[1] > 400
         assert image[..., :3].std() > 0.05, f"{path.name} is blank"
     assert not list(reports.directory.glob(".*.tmp")) and not list(reports.directory.glob(".*png"))
 
 
-def test_histograms_of_suites_no_longer_reported_are_removed(reports):
-    stale = reports.directory / histogram_name("gone_suite")
-    stale.write_bytes(PNG_SIGNATURE)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked drawing processes are Linux only")
+def test_parallel_drawing_writes_the_same_bytes(reports, tmp_path):
+    serial = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=1)}
+    parallel = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=2)}
+    assert serial == parallel
+
+
+def test_plots_of_suites_no_longer_reported_are_removed(reports):
+    stale = [reports.directory / histogram_name("gone_suite"), reports.directory / suite_heatmap_name("gone")]
+    for path in stale:
+        path.write_bytes(PNG_SIGNATURE)
     other = reports.directory / "trajectory_spiral.png"
     other.write_bytes(PNG_SIGNATURE)
     write_plots(reports.directory)
-    assert not stale.exists() and other.exists(), "only this module's own stale plots are removed"
-
-
-def _texts(fig) -> list[str]:
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert not any(p.exists() for p in stale) and other.exists(), "only this module's own stale plots go"
 
 
 def test_heatmap_shows_cases_by_framework_dtype_and_marks_failures(reports):
-    fig = heatmap_figure(reports.summary)
-    ax = fig.axes[0]
-    assert "worst error/tolerance per case and framework/dtype" in ax.get_title()
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["torch\nfloat32", "torch\nfloat64",
-                                                            "tensorflow\nfloat32", "tensorflow\nfloat64"]
-    rows = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
-    assert "[layer] dense_relu" in rows and "[negative_control] control_missed" in rows
-    texts = _texts(fig)
-    assert {"70\nFAILED", "NaN/Inf", "CRASH", "0.001\nMISSED", "1e+06\ncaught", "skipped"} <= set(texts)
+    labels, columns, cells = case_cells(reports.summary)
+    assert columns == [("torch", "float32"), ("torch", "float64"), ("tensorflow", "float32"),
+                       ("tensorflow", "float64")]
+    rows = [label.split("\n")[0] for label in labels]
+    assert "dense_relu" in rows and "control_missed" in rows
+    assert labels[rows.index("dense_relu")] == "dense_relu\ncomponent of dense_relu"
+    texts = {cell.text for row in cells for cell in row}
+    assert {"70\nFAILED", "NaN/Inf", "CRASH", "0.001\nMISSED", "1e+06\ncaught", "skipped", "not run"} <= texts
     assert "0.001\nknown diff" in texts, "the known difference (ratio 3) is not the worst judged ratio"
-    framed = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_linewidth() == 3]
-    assert len(framed) == 4, "failed, nan, crash and the missed control are framed"
-    assert "log10" in fig.axes[1].get_ylabel()
+    assert sum(cell.framed for row in cells for cell in row) == 4, "failed, nan, crash, missed are framed"
+    assert all(math.isnan(cell.value) for row in cells for cell in row if cell.text in ("NaN/Inf", "CRASH"))
+
+
+def test_overview_has_a_row_per_suite_with_worst_ratio_and_verdicts(reports):
+    labels, columns, cells = suite_cells(reports.summary)
+    assert [label.split("\n")[0] for label in labels] == sorted(SUITES)
+    control = cells[labels.index("negative_control\n2 cases")][columns.index(("torch", "float64"))]
+    assert control.text == "worst 1e+06\n1 caught, 1 MISSED" and control.framed
+    layer = cells[0][columns.index(("torch", "float64"))]
+    assert layer.text.startswith("worst 70\n") and "1 FAILED" in layer.text and layer.framed
+    canvas = overview_figure(reports.summary)
+    assert canvas.pixels().shape[0] > 200 and canvas.pixels()[..., 0].std() > 10
 
 
 def test_suite_histogram_has_a_panel_per_case(reports):
     rows = reports.agreement[reports.agreement["suite"] == "layer"]
-    fig = histogram_figure(rows)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    titles = [panel_title(part)[0] for _, part in rows.groupby("case", sort=True)]
     assert [t.split("\n")[0] for t in titles] == ["crashy", "dense_relu", "skippy"]
     assert "worst 70" in titles[1] and "1 NaN/Inf or crash" in titles[1]
-    assert fig.texts and "Suite layer" in fig.texts[0].get_text()
-    heights = sum(p.get_height() for p in fig.axes[1].patches if p.get_width() == 0.5)
-    assert heights == 8, "every compared tensor of dense_relu with a ratio is counted once"
+    dense = rows[rows["case"] == "dense_relu"]
+    counts = histogram_counts(dense, [("torch", "float64"), ("tensorflow", "float64")])
+    assert counts.sum() == 8, "every compared tensor of dense_relu with a ratio is counted once"
+    assert counts[1].sum() == 1, "tensorflow's one finite row; its NaN row has no ratio"
+    assert histogram_figure(rows).pixels().shape[1] > 700
 
 
 def test_log_ratio_places_exact_and_infinite_at_the_ends():
     got = log_ratio([0.0, 1.0, 100.0, math.inf, math.nan])
     assert got[:4].tolist() == [FLOOR, 0.0, 2.0, CEILING]
     assert np.isnan(got[4])
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_writer_round_trips_pixels_and_resolution(tmp_path, channels):
+    pixels = np.random.default_rng(0).integers(0, 256, (7, 5, channels), dtype=np.uint8)
+    path = tmp_path / "x.png"
+    path.write_bytes(png_bytes(pixels, DPI))
+    with Image.open(path) as image:
+        assert image.mode == ("RGBA" if channels == 4 else "RGB")
+        assert np.array_equal(np.asarray(image), pixels)
+        assert round(image.info["dpi"][0]) == DPI

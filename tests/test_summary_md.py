@@ -153,6 +153,16 @@ def test_plots_section_links_every_png_in_the_folder(report_dir):
     assert "- [trajectory_spiral.png](trajectory_spiral.png)" in text
 
 
+def test_plots_section_has_a_row_per_suite_with_its_heatmap_and_histograms(report_dir):
+    for name in ("agreement_heatmap_layer.png", "errors_layer.png", "errors_loss.png"):
+        (report_dir / name).write_bytes(b"")
+    text = render_summary_md(load_reports(report_dir))
+    assert ("| layer | [agreement_heatmap_layer.png](agreement_heatmap_layer.png) | "
+            "[errors_layer.png](errors_layer.png) |") in text
+    assert "| loss |  | [errors_loss.png](errors_loss.png) |" in text
+    assert "- [errors_layer.png]" not in text, "a suite's plots are in its row, not listed again"
+
+
 def test_environment_section_comes_from_environment_json(report_dir):
     text = write_summary_md(report_dir).read_text()
     section = text.split("## Environment")[1]

@@ -24,7 +24,7 @@ from comparisons.projects.curves import (
     implementation_series,
     run_label,
 )
-from comparisons.projects.files import LINESTYLES, save_png, write_curve
+from comparisons.projects.files import LINESTYLES, fixed_layout, log_scale, save_png, write_curve
 from comparisons.training_data import batch_accuracy
 
 ACTIVATIONS = {  # name -> layer spec of the hidden activation
@@ -86,7 +86,7 @@ def plot(report_dir: Path) -> list[Path]:
             label = f"{name}{_validation_text(runs)}" if who == "scratch" else None
             ax.plot(steps, loss, LINESTYLES[who], color=f"C{color}", label=label,
                     **SCRATCH_UNDER if who == "scratch" else FRAMEWORK_OVER)
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.set_xlabel("step (full batch, 750 points)")
     ax.set_ylabel("training cross-entropy (before each step)")
     ax.grid(True, alpha=0.3)
@@ -94,5 +94,5 @@ def plot(report_dir: Path) -> list[Path]:
               title_fontsize=8)
     ax.set_title(f"Seed 08 on make_moons: 2-16-8-2 MLP, Adam(0.01), one curve per activation and "
                  f"implementation ({run_label(next(iter(drawn.values())))})", fontsize=9)
-    fig.tight_layout()
+    fixed_layout(fig, 1.05, 0.2, 0.35, 0.6)
     return [save_png(fig, Path(report_dir) / "activation_comparison_curves.png")]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from comparisons.cases import Case
 from comparisons.projects.common import artifact_path, training_cases, write_table
-from comparisons.projects.files import find_artifacts, save_png
+from comparisons.projects.files import find_artifacts, fixed_layout, log_scale, save_png
 from comparisons.report import atomic_write_text
 
 GOLDEN_LOSS = 0.05440686  # seed 07 output.txt: "Loss: [[0.05440686]]"
@@ -145,7 +145,7 @@ def plot(report_dir: Path) -> list[Path]:
         for y, error in zip(where, worst, strict=True):
             if error == 0:
                 ax.text(2e-20, y, f"exact ({framework} {dtype})", fontsize=6, va="center", color=f"C{offset}")
-    ax.set_xscale("log")
+    log_scale(ax, "x")
     ax.set_xlim(1e-20, 1e-3)
     ax.set_yticks(np.arange(len(symbols)) + 0.4 - height / 2, symbols, fontsize=8)
     ax.invert_yaxis()
@@ -155,5 +155,5 @@ def plot(report_dir: Path) -> list[Path]:
     ax.set_title(f"Seed 07 backprop simulator: every printed quantity vs torch and TensorFlow "
                  f"(loss {float(table.loc[table['symbol'].str.startswith('L ='), 'scratch'].iloc[0]):.8f}, "
                  f"golden {GOLDEN_LOSS})", fontsize=9)
-    fig.tight_layout()
+    fixed_layout(fig, 1.3, 0.2, 0.35, 0.65)
     return [save_png(fig, Path(report_dir) / "backprop_simulator_errors.png")]

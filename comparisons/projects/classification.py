@@ -13,7 +13,9 @@ from comparisons.projects.common import artifact_path, evaluate, write_table
 from comparisons.projects.files import (
     LINESTYLES,
     find_artifacts,
+    fixed_layout,
     label,
+    log_scale,
     preferred_mode,
     save_png,
     write_curve,
@@ -93,8 +95,7 @@ def accuracy_figure(report_dir: Path, project: str, title: str):
                  "so its bars differ between frameworks where the formulas do: Keras Adam's epsilon-hat)",
                  fontsize=9)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    fig.tight_layout()
-    return fig
+    return fixed_layout(fig, 0.9, 1.25, 0.5, 0.7)
 
 
 def curves_figure(report_dir: Path, project: str, title: str):
@@ -121,13 +122,13 @@ def curves_figure(report_dir: Path, project: str, title: str):
                     loss_ax.plot(epochs["step"], epochs[f"test_loss_{side}"], marker="o", markersize=3,
                                  **style)
         loss_ax.set(xlabel="step", ylabel="loss: training batch (thin), test per epoch (dots)",
-                    yscale="log", title=f"scratch vs {framework}")
+                    title=f"scratch vs {framework}")
+        log_scale(loss_ax)
         acc_ax.set(xlabel="epoch", ylabel="test accuracy (own forward)")
         loss_ax.legend(fontsize=7)
         acc_ax.legend(fontsize=7)
     fig.suptitle(f"{title} ({curves[0].mode} run)", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return fixed_layout(fig, 1.0, 0.2, 0.7, 0.6, wspace=0.2, hspace=0.25)
 
 
 def plot_classification(report_dir: Path, project: str, title: str) -> list[Path]:

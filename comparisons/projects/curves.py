@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from comparisons import DTYPES
-from comparisons.projects.files import IMPLEMENTATIONS, LINESTYLES, Artifact, find_artifacts, preferred_mode
+from comparisons.projects.files import (
+    IMPLEMENTATIONS,
+    LINESTYLES,
+    Artifact,
+    find_artifacts,
+    log_scale,
+    preferred_mode,
+)
 
 COLORS = {"scratch": "C0", "torch": "C1", "tensorflow": "C2"}
 # scratch drawn wide and pale underneath, the frameworks thin on top: identical curves stay visible
@@ -47,7 +54,7 @@ def draw_curves(ax, runs: list[Artifact], column: str = "loss", color: str | Non
         ax.plot(steps, values, LINESTYLES[name], color=color or COLORS[name], label=f"{prefix}{name}",
                 **SCRATCH_UNDER if name == "scratch" else FRAMEWORK_OVER)
     if log:
-        ax.set_yscale("log")
+        log_scale(ax)
     ax.set_xlabel("step")
     ax.grid(True, alpha=0.3)
 

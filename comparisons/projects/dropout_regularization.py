@@ -18,7 +18,14 @@ import numpy as np
 
 from comparisons.projects.common import ADAM_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.curves import FRAMEWORK_OVER, SCRATCH_UNDER, chosen_runs, run_label
-from comparisons.projects.files import IMPLEMENTATIONS, LINESTYLES, save_png, write_curve
+from comparisons.projects.files import (
+    IMPLEMENTATIONS,
+    LINESTYLES,
+    fixed_layout,
+    log_scale,
+    save_png,
+    write_curve,
+)
 from comparisons.training_data import batch_accuracy
 
 RATE = 0.5
@@ -84,7 +91,7 @@ def _panel(ax, runs, title: str) -> None:
     ax.set_title(f"{title} ({run_label(runs)})", fontsize=9)
     ax.set_xlabel("step (full batch, 100 points)")
     ax.set_ylabel("cross-entropy, inference mode")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, ncols=2)
 
@@ -100,5 +107,5 @@ def plot(report_dir: Path) -> list[Path]:
         _panel(ax, runs, VARIANTS[name])
     fig.suptitle("Seed 09: dropout on noisy moons, 2-64-64-2 ReLU, Adam(0.01); train (blue) vs validation "
                  f"(red); {', '.join(IMPLEMENTATIONS)}: solid, dashed, dotted", fontsize=9)
-    fig.tight_layout()
+    fixed_layout(fig, 0.8, 0.2, 0.62, 0.6, wspace=0.08)
     return [save_png(fig, Path(report_dir) / "dropout_regularization_curves.png")]

@@ -20,7 +20,7 @@ from matplotlib.colors import LogNorm
 
 from comparisons.cases import Case
 from comparisons.projects.common import artifact_path, full_runs, write_table
-from comparisons.projects.files import find_artifacts, save_png
+from comparisons.projects.files import find_artifacts, fixed_layout, save_png
 
 _FULL = full_runs()
 CASES = (
@@ -63,50 +63,65 @@ def _grid(table, column: str) -> np.ndarray:
     return table.sort_values(["i", "j"])[column].to_numpy().reshape(shape)
 
 
-def _contour(ax, x, y, loss, levels, title: str, axis_names):
+def _contour(ax, x, y, loss, levels, title: str, axis_names, outer: tuple[bool, bool]):
     image = ax.contourf(x, y, loss, levels=levels, cmap="viridis", extend="both",
                         norm=LogNorm(levels[0], levels[-1]))
     lowest = np.argmin(loss)
     ax.plot(x.ravel()[lowest], y.ravel()[lowest], "w*", markersize=9)
-    ax.set_title(title, fontsize=8)
-    ax.set(xlabel=axis_names[0], ylabel=axis_names[1])
+    _panel(ax, title, axis_names, outer)
     return image
 
 
+def _panel(ax, title: str, axis_names, outer: tuple[bool, bool]) -> None:
+    """Title and ticks; axis labels and tick labels only on the outer (left, bottom) panels of a group."""
+    ax.set_title(title, fontsize=8)
+    ax.locator_params(nbins=5)
+    left, bottom = outer  # NOTE: every panel spans the same grid; each tick label costs ~1 ms to draw
+    if bottom:
+        ax.set_xlabel(axis_names[0])
+    if left:
+        ax.set_ylabel(axis_names[1])
+    ax.tick_params(labelbottom=bottom, labelleft=left)
+
+
 def landscape_figure(files: list, name: str):
-    """Rows per dtype: the loss contours of scratch and each framework, then |framework - scratch|."""
+    """Rows per dtype: the loss contours of scratch and each framework, then |framework - scratch|.
+
+    One loss colorbar and one difference colorbar per row: the panels of a row share their levels."""
     dtypes = sorted({a.dtype for a in files}, reverse=True)
     frameworks = [f for f in ("torch", "tensorflow") if any(a.framework == f for a in files)]
-    columns = 1 + 2 * len(frameworks)
-    fig, axes = plt.subplots(len(dtypes), columns, figsize=(3.6 * columns, 3.3 * len(dtypes)),
-                             squeeze=False)
+    n = len(frameworks)
+    ratios = [1] * (1 + n) + [0.07, 0.45] + [1] * n + [0.07]  # contours, bar, gap, differences, bar
+    fig = plt.figure(figsize=(3.3 * (1 + 2 * n) + 2.2, 3.3 * len(dtypes)))
+    grid = fig.add_gridspec(len(dtypes), len(ratios), width_ratios=ratios)
+    fixed_layout(fig, 0.7, 0.7, 0.65, 0.6, wspace=0.2, hspace=0.25)
     axis_names = next(c.options["axes"] for c in CASES if c.id == f"proj_loss_landscape_{name}")
-    for row, dtype in zip(axes, dtypes, strict=True):
+    for row, dtype in enumerate(dtypes):
         tables = {a.framework: a.read() for a in files if a.dtype == dtype}
         any_table = next(iter(tables.values()))
         x, y = _grid(any_table, "axis_1"), _grid(any_table, "axis_2")
         scratch = _grid(any_table, "loss_scratch")
         # NOTE: log-spaced levels: the basin spans decades that linear levels paint one colour
         levels = np.geomspace(max(scratch.min(), scratch.max() * 1e-6), scratch.max(), 31)
-        _contour(row[0], x, y, scratch, levels, f"scratch ({dtype}): own forward", axis_names)
-        for index, framework in enumerate(frameworks):
-            contour_ax, diff_ax = row[1 + index], row[1 + len(frameworks) + index]
-            if framework not in tables:
-                contour_ax.axis("off")
-                diff_ax.axis("off")
-                continue
-            image = _contour(contour_ax, x, y, _grid(tables[framework], "loss_framework"), levels,
-                             f"{framework} ({dtype}): own forward", axis_names)
-            ticks = [t for t in 10.0 ** np.arange(-8, 9) if levels[0] <= t <= levels[-1]]
-            fig.colorbar(image, ax=contour_ax, fraction=0.046, label="loss", ticks=ticks, format="%.0e")
+        bottom = row == len(dtypes) - 1
+        image = _contour(fig.add_subplot(grid[row, 0]), x, y, scratch, levels,
+                         f"scratch ({dtype}): own forward", axis_names, (True, bottom))
+        ticks = [t for t in 10.0 ** np.arange(-8, 9) if levels[0] <= t <= levels[-1]]
+        bar = fig.colorbar(image, cax=fig.add_subplot(grid[row, 1 + n]), label="loss", ticks=ticks,
+                           format="%.0e")
+        bar.minorticks_off()
+        for index, framework in enumerate(f for f in frameworks if f in tables):
+            _contour(fig.add_subplot(grid[row, 1 + index]), x, y, _grid(tables[framework], "loss_framework"),
+                     levels, f"{framework} ({dtype}): own forward", axis_names, (False, bottom))
             err = _grid(tables[framework], "abs_err")
+            diff_ax = fig.add_subplot(grid[row, 3 + n + index])
             mesh = diff_ax.pcolormesh(x, y, np.log10(np.maximum(err, 1e-18)), cmap="magma", vmin=-18,
                                       vmax=-4, shading="nearest")
-            diff_ax.set_title(f"log10 |{framework} - scratch|, max {err.max():.1e}", fontsize=8)
-            diff_ax.set(xlabel=axis_names[0], ylabel=axis_names[1])
-            fig.colorbar(mesh, ax=diff_ax, fraction=0.046)
+            _panel(diff_ax, f"log10 |{framework} - scratch|, max {err.max():.1e}", axis_names,
+                   (index == 0, bottom))
+            if index == 0:
+                fig.colorbar(mesh, cax=fig.add_subplot(grid[row, -1]), label="log10 |framework - scratch|")
     fig.suptitle(f"{TITLES[name]} (white star: lowest grid point)", fontsize=10)
-    fig.tight_layout()
     return fig
 
 

@@ -28,6 +28,7 @@ from comparisons.projects.common import (
 from comparisons.projects.files import (
     LINESTYLES,
     find_artifacts,
+    fixed_layout,
     preferred_mode,
     save_png,
     write_curve,
@@ -95,8 +96,7 @@ def weight_evolution_figure(files: list):
     for ax in axes[-1]:
         ax.set_xlabel("step")
     fig.suptitle(f"XOR 2-2-1 sigmoid MLP: every parameter vs step ({files[0].dtype}, {files[0].mode} run)")
-    fig.tight_layout()
-    return fig
+    return fixed_layout(fig, 0.5, 0.2, 0.65, 0.6, wspace=0.17)
 
 
 def _draw_network(ax, params: dict[str, float], scale: float, title: str) -> None:
@@ -133,8 +133,7 @@ def network_figure(files: list):
         _draw_network(ax, {k: float(v) for k, v in row.items()}, scale, title)
     fig.suptitle(f"XOR 2-2-1 network: line width = |weight|, blue = positive, red = negative "
                  f"({files[0].dtype}, {files[0].mode} run)", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return fixed_layout(fig, 0.15, 0.15, 0.65, 0.15, wspace=0.05)
 
 
 def plot(report_dir: Path) -> list[Path]:

@@ -18,7 +18,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.projects.common import SGD_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.files import find_artifacts, label, preferred_mode, save_png, write_curve
+from comparisons.projects.files import (
+    find_artifacts,
+    fixed_layout,
+    label,
+    preferred_mode,
+    save_png,
+    write_curve,
+)
 
 CASES = training_cases(
     "xor_mlp", "seed 01: XOR, 2-2-1 sigmoid MLP, MSE, SGD lr 1.0, full batch",
@@ -29,6 +36,7 @@ CASES = training_cases(
     init={"weight_scale": 1.0, "bias": "zeros"}, epochs=1000, test_epochs=50,
 )
 GRID = np.linspace(-0.5, 1.5, 41)  # the decision-boundary grid on each input axis
+TICKS = (-0.5, 0.0, 0.5, 1.0, 1.5)
 
 
 def _outputs(case, framework: str, dtype: str, outcome, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +78,7 @@ def _panel(ax, table, column: str, points, title: str):
                    edgecolors="k", s=60, zorder=3)
     ax.set_title(title, fontsize=8)
     ax.set_aspect("equal")
+    ax.set(xticks=TICKS, yticks=TICKS)
     return image
 
 
@@ -78,23 +87,27 @@ def plot(report_dir: Path) -> list[Path]:
     boundaries = preferred_mode(find_artifacts(report_dir, "proj_xor_mlp_", "boundary"))
     if not boundaries:
         return []
-    fig, axes = plt.subplots(len(boundaries), 3, figsize=(11, 3.4 * len(boundaries)), squeeze=False)
-    for row, artifact in zip(axes, boundaries, strict=True):
+    fig = plt.figure(figsize=(11, 3.2 * len(boundaries) + 1.0))
+    # columns: scratch, framework, output colorbar, gap, |difference|, its colorbar (bars in the first row)
+    grid = fig.add_gridspec(len(boundaries), 6, width_ratios=[1, 1, 0.06, 0.2, 1, 0.06])
+    for row, artifact in enumerate(boundaries):
         table = artifact.read()
         points = artifact.sibling("points").read_if_present()
-        image = _panel(row[0], table, "out_scratch", points, f"scratch ({artifact.dtype})")
-        _panel(row[1], table, "out_framework", points, f"{label(artifact)}: own forward")
+        panels = fig.add_subplot(grid[row, 0]), fig.add_subplot(grid[row, 1])
+        image = _panel(panels[0], table, "out_scratch", points, f"scratch ({artifact.dtype})")
+        _panel(panels[1], table, "out_framework", points, f"{label(artifact)}: own forward")
+        panels[1].tick_params(labelleft=False)  # the same inputs as scratch's panel at its left
         n = int(round(np.sqrt(len(table))))
         err = np.log10(np.maximum(table["abs_err"].to_numpy().reshape(n, n), 1e-18))
-        diff = row[2].imshow(err, origin="lower", extent=(GRID[0], GRID[-1], GRID[0], GRID[-1]),
-                             cmap="magma", vmin=-18, vmax=0)
-        row[2].set_title(f"log10 |scratch - {artifact.framework}|, max {table['abs_err'].max():.2e}",
-                         fontsize=8)
-        fig.colorbar(image, ax=row[0], fraction=0.046, label="output")
-        fig.colorbar(image, ax=row[1], fraction=0.046, label="output")
-        fig.colorbar(diff, ax=row[2], fraction=0.046)
+        diff_ax = fig.add_subplot(grid[row, 4])
+        diff = diff_ax.imshow(err, origin="lower", extent=(GRID[0], GRID[-1], GRID[0], GRID[-1]),
+                              cmap="magma", vmin=-18, vmax=0)
+        diff_ax.set_title(f"log10 |scratch - {artifact.framework}|, max {table['abs_err'].max():.2e}",
+                          fontsize=8)
+        diff_ax.set(xticks=TICKS, yticks=TICKS)
+    fig.colorbar(image, cax=fig.add_subplot(grid[0, 2]), label="output")
+    fig.colorbar(diff, cax=fig.add_subplot(grid[0, 5]), label="log10 |difference|")
     fig.suptitle(f"XOR 2-2-1 sigmoid MLP: decision boundary (0.5 contour) of each implementation's "
                  f"final parameters, {boundaries[0].mode} run")
-    fig.tight_layout()
+    fixed_layout(fig, 0.55, 0.75, 0.7, 0.4, wspace=0.2, hspace=0.3)
     return [save_png(fig, Path(report_dir) / "xor_mlp_decision_boundary.png")]
-
