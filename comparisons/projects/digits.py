@@ -4,7 +4,7 @@ Seed 03 trains Keras Flatten-128-64-10 with Adam on MNIST (batch 128, 10 epochs)
 download, so this runs on load_digits (1797 images of 8x8 = 64 pixels, scaled x/16, 75/25
 stratified split: 1347 train, 450 test) with a smaller 64-32-10 ReLU net, softmax + cross-entropy,
 mini-batch Adam, batch 64 in a shared shuffled order (22 steps per epoch): the images have 12x
-fewer pixels, and a TensorFlow eager Adam step costs 40-70 ms here. Full run 15 epochs (330
+fewer pixels, and every step is taken in 8 framework runs (make report's time). Full run 15 epochs (330
 steps; test accuracy 0.971 in torch's Adam form, 0.967 in Keras's epsilon-hat form), short run
 1 epoch. Adam's hyperparameters are exact in float32 (lr 2^-7, beta_1 0.875, beta_2 1 - 2^-10,
 epsilon 2^-23): Keras keeps them in float32 even under floatx=float64, so decimal ones (0.9,

@@ -6,8 +6,8 @@ y = 2x + 3 + N(0, 0.1) (default_rng(42) instead of np.random.seed(42)); each imp
 MeanSquaredError) evaluated at every (w, b). MLP: 1-16-16-1 tanh + MSE on nnfs sine_data(200)
 along two random filter-normalized directions (Li et al. 2018) around scratch-trained weights
 (1000 full-batch Adam steps). Full run: 51 x 51 and 31 x 31 points; short run 15 x 15 and
-11 x 11. TensorFlow costs 6-14 ms per point (one eager forward on a reused model), so the seed's
-100 x 100 grid alone would take ~2 min per TensorFlow dtype.
+11 x 11: every point is one inference forward per implementation and dtype (about 1 ms in
+TensorFlow's traced loss), so the seed's 100 x 100 grid would add 4-10x the points to make report.
 """
 
 from __future__ import annotations

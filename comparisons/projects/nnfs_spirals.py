@@ -1,8 +1,8 @@
 """The nnfs book's experiments (CONVENTIONS 12): chapters 10, 14, 15, 16 and 17, trained three ways.
 
 Every chapter keeps the book's data, network, loss, optimizer and decay, initial weights 0.01*N(0,1)
-(0.1* in ch. 17) and zero biases, full batch, no shuffling. The book trains 10 001 epochs; a
-TensorFlow eager Adam step costs 20-30 ms of CPU here (most of it in Keras's eager update), so the
+(0.1* in ch. 17) and zero biases, full batch, no shuffling. The book trains 10 001 epochs; here every
+epoch is a step in 8 framework runs (2 frameworks x 2 dtypes x 2 modes, 1.5-12 ms per step pair), so the
 full runs (make report) are shortened: ch. 10 trains 500 epochs, ch. 14 and 16 300, ch. 15 (3 000
 samples) 200, ch. 17 600 (the sine is fitted to ~1e-4 MSE by then). Short runs (make test) train
 5-10 (ch. 10: 30). Free-running float64 is chaotic for ch. 10/14/15/17 (known difference).

@@ -6,8 +6,7 @@ correct mean (torch MSELoss(), Keras MeanSquaredError), weights N(0, 1) from def
 biases, full-batch SGD lr 1.0 (exact in float32). Every parameter is recorded after every step on
 both sides (record_params) and drawn: every weight against the step (scratch solid, frameworks
 dashed/dotted) and the network with line width = |w| and colour = sign (Agg, no GUI). Full run
-1000 steps (loss 0.257 -> 0.0099: the plateau, the escape and XOR solved; a TensorFlow eager
-step costs 20-35 ms here), short run 50.
+1000 steps (loss 0.257 -> 0.0099: the plateau, the escape and XOR solved), short run 50.
 """
 
 from __future__ import annotations
