@@ -136,4 +136,5 @@ def explain(console: Console, reports: Reports, case: str, top: int) -> None:
     console.print("[bold]rerun[/]")
     bad = groups[groups["verdict"].isin(PROBLEMS)]
     for g in (bad if len(bad) else groups).to_dict("records"):
-        console.print(f"  {rerun_command(g)}    # or: pytest comparisons -k \"{param_id(g)}\"", markup=False)
+        command = rerun_command(g, reports.environment)
+        console.print(f"  {command}    # or: pytest comparisons -k \"{param_id(g)}\"", markup=False)

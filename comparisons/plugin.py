@@ -215,7 +215,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         with deferred_signals():
             write_reports(collector.rows, collector.report_dir, {
                 "command": " ".join(sys.argv), "workers": workers or 0, "partial": collector.partial,
-                "seed_offset": config.getoption("--seed-offset"),
+                "seed_offset": config.getoption("--seed-offset"), "full": config.getoption("--full"),
             }, trajectories=collector.trajectories)
     except OSError as exc:
         collector.write_error = f"cannot write the report to {collector.report_dir}: {exc}"

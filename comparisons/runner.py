@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -33,9 +34,10 @@ class CaseOutcome:
 
 
 def rerun_command(case: Case, framework: str, dtype: str) -> str:
-    """A command that reruns just this case x framework x dtype (with the run's --seed-offset)."""
+    """A command that reruns just this case x framework x dtype (with the run's --full, --seed-offset)."""
+    full = " --full" if os.environ.get("NN_PARITY_FULL") == "1" else ""  # set by pytest --full
     offset = f" --seed-offset {seed_offset()}" if seed_offset() else ""
-    return f'pytest comparisons -k "{case.id}-{framework}-{dtype}"{offset}'
+    return f'pytest comparisons -k "{case.id}-{framework}-{dtype}"{full}{offset}'
 
 
 def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:

@@ -105,9 +105,12 @@ def param_id(row: dict) -> str:
     return f"{row['case']}-{row['framework']}-{row['dtype']}"
 
 
-def rerun_command(row: dict) -> str:
-    """The command that reruns one case x framework x dtype."""
-    return f'nn-parity run -k "{param_id(row)}"'
+def rerun_command(row: dict, environment: dict | None = None) -> str:
+    """The command that reruns one case x framework x dtype, with the run's --full and --seed-offset."""
+    environment = environment or {}
+    full = " --full" if environment.get("full") else ""
+    offset = f" --seed-offset {environment['seed_offset']}" if environment.get("seed_offset") else ""
+    return f'nn-parity run -k "{param_id(row)}"{full}{offset}'
 
 
 def first_divergences(agreement: pd.DataFrame) -> pd.DataFrame:
@@ -213,7 +216,8 @@ def _first_divergences(reports: Reports) -> list[str]:
         return ["None: every compared tensor outside the negative controls is within tolerance."]
     rows = [[r["case"], r["framework"], r["dtype"], r["status"], r["step"], r["quantity"], r["tensor"],
              r["worst_index"], r["scratch_value"], r["framework_value"], r["max_abs_err"], r["err_ratio"],
-             r["reason"], blame_text(r), f"`{rerun_command(r)}`"] for r in firsts.to_dict("records")]
+             r["reason"], blame_text(r), f"`{rerun_command(r, reports.environment)}`"]
+            for r in firsts.to_dict("records")]
     return md_table(["case", "framework", "dtype", "status", "step", "quantity", "tensor", "worst index",
                      "scratch", "framework value", "max_abs_err", "err_ratio", "reason", "blamed layer",
                      "rerun"], rows)

@@ -189,3 +189,14 @@ def test_sigterm_becomes_keyboard_interrupt_and_is_restored():
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_rerun_commands_repeat_the_runs_full_and_seed_offset(monkeypatch):
+    from comparisons.summary_md import rerun_command as report_rerun
+
+    row = {"case": "proj_xor_mlp_free", "framework": "torch", "dtype": "float64"}
+    assert report_rerun(row, {}) == 'nn-parity run -k "proj_xor_mlp_free-torch-float64"'
+    assert report_rerun(row, {"full": True, "seed_offset": 3}).endswith(
+        '"proj_xor_mlp_free-torch-float64" --full --seed-offset 3')
+    monkeypatch.setenv("NN_PARITY_FULL", "1")
+    assert rerun_command(case_by_id("opt_sgd"), "torch", "float64").endswith('-float64" --full')

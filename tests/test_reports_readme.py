@@ -14,7 +14,7 @@ from tests.test_summary_md import write_synthetic_reports
 
 README = Path(__file__).resolve().parents[1] / "reports" / "README.md"
 # Keys the pytest plugin adds to environment.json besides report.environment()'s.
-PLUGIN_ENVIRONMENT_KEYS = ("command", "workers", "partial", "seed_offset")
+PLUGIN_ENVIRONMENT_KEYS = ("command", "workers", "partial", "seed_offset", "full")
 
 
 def documented(text: str, section: str) -> list[str]:
