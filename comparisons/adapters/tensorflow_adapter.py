@@ -161,7 +161,8 @@ class KerasTrainer:
     def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
         from reference.tensorflow_optimizers import build_optimizer
 
-        self.spec, self.dtype = spec, dtype
+        self.dtype = dtype
+        self.dropout = indices_of(spec, ("dropout",))  # layers whose masks are shared
         self.model = build(spec, params, dtype)
         self.keys = [key for key, _ in self.model.parameters()]
         self.variables = [variable for _, variable in self.model.parameters()]
@@ -188,8 +189,7 @@ class KerasTrainer:
 
         tensors = tape_pass(self.model, self.model.spec, x, targets, None, loss)
         self.optimizer.apply_gradients(zip(tensors["grad_param"], self.variables, strict=True))
-        masks = [(tensors["outputs"][i], tensors["grad_activation"][i])
-                 for i in indices_of(self.model.spec, ("dropout",))]
+        masks = [(tensors["outputs"][i], tensors["grad_activation"][i]) for i in self.dropout]
         return (tensors["loss"], tensors["outputs"][-1], tensors["grad_param"],
                 [tf.identity(v.value) for v in self.variables], masks)  # read after the update
 
@@ -202,7 +202,7 @@ class KerasTrainer:
 
         train = self._compiled("train", x, targets)
         loss, output, grads, params, masks = train(tf.constant(x), tf.constant(targets))
-        dropout = dict(zip(indices_of(self.model.spec, ("dropout",)), masks, strict=True))
+        dropout = dict(zip(self.dropout, masks, strict=True))
         outputs = {i: dropout[i][0].numpy() for i in dropout}
         input_grads = {i: dropout[i][1].numpy() for i in dropout}
         return {"loss": loss.numpy(), "output": output.numpy(),

@@ -68,11 +68,22 @@ def read_params(model: TorchModel) -> dict[str, np.ndarray]:
     return {key: _numpy(tensor, transposed) for key, tensor, transposed in model.parameters()}
 
 
+def regularization(model: TorchModel, spec: dict):
+    """The sum of every Dense layer's L1/L2 penalty (reference.torch_models), or None without any."""
+    import torch
+
+    from reference.torch_models import regularization_penalty
+
+    penalties = [p for i, s in enumerate(spec["layers"]) if s["type"] == "dense"
+                 if (p := regularization_penalty(model.layers[i], s)) is not None]
+    return torch.stack(penalties).sum() if penalties else None
+
+
 def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -> dict:
     """Forward through the modules, autograd backward; every layer input's gradient retained."""
     import torch
 
-    from reference.torch_models import LOSSES, regularization_penalty
+    from reference.torch_models import LOSSES
 
     torch.manual_seed(spec.get("seed", 0))  # torch's own dropout draws its masks from this
     x = torch.from_numpy(batch.x.copy()).requires_grad_(True)
@@ -95,10 +106,8 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
         heads, head_grads = [loss], [None]
     else:
         heads, head_grads = [inputs[-1]], [torch.from_numpy(batch.upstream.copy())]
-    penalties = [p for i, s in enumerate(spec["layers"]) if s["type"] == "dense"
-                 if (p := regularization_penalty(model.layers[i], s)) is not None]
-    if penalties:
-        penalty = torch.stack(penalties).sum()
+    penalty = regularization(model, spec)
+    if penalty is not None:
         results["loss"]["regularization"] = _numpy(penalty)
         heads, head_grads = [*heads, penalty], [*head_grads, None]
     if not spec.get("backward", True):
@@ -137,15 +146,16 @@ class TorchTrainer:
         from reference.torch_optimizers import build_optimizer
 
         self.spec, self.steps = spec, 0
+        self.dropout = tuple(indices_of(spec, ("dropout",)))  # layers whose masks are shared
         self.model = build(spec, params, dtype)
         tensors = [tensor for _, tensor, _ in self.model.parameters()]
         self.optimizer, self.scheduler = build_optimizer(optimizer["optimizer"], tensors, optimizer["hyper"])
 
     def _forward_loss(self, x: np.ndarray, targets: np.ndarray, retain: tuple[int, ...] = ()):
-        """(data loss, loss + penalties, layer outputs, layer inputs); inputs of `retain` keep .grad."""
+        """(data loss, loss + penalties, [x, out_0, ..., out_n-1]); inputs of `retain` keep .grad."""
         import torch
 
-        from reference.torch_models import LOSSES, regularization_penalty
+        from reference.torch_models import LOSSES
 
         inputs = [torch.from_numpy(x)]
         for i, layer in enumerate(self.model.layers):
@@ -154,27 +164,24 @@ class TorchTrainer:
             inputs.append(layer(inputs[-1]))
         loss_name, prediction = effective_loss(self.spec)
         loss = LOSSES[loss_name](inputs[prediction], torch.from_numpy(targets))
-        penalties = [p for i, s in enumerate(self.spec["layers"]) if s["type"] == "dense"
-                     if (p := regularization_penalty(self.model.layers[i], s)) is not None]
-        total = loss + torch.stack(penalties).sum() if penalties else loss
-        return loss, total, inputs[1:], inputs
+        penalty = regularization(self.model, self.spec)
+        return loss, loss if penalty is None else loss + penalty, inputs
 
     def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
         import torch
 
         self.steps += 1
-        dropout = tuple(indices_of(self.spec, ("dropout",)))
-        if dropout:
+        if self.dropout:
             torch.manual_seed(self.spec["seed"] + self.steps)  # torch's own dropout draws from this
         self.optimizer.zero_grad()
-        loss, total, outputs, inputs = self._forward_loss(x, targets, retain=dropout)
+        loss, total, inputs = self._forward_loss(x, targets, retain=self.dropout)
         total.backward()
-        result = {"loss": _numpy(loss), "output": _numpy(outputs[-1]),
+        result = {"loss": _numpy(loss), "output": _numpy(inputs[-1]),
                   "grads": {key: _numpy(t.grad, tr) for key, t, tr in self.model.parameters()},
-                  "shared": {"dropout_masks": dropout_masks(
-                      self.spec, {i: _numpy(outputs[i]) for i in dropout},
-                      {i: _numpy(inputs[i].grad) for i in dropout})}}
+                  "shared": {"dropout_masks": dropout_masks(  # layer i's output is inputs[i + 1]
+                      self.spec, {i: _numpy(inputs[i + 1]) for i in self.dropout},
+                      {i: _numpy(inputs[i].grad) for i in self.dropout})}}
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
