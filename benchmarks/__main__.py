@@ -29,7 +29,7 @@ from benchmarks.suite import (
     scaling_tasks,
 )
 from benchmarks.tables import markdown
-from comparisons.report import atomic_write_text, csv_text
+from comparisons.report.files import atomic_write_text, csv_text
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -79,7 +79,7 @@ def harness_rows() -> tuple[list[dict], list[dict]]:
             make_runs.append(time_make_report(workers, Path(tmp) / f"workers{workers}"))
         agreement = Path(tmp) / "workers0" / "agreement.csv"
         _progress("per-case harness time against raw compute")
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "NN_PARITY_FULL": "1"}  # `make report` runs --full
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}  # harness_cost runs full lengths, as make report
         done = subprocess.run([sys.executable, "-m", "benchmarks.harness_cost", str(agreement)], cwd=ROOT,
                               env=env, capture_output=True, text=True, check=True)
     cost = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]

@@ -89,19 +89,23 @@ class ComputeClock:
 
 
 def case_cost_rows(elapsed: dict[tuple[str, str, str], float], keyword: str = "") -> list[dict]:
-    """Run every comparison in this process with the adapters timed; one row per case x framework x dtype."""
-    from comparisons.adapters import ADAPTER_MODULES, get_adapter
-    from comparisons.cases import all_cases
-    from comparisons.known_differences import load_known_differences
-    from comparisons.runner import compare_case
+    """Run every comparison in this process with the adapters timed; one row per case x framework x dtype.
 
-    known = load_known_differences()
-    groups = [(case, framework, dtype) for case in all_cases() for framework in case.frameworks
+    The runs are full-length, as in `make report`.
+    """
+    from comparisons.adapters import ADAPTER_MODULES, frameworks_for, get_adapter
+    from comparisons.cases import all_cases
+    from comparisons.core.known_differences import load_known_differences
+    from comparisons.core.settings import RunSettings
+    from comparisons.kinds.dispatch import compare_case
+
+    known, settings = load_known_differences(), RunSettings(full=True)
+    groups = [(case, framework, dtype) for case in all_cases() for framework in frameworks_for(case)
               for dtype in case.dtypes if keyword in f"{case.id}-{framework}-{dtype}"]
     warmed = set()
     for case, framework, dtype in groups:  # first calls (imports, TF runtime) are not the case's cost
         if framework not in warmed and case.kind == "pass":
-            compare_case(case, framework, dtype, known)
+            compare_case(case, framework, dtype, known, settings)
             warmed.add(framework)
     clock = ComputeClock()
     clock.install([get_adapter(name) for name in ADAPTER_MODULES])
@@ -110,7 +114,7 @@ def case_cost_rows(elapsed: dict[tuple[str, str, str], float], keyword: str = ""
         for case, framework, dtype in groups:
             clock.seconds = 0.0
             started = time.perf_counter()
-            compare_case(case, framework, dtype, known)
+            compare_case(case, framework, dtype, known, settings)
             total = time.perf_counter() - started
             rows.append({"case": case.id, "suite": case.suite, "kind": case.kind, "framework": framework,
                          "dtype": dtype, "harness_elapsed_s": elapsed.get((case.id, framework, dtype)),
@@ -125,7 +129,7 @@ def main(argv: list[str]) -> int:
     """`python -m benchmarks.harness_cost [AGREEMENT_CSV [KEYWORD]]`: one JSON row per line on stdout."""
     import json
 
-    from comparisons.determinism import configure_environment
+    from comparisons.core.determinism import configure_environment
 
     configure_environment()  # the harness's thread settings, before NumPy is imported
     elapsed = harness_elapsed(Path(argv[1])) if len(argv) > 1 else {}

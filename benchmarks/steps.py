@@ -83,7 +83,7 @@ def _scratch_step(spec, params, x, labels, dtype, optimizer, mode):
 
 def _logit_layers(spec: dict) -> int:
     """How many layers produce the logits: all but the Softmax, which the fused loss absorbs."""
-    from comparisons.adapters import effective_loss
+    from comparisons.core.spec import effective_loss
 
     _, prediction = effective_loss(spec)  # index into [x, out_0, ..., out_n-1]
     return len(spec["layers"]) + 1 + prediction
@@ -92,17 +92,17 @@ def _logit_layers(spec: dict) -> int:
 def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
     import torch
 
-    from reference.torch_models import LOSSES, PARAMETERS, build_layers
+    from reference.torch_models import LAYOUTS, LOSSES, build_layers
     from reference.torch_optimizers import build_optimizer
 
     layer_specs = spec["layers"][: _logit_layers(spec)]
     net = torch.nn.Sequential(*build_layers(layer_specs, dtype))
     with torch.no_grad():
         for i, layer_spec in enumerate(layer_specs):
-            for name, (attr, transposed) in PARAMETERS.get(layer_spec["type"], {}).items():
-                value = params[f"{i}.{name}"]
-                getattr(net[i], attr).copy_(torch.from_numpy(np.ascontiguousarray(value.T if transposed
-                                                                                  else value)))
+            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
+                tensor = getattr(net[i], layout.attribute)
+                value = layout.to_framework(params[f"{i}.{name}"], tuple(tensor.shape), f"torch {i}.{name}")
+                tensor.copy_(torch.from_numpy(value))
     loss_fn = LOSSES["categorical_crossentropy_logits"]  # F.cross_entropy on logits
     opt, _ = build_optimizer(optimizer, list(net.parameters()), OPTIMIZERS[optimizer])
     inputs, targets = torch.from_numpy(x), torch.from_numpy(labels)
@@ -121,14 +121,16 @@ def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
 def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
     import tensorflow as tf
 
-    from reference.tensorflow_models import LOSSES, PARAMETERS, build_layers
+    from reference.tensorflow_models import LAYOUTS, LOSSES, build_layers
     from reference.tensorflow_optimizers import build_optimizer
 
     layer_specs = spec["layers"][: _logit_layers(spec)]
     layers = build_layers(layer_specs, dtype)
     for i, layer_spec in enumerate(layer_specs):
-        for name, attr in PARAMETERS.get(layer_spec["type"], {}).items():
-            getattr(layers[i], attr).assign(params[f"{i}.{name}"])
+        for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
+            variable = getattr(layers[i], layout.attribute)
+            value = layout.to_framework(params[f"{i}.{name}"], tuple(variable.shape), f"tf {i}.{name}")
+            variable.assign(value)
     variables = [v for layer in layers for v in layer.trainable_variables]
     loss_fn = LOSSES["categorical_crossentropy_logits"](dtype, True)  # Sparse CCE, from_logits=True
     opt = build_optimizer(optimizer, OPTIMIZERS[optimizer])

@@ -1,5 +1,6 @@
-"""nn-parity harness: cases as data, one adapter per implementation, the agreement rule, reports."""
+"""nn-parity harness: cases as data, one adapter per implementation, the agreement rule, reports.
 
-FRAMEWORKS = ("torch", "tensorflow")  # the frameworks every layer/loss/optimizer case runs on
-ALL_FRAMEWORKS = (*FRAMEWORKS, "sklearn")  # every reference, also those of a few cases (the perceptron)
-DTYPES = ("float32", "float64")
+Packages, in pipeline order: core (vocabulary), data, adapters, kinds (one runner per case kind),
+cases (the case tables), report (files in and out), projects (seed projects), harness (the pytest
+plugin), render (markdown, terminal, plots); cli.py is the nn-parity command.
+"""

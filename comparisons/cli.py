@@ -8,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from comparisons.determinism import configure_environment
+from comparisons.core.determinism import configure_environment
 
 configure_environment()  # NOTE: before anything imports numpy, as the pytest plugin does
 
-from comparisons import ALL_FRAMEWORKS, DTYPES  # noqa: E402
+from comparisons.adapters import reference_frameworks  # noqa: E402
+from comparisons.core.case import DTYPES  # noqa: E402
 
 COMPARISONS_DIR = Path(__file__).resolve().parent
 NEEDS = {"run": ("pytest", "pandas", "matplotlib", "PIL", "rich"), "summary": ("pandas", "rich"),
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the comparisons (pytest comparisons/) with a progress bar")
     run.add_argument("-k", dest="keyword", metavar="EXPR",
                      help="pytest -k expression on the test ids '<case>-<framework>-<dtype>'")
-    run.add_argument("--framework", type=_choices(ALL_FRAMEWORKS, "framework"), help="comma list")
+    run.add_argument("--framework", type=_choices(reference_frameworks(), "framework"), help="comma list")
     run.add_argument("--dtype", type=_choices(DTYPES, "dtype"), help="comma list")
     run.add_argument("--suite", help="comma list of case suites (e.g. model)")
     run.add_argument("--report-dir", type=Path, default=Path("reports"), help="default: reports")
@@ -86,7 +87,7 @@ def _require(modules: tuple[str, ...], command: str) -> None:
 
 
 def _load(directory: Path):
-    from comparisons.summary_md import ReportError, load_reports
+    from comparisons.render.markdown import ReportError, load_reports
 
     try:
         return load_reports(directory)
@@ -106,7 +107,7 @@ def _console():
 
 def unexplained_failures(failed_nodeids: list[str], summary) -> list[str]:
     """Failed pytest tests that no problem group accounts for (a control caught at the wrong tensor, ...)."""
-    from comparisons.summary_md import PROBLEMS, param_id
+    from comparisons.render.markdown import PROBLEMS, param_id
 
     explained = {f"[{param_id(g)}]" for g in summary.to_dict("records") if g["verdict"] in PROBLEMS}
     return [n for n in failed_nodeids if not any(n.endswith(e) for e in explained)]
@@ -114,7 +115,7 @@ def unexplained_failures(failed_nodeids: list[str], summary) -> list[str]:
 
 def run_exit_code(summary, unexplained: list[str]) -> int:
     """1 when a group has a problem or a test failed for another reason; else 0."""
-    from comparisons.terminal import problems
+    from comparisons.render.terminal import problems
 
     return 1 if problems(summary) or unexplained else 0
 
@@ -157,10 +158,10 @@ def command_run(args: argparse.Namespace) -> int:
     """pytest over comparisons/ with the report plugin and a progress bar; then the summary."""
     import pytest
 
-    from comparisons.known_differences import KnownDifferencesError, load_known_differences
-    from comparisons.progress import ProgressPlugin
-    from comparisons.report import report_dir_problem
-    from comparisons.terminal import print_summary
+    from comparisons.core.known_differences import KnownDifferencesError, load_known_differences
+    from comparisons.harness.progress import ProgressPlugin
+    from comparisons.render.terminal import print_summary
+    from comparisons.report.files import report_dir_problem
 
     report_dir = args.report_dir.resolve()
     problem = report_dir_problem(args.report_dir)
@@ -208,8 +209,8 @@ def _render(reports, console) -> None:
     """Draw the plots (in parallel processes) and summary.md from the report files read once."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from comparisons.plots import default_workers, write_plots
-    from comparisons.summary_md import write_summary_md
+    from comparisons.render.markdown import write_summary_md
+    from comparisons.render.plots import default_workers, write_plots
 
     with Progress(TextColumn("drawing plots"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[now]}", markup=False), console=_progress_console(),
@@ -223,7 +224,7 @@ def _render(reports, console) -> None:
 
 def command_summary(args: argparse.Namespace) -> int:
     """Print the summary table of the report files in a folder."""
-    from comparisons.terminal import print_summary
+    from comparisons.render.terminal import print_summary
 
     print_summary(_console(), _load(args.report_dir))
     return 0
@@ -231,7 +232,7 @@ def command_summary(args: argparse.Namespace) -> int:
 
 def command_explain(args: argparse.Namespace) -> int:
     """Worst rows, first divergences, tolerances with reasons, rerun commands of one case."""
-    from comparisons.explain import explain
+    from comparisons.render.explain import explain
 
     reports = _load(args.report_dir)
     try:
@@ -253,7 +254,7 @@ def command_env(args: argparse.Namespace) -> int:
             raise CliError(f"{path} does not exist")
         env, title = json.loads(path.read_text(encoding="utf-8")), f"environment recorded in {path}"
     else:
-        from comparisons.report import environment
+        from comparisons.report.files import environment
 
         env, title = environment([]), "environment of this process (as the harness sets it)"
         for key in ("seeds", "cases", "rows", "known_differences_unmatched"):  # facts of a run, not here

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comparisons.cases import all_cases
-from comparisons.driver import case_params, run_and_record
+from comparisons.harness.driver import case_params, run_and_record
 
 
 @pytest.mark.parametrize(("case", "framework", "dtype"), case_params(all_cases(), kind="landscape"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from comparisons.cases import all_cases
-from comparisons.driver import case_params
-from comparisons.negative_control_cases import SUITE, control_problem
-from comparisons.runner import compare_case
+from comparisons.cases.negative_controls import SUITE, control_problem
+from comparisons.harness.driver import case_params
+from comparisons.kinds.dispatch import compare_case
 
 CONTROLS = [case for case in all_cases() if case.suite == SUITE]
 
@@ -15,7 +15,7 @@ CONTROLS = [case for case in all_cases() if case.suite == SUITE]
 @pytest.mark.parametrize(("case", "framework", "dtype"), case_params(CONTROLS, kind="pass"))
 def test_negative_control_is_caught(case, framework, dtype, parity_report):
     """Rows go to the report (their failed statuses are the catch); the test passes when caught right."""
-    outcome = compare_case(case, framework, dtype, parity_report.known_differences)
+    outcome = compare_case(case, framework, dtype, parity_report.known_differences, parity_report.settings)
     parity_report.add(outcome.rows)
     if outcome.rows[0]["status"] == "skipped":
         pytest.skip(outcome.rows[0]["reason"])

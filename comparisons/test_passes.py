@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comparisons.cases import all_cases
-from comparisons.driver import case_params, run_and_record
+from comparisons.harness.driver import case_params, run_and_record
 
 # Negative controls are pass cases too, but must fail: comparisons/test_negative_controls.py runs them.
 PASS_CASES = [case for case in all_cases() if case.suite != "negative_control"]

@@ -9,6 +9,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
+from reference.layouts import Layout  # noqa: E402
+
 
 class Heaviside(keras.layers.Layer):
     """step(x) = 1 if x >= 0 else 0: keras.ops.heaviside(x, 1)."""
@@ -65,8 +67,8 @@ LAYERS = {
     "softmax": lambda spec, dtype: keras.layers.Softmax(axis=-1, dtype=dtype),
 }
 
-# Layer kind -> {scratch parameter name: Keras attribute}; Dense kernels are (in, out) already.
-PARAMETERS = {"dense": {"weight": "kernel", "bias": "bias"}, "prelu": {"alpha": "alpha"}}
+# Layer type -> {scratch parameter or buffer name: where Keras keeps it}; Dense kernels are (in, out) already.
+LAYOUTS = {"dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")}}
 
 
 def _categorical(from_logits: bool, reduction: str = "sum_over_batch_size"):

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reference.layouts import Layout
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -44,10 +46,10 @@ LAYERS = {
     "softmax": lambda spec, dtype: nn.Softmax(dim=1),
 }
 
-# Layer kind -> {scratch parameter name: (torch attribute, transposed?)}; nn.Linear.weight is (out, in).
-PARAMETERS = {
-    "dense": {"weight": ("weight", True), "bias": ("bias", False)},
-    "prelu": {"alpha": ("weight", False)},
+# Layer type -> {scratch parameter or buffer name: where torch keeps it}; nn.Linear.weight is (out, in).
+LAYOUTS = {
+    "dense": {"weight": Layout("weight", permutation=(1, 0)), "bias": Layout("bias")},
+    "prelu": {"alpha": Layout("weight")},
 }
 
 

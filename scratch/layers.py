@@ -11,13 +11,18 @@ from scratch.initializers import get_initializer
 
 
 class Layer:
-    """Base layer: forward caches what backward needs; backward returns dL/dinput."""
+    """Base layer: forward caches what backward needs; backward returns dL/dinput.
+
+    params: trainable arrays (an optimizer updates them from grads); buffers: non-trainable state
+    the layer updates itself (running statistics), saved and loaded with the model.
+    """
 
     kind = "layer"
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """Compute the layer output for a batch."""

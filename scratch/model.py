@@ -259,6 +259,17 @@ class Sequential:
             for name, value in layer.params.items()
         }
 
+    def _live_state(self) -> dict[str, np.ndarray]:
+        """Parameters and buffers (non-trainable layer state), the layers' own arrays: what save() writes."""
+        buffers = {f"{i}.{name}": value for i, layer in enumerate(self.layers)
+                   for name, value in layer.buffers.items()}
+        return {**self._live_params(), **buffers}
+
+    def get_buffers(self) -> dict[str, np.ndarray]:
+        """Copies of every buffer (running statistics), keyed '<layer index>.<name>'."""
+        params = self._live_params()
+        return {key: value.copy() for key, value in self._live_state().items() if key not in params}
+
     def get_params(self) -> dict[str, np.ndarray]:
         """Copies of every parameter, keyed '<layer index>.<name>' (e.g. '0.weight')."""
         return {key: value.copy() for key, value in self._live_params().items()}
@@ -279,17 +290,24 @@ class Sequential:
         """
         self._assign(params, self.name)
 
+    def set_buffers(self, buffers: dict[str, np.ndarray]) -> None:
+        """Copy buffers into the layers; keys, shapes and dtypes checked first, nothing changed on refusal."""
+        live = {key: value for key, value in self._live_state().items() if key not in self._live_params()}
+        check_params(f"{self.name} buffers", live, buffers)
+        for key, value in buffers.items():
+            live[key][...] = value
+
     def save(self, path: str | os.PathLike) -> Path:
-        """Write every parameter to `path` with np.savez (keys '0.weight', ...); returns the path."""
-        return save_params(path, self._live_params())
+        """Write every parameter and buffer to `path` with np.savez (keys '0.weight', ...); returns path."""
+        return save_params(path, self._live_state())
 
     def load(self, path: str | os.PathLike) -> None:
         """Read parameters written by save() (np.load, allow_pickle=False); a mismatch changes nothing."""
         params = load_params(self.name, path)
-        self._assign(params, f"{self.name} (loading {str(path)!r})")
+        self._assign(params, f"{self.name} (loading {str(path)!r})", buffers=True)
 
-    def _assign(self, params: dict[str, np.ndarray], component: str) -> None:
-        live = self._live_params()
+    def _assign(self, params: dict[str, np.ndarray], component: str, buffers: bool = False) -> None:
+        live = self._live_state() if buffers else self._live_params()
         check_params(component, live, params)
         for key, value in params.items():
             live[key][...] = value

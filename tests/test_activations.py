@@ -44,7 +44,7 @@ def test_registry_has_every_activation_with_its_kind():
 
 
 def test_unknown_activation_lists_the_known_names():
-    with pytest.raises(KeyError, match="unknown activation 'gelu'; known: elu, leaky_relu"):
+    with pytest.raises(KeyError, match="unknown layer type 'gelu'; known: dense, dropout, elu, leaky_relu"):
         build_layer({"type": "gelu"})
 
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from comparisons.agreement import compare
-from comparisons.tolerances import QUANTITY_KIND, TOLERANCES, tolerance_for
+from comparisons.core.agreement import compare
+from comparisons.core.tolerances import QUANTITY_KIND, TOLERANCES, tolerance_for
 
 
 def test_rule_is_asymmetric_relative_to_the_framework_value():

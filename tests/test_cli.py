@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from comparisons.cli import main, run_exit_code, unexplained_failures
-from comparisons.explain import select_case, worst_rows
-from comparisons.summary_md import load_reports
+from comparisons.render.explain import select_case, worst_rows
+from comparisons.render.markdown import load_reports
 from tests.test_summary_md import agreement_counts, summary_md_counts, write_synthetic_reports
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from comparisons.report import control_verdict, summarize
+from comparisons.report.files import control_verdict, summarize
 
 
 def rows_for(statuses: list[tuple[str, str, str]], expected: str) -> list[dict]:

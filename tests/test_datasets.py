@@ -115,7 +115,7 @@ def test_bad_dataset_arguments_are_refused(call, match):
         call()
 
 
-# ----- harness-side scikit-learn loaders (comparisons/datasets.py) -----
+# ----- harness-side scikit-learn loaders (comparisons/data/datasets.py) -----
 
 LOADER_SHAPES = {"digits": (64, 10), "iris": (4, 3), "wine": (13, 3), "moons": (2, 2), "circles": (2, 2)}
 
@@ -123,7 +123,7 @@ LOADER_SHAPES = {"digits": (64, 10), "iris": (4, 3), "wine": (13, 3), "moons": (
 @pytest.fixture(scope="module")
 def harness_datasets():
     pytest.importorskip("sklearn")
-    from comparisons import datasets
+    from comparisons.data import datasets
 
     return datasets
 

@@ -16,13 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons.cases import all_cases, case_by_id, seed_offset, with_seed_offset
+from comparisons.adapters import frameworks_for
+from comparisons.cases import all_cases, case_by_id
 from comparisons.cli import _pytest_args, build_parser, main
-from comparisons.interrupts import deferred_signals, sigterm_as_keyboard_interrupt
-from comparisons.known_differences import KNOWN_DIFFERENCES_ENV, load_known_differences
-from comparisons.report import report_dir_problem
-from comparisons.runner import compare_case, rerun_command
-from comparisons.summary_md import load_reports, render_summary_md
+from comparisons.core.known_differences import KNOWN_DIFFERENCES_ENV, load_known_differences
+from comparisons.core.rows import CaseRun
+from comparisons.core.settings import RunSettings
+from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt
+from comparisons.kinds.dispatch import RUNNERS, compare_case, with_seed_offset
+from comparisons.render.markdown import load_reports, render_summary_md
+from comparisons.report.files import report_dir_problem
 from tests.test_summary_md import write_synthetic_reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,21 +108,20 @@ def test_the_known_differences_file_can_be_chosen_by_environment(tmp_path, monke
     assert [e.key for e in load_known_differences()] == ["x|torch|*|*|*"]
 
 
-KINDS = {"optimizer": ("opt_sgd", "comparisons.optimizer_runner", "compare_optimizer"),
-         "training": ("proj_xor_mlp_free", "comparisons.trajectory_runner", "compare_training"),
-         "initializer": ("init_zeros", "comparisons.initializer_runner", "compare_initializer"),
-         "landscape": ("proj_loss_landscape_linear", "comparisons.landscape_runner", "compare_landscape")}
+KINDS = {"optimizer": "opt_sgd", "training": "proj_xor_mlp_free", "initializer": "init_zeros",
+         "landscape": "proj_loss_landscape_linear", "perceptron": "perceptron_and", "pass": "mlp_spiral_cce"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_an_exception_in_any_case_kind_becomes_one_crash_row(kind, monkeypatch):
-    case_id, module, function = KINDS[kind]
+    case_id = KINDS[kind]
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(f"{module}.{function}", broken)
-    outcome = compare_case(case_by_id(case_id), "torch", "float64")
+    monkeypatch.setitem(RUNNERS, kind, broken)
+    case = case_by_id(case_id)
+    outcome = compare_case(case, frameworks_for(case)[0], "float64")
     [row] = outcome.rows
     assert (row["status"], row["case"], row["order"]) == ("crash", case_id, 0)
     assert f"the {kind} comparison raised RuntimeError: injected fault" in row["reason"]
@@ -145,15 +147,15 @@ def test_nan_produced_by_either_side_is_status_nan_never_passed(side, monkeypatc
     assert outcome.first_divergence["status"] == "nan" and outcome.failures
 
 
-def test_a_seed_offset_shifts_every_case_kind_in_one_place(monkeypatch):
-    monkeypatch.setenv("NN_PARITY_SEED_OFFSET", "5")
-    assert seed_offset() == 5
+def test_a_seed_offset_shifts_every_case_kind_in_one_place():
+    settings = RunSettings(seed_offset=5)
     for case in all_cases():
-        assert with_seed_offset(case).seed == case.seed + 5
-    outcome = compare_case(case_by_id("opt_sgd"), "torch", "float64")
+        assert with_seed_offset(case, settings).seed == case.seed + 5
+    outcome = compare_case(case_by_id("opt_sgd"), "torch", "float64", settings=settings)
     assert {r["seed"] for r in outcome.rows} == {case_by_id("opt_sgd").seed + 5}
     assert all(r["status"] == "passed" for r in outcome.rows)
-    assert rerun_command(case_by_id("opt_sgd"), "torch", "float64").endswith("--seed-offset 5")
+    run = CaseRun(case_by_id("opt_sgd"), "torch", "float64", settings=settings)
+    assert run.rerun_command().endswith("--seed-offset 5")
 
 
 def test_summary_md_says_partial_for_an_interrupted_run(tmp_path):
@@ -191,12 +193,12 @@ def test_sigterm_becomes_keyboard_interrupt_and_is_restored():
         signal.signal(signal.SIGTERM, previous)
 
 
-def test_rerun_commands_repeat_the_runs_full_and_seed_offset(monkeypatch):
-    from comparisons.summary_md import rerun_command as report_rerun
+def test_rerun_commands_repeat_the_runs_full_and_seed_offset():
+    from comparisons.render.markdown import rerun_command as report_rerun
 
     row = {"case": "proj_xor_mlp_free", "framework": "torch", "dtype": "float64"}
     assert report_rerun(row, {}) == 'nn-parity run -k "proj_xor_mlp_free-torch-float64"'
     assert report_rerun(row, {"full": True, "seed_offset": 3}).endswith(
         '"proj_xor_mlp_free-torch-float64" --full --seed-offset 3')
-    monkeypatch.setenv("NN_PARITY_FULL", "1")
-    assert rerun_command(case_by_id("opt_sgd"), "torch", "float64").endswith('-float64" --full')
+    run = CaseRun(case_by_id("opt_sgd"), "torch", "float64", settings=RunSettings(full=True))
+    assert run.rerun_command().endswith('-float64" --full')

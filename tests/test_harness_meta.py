@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from comparisons.cases import case_by_id
-from comparisons.runner import compare_case
+from comparisons.kinds.dispatch import compare_case
 from scratch.activations import ReLU, Softmax
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -55,7 +55,7 @@ def test_a_forward_bug_is_localized_by_the_forward_rule_and_confirmed(monkeypatc
 
 
 def test_a_bug_that_does_not_reproduce_in_isolation_is_reported_unconfirmed(monkeypatch):
-    from comparisons import localization
+    from comparisons.kinds import localization
 
     monkeypatch.setattr(ReLU, "backward", leaky_relu_backward)
     monkeypatch.setattr(localization, "_confirm", lambda *args: (False, 0.0))

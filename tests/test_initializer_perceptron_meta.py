@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from comparisons.cases import case_by_id
-from comparisons.runner import compare_case
+from comparisons.kinds.dispatch import compare_case
 from scratch import initializers
 from scratch.perceptron import Perceptron
 
@@ -47,7 +47,7 @@ def test_a_missing_truncation_correction_fails_against_keras(monkeypatch):
 
 def test_a_plain_normal_against_a_truncated_one_fails_the_ks_row():
     case = case_by_id("init_glorot_normal")
-    options = {**case.options, "scratch_options": {"tensorflow": {"truncated": False}}}
+    options = {**case.options, "scratch_options": {"truncated": False}}
     found = statuses(compare_case(replace(case, options=options), "tensorflow", "float64"))
     assert found["std"] == "passed" and found["ks_statistic"] == "failed"  # same variance, other shape
 
@@ -102,7 +102,7 @@ def test_a_perceptron_that_forgets_the_bias_fails_everywhere(monkeypatch):
 
 
 def test_every_scratch_initializer_has_a_case_and_a_reference_in_each_framework():
-    from comparisons.initializer_cases import INITIALIZER_CASES
+    from comparisons.cases.initializers import INITIALIZER_CASES
 
     covered = {case.options.get("initializer") for case in INITIALIZER_CASES}
     assert set(initializers.INITIALIZERS) <= covered

@@ -2,7 +2,7 @@
 
 import pytest
 
-from comparisons.known_differences import (
+from comparisons.core.known_differences import (
     KnownDifference,
     KnownDifferencesError,
     load_known_differences,

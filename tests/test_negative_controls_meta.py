@@ -6,17 +6,17 @@ from fnmatch import fnmatchcase
 import numpy as np
 import pytest
 
+from comparisons.adapters.scratch_variants import VARIANTS, apply_variant
 from comparisons.cases import all_cases, case_by_id
-from comparisons.known_differences import load_known_differences
-from comparisons.negative_control_cases import (
+from comparisons.cases.negative_controls import (
     NEGATIVE_CONTROL_CASES,
     PREFIX,
     SUITE,
     control_problem,
     expected_divergence,
 )
-from comparisons.negative_controls import VARIANTS, apply_variant
-from comparisons.runner import compare_case
+from comparisons.core.known_differences import load_known_differences
+from comparisons.kinds.dispatch import compare_case
 from scratch.activations import sigmoid
 from scratch.layers import Dense, Dropout
 from scratch.losses import MeanSquaredError
@@ -113,7 +113,7 @@ def test_an_unknown_or_unfitting_variant_is_a_clear_error():
 
 
 def test_a_missed_or_misplaced_control_gets_a_clear_message():
-    from comparisons.runner import CaseOutcome
+    from comparisons.core.rows import CaseOutcome
 
     case = case_by_id("neg_dropout_backward_project09")
     passed = [{"quantity": "output", "tensor": "output", "status": "passed"}]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from comparisons.heatmaps import (
+from comparisons.projects.files import DPI, png_bytes
+from comparisons.render.heatmaps import (
     CEILING,
     FLOOR,
     case_cells,
@@ -18,10 +19,9 @@ from comparisons.heatmaps import (
     suite_cells,
     suite_heatmap_name,
 )
-from comparisons.histograms import histogram_counts, histogram_figure, histogram_name, panel_title
-from comparisons.plots import HEATMAP, log_ratio, write_plots
-from comparisons.projects.files import DPI, png_bytes
-from comparisons.summary_md import load_reports
+from comparisons.render.histograms import histogram_counts, histogram_figure, histogram_name, panel_title
+from comparisons.render.markdown import load_reports
+from comparisons.render.plots import HEATMAP, log_ratio, write_plots
 from tests.test_summary_md import write_synthetic_reports
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

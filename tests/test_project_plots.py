@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from comparisons.kinds.dispatch import compare_case
 from comparisons.projects import digits, loss_landscape, tabular, visualizer, xor_mlp
-from comparisons.runner import compare_case
 
 pytest.importorskip("torch")
 

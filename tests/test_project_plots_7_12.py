@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from comparisons.data import Batch
-from comparisons.known_differences import load_known_differences
+from comparisons.core.known_differences import load_known_differences
+from comparisons.data.batches import Batch
+from comparisons.data.training import training_set
+from comparisons.kinds.dispatch import compare_case
+from comparisons.kinds.training import initial_params
 from comparisons.projects import (
     activation_comparison,
     backprop_simulator,
@@ -20,9 +23,6 @@ from comparisons.projects import (
     nnfs_spirals,
     time_series,
 )
-from comparisons.runner import compare_case
-from comparisons.training_data import training_set
-from comparisons.trajectory_runner import initial_params
 
 pytest.importorskip("torch")
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comparisons.cases import Case
-from comparisons.runner import compare_case
+from comparisons.core.case import Case
+from comparisons.kinds.dispatch import compare_case
 
 EXAMPLES = int(os.environ.get("NN_PARITY_FUZZ_EXAMPLES", "200"))
 HIDDEN_ACTIVATIONS = (

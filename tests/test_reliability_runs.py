@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.report import AGREEMENT_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS
+from comparisons.report.files import AGREEMENT_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = "act_sigmoid_normal or act_relu_normal"  # 4 torch tests, in this order: sigmoid f32, f64, relu ...

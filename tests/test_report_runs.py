@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.report import AGREEMENT_COLUMNS, TIMING_COLUMNS
+from comparisons.report.files import AGREEMENT_COLUMNS, TIMING_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SELECTION = ["-k", "mlp_spiral"]

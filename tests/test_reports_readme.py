@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import report
-from comparisons.report import AGREEMENT_COLUMNS, STATUSES, SUMMARY_COLUMNS, environment
-from comparisons.tolerances import QUANTITY_KIND
+from comparisons.core.tolerances import QUANTITY_KIND
+from comparisons.report import files as report
+from comparisons.report.files import AGREEMENT_COLUMNS, STATUSES, SUMMARY_COLUMNS, environment
 from tests.test_summary_md import write_synthetic_reports
 
 README = Path(__file__).resolve().parents[1] / "reports" / "README.md"
@@ -47,7 +47,7 @@ def readme() -> str:
 ])
 def test_every_name_is_documented_and_nothing_else(readme, section, names):
     if names is None:
-        pytest.skip(f"{section} is not written by this version of comparisons/report.py")
+        pytest.skip(f"{section} is not written by this version of comparisons/report/files.py")
     missing, stale = undocumented(readme, section, names)
     assert not missing, f"reports/README.md, section '{section}', does not document {missing}"
     assert not stale, f"reports/README.md, section '{section}', documents {stale}, which do not exist"

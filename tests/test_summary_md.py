@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from comparisons.report import STATUSES, write_reports
-from comparisons.summary_md import (
+from comparisons.render.markdown import (
     ReportError,
     load_reports,
     render_summary_md,
     verdict,
     write_summary_md,
 )
+from comparisons.report.files import STATUSES, write_reports
 
 Group = tuple[str, str, str]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from comparisons.adapters import get_adapter
-from comparisons.data import Batch
+from comparisons.data.batches import Batch
 
 SPEC = {"seed": 3, "loss": "categorical_crossentropy", "layers": [
     {"type": "dense", "n_inputs": 4, "units": 8, "weight_l1": 1e-3, "weight_l2": 5e-4, "bias_l2": 1e-3},

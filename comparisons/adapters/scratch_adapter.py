@@ -1,12 +1,23 @@
-"""Adapter for the from-scratch NumPy library."""
+"""Adapter for the bundled from-scratch NumPy library (the default implementation under test)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from comparisons.adapters import has_regularizer, layer_names
+from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.scratch_variants import apply_variant
+from comparisons.core.case import KINDS
+from comparisons.core.spec import has_regularizer, layer_names
+from scratch.initializers import get_initializer
+from scratch.layers import Dense
 from scratch.model import Sequential
+from scratch.optimizers import build_optimizer
+from scratch.perceptron import Perceptron
 from scratch.registry import build_layer, build_loss
+
+PROFILE = Profile(name="scratch", label="scratch (bundled NumPy library)", reference=False,
+                  kinds=frozenset(KINDS), style=PlotStyle(color="C0", linestyle="-"),
+                  default_dense_init={"0.weight": "normal", "0.bias": "constant"})  # nnfs: 0.01*N(0,1), 0
 
 
 def unavailable_reason() -> str | None:
@@ -25,19 +36,23 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> Sequential:
         [build_layer(layer, dtype) for layer in spec["layers"]],
         loss=build_loss(spec["loss"]) if spec["loss"] else None,
     )
-    for key, value in params.items():
-        index, name = key.split(".")
-        model.layers[int(index)].params[name][...] = value
+    _assign(model, params)
     if spec.get("scratch_variant"):  # negative controls: a deliberately wrong scratch component
-        from comparisons.negative_controls import apply_variant
-
         apply_variant(model, spec["scratch_variant"])
     return model
 
 
+def _assign(model: Sequential, params: dict[str, np.ndarray]) -> None:
+    """Write each '<index>.<name>' array into that layer's parameter or buffer of that name."""
+    for key, value in params.items():
+        index, name = key.split(".")
+        layer = model.layers[int(index)]
+        (layer.params if name in layer.params else layer.buffers)[name][...] = value
+
+
 def read_params(model: Sequential) -> dict[str, np.ndarray]:
-    """Parameters as stored, keyed '0.weight', '0.bias', ..."""
-    return model.get_params()
+    """Parameters and buffers as stored, keyed '0.weight', '0.bias', ..."""
+    return {**model.get_params(), **model.get_buffers()}
 
 
 def _loss_only(model: Sequential, batch) -> dict[str, dict[str, np.ndarray]]:
@@ -73,8 +88,6 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
 
 def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
     """Parameters after loading and after each scratch optimizer step (scratch.optimizers)."""
-    from scratch.optimizers import build_optimizer
-
     optimizer = build_optimizer(spec["optimizer"], **spec["hyper"])
     current = {key: value.copy() for key, value in params.items()}
     history = [{key: value.copy() for key, value in current.items()}]
@@ -88,8 +101,6 @@ class ScratchTrainer:
     """Sequential.train_step with a scratch optimizer: the user-facing training API, step by step."""
 
     def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
-        from scratch.optimizers import build_optimizer
-
         self.spec = spec
         self.model = build(spec, params, dtype)
         self.model.optimizer = build_optimizer(optimizer["optimizer"], **optimizer["hyper"])
@@ -101,7 +112,7 @@ class ScratchTrainer:
         result = self.model.train_step(x, targets)
         grads = {key: value.copy() for key, value in self.model.get_grads().items()}
         return {"loss": np.asarray(result["loss"]), "output": self.model.activations[-1].copy(),
-                "grads": grads, "params": self.model.get_params()}
+                "grads": grads, "params": self.model.get_params(), "buffers": self.model.get_buffers()}
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """The data loss of one forward (the spec's training flag decides dropout), no update."""
@@ -110,9 +121,7 @@ class ScratchTrainer:
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Overwrite every parameter (teacher forcing)."""
-        for key, value in params.items():
-            index, name = key.split(".")
-            self.model.layers[int(index)].params[name][...] = value
+        _assign(self.model, params)
 
 
 def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> ScratchTrainer:
@@ -122,24 +131,18 @@ def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dty
 
 def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
     """One draw of scratch.initializers.<name>(shape, np.random.default_rng(seed), dtype, **options)."""
-    from scratch.initializers import get_initializer
-
     initializer = get_initializer({"type": spec["initializer"], **spec.get("options", {})})
     return initializer(shape, np.random.default_rng(seed), dtype=np.dtype(dtype))
 
 
 def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:
     """scratch Dense's default parameters: W = 0.01*N(0, 1) (nnfs), b = 0, from default_rng(seed)."""
-    from scratch.layers import Dense
-
     layer = Dense(n_inputs, n_outputs, dtype=np.dtype(dtype), rng=np.random.default_rng(seed))
     return {f"0.{name}": value.copy() for name, value in layer.params.items()}
 
 
 def run_perceptron(spec: dict, x: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray]) -> list[dict]:
     """{'0.weight', '0.bias'} after each epoch of scratch.perceptron.Perceptron.fit (samples in order)."""
-    from scratch.perceptron import Perceptron
-
     model = Perceptron(x.shape[1], lr=spec["lr"], weight=params["0.weight"], bias=params["0.bias"],
                        dtype=x.dtype, update_on_zero_margin=spec["update_on_zero_margin"])
     model.fit(x, y, epochs=spec["epochs"])

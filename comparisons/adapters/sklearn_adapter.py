@@ -6,6 +6,11 @@ import importlib.util
 
 import numpy as np
 
+from comparisons.adapters.protocol import PlotStyle, Profile
+
+PROFILE = Profile(name="sklearn", label="scikit-learn", reference=True, kinds=frozenset({"perceptron"}),
+                  style=PlotStyle(color="C3", linestyle="-."))
+
 
 def unavailable_reason() -> str | None:
     """None when scikit-learn imports; otherwise why not."""

@@ -1,4 +1,7 @@
-"""Adapter for TensorFlow / Keras 3: layers from reference.tensorflow_models; GradientTape backward."""
+"""Adapter for TensorFlow / Keras 3: layers from reference.tensorflow_models; GradientTape backward.
+
+Variables are assigned through each tensor's declared layout (reference.tensorflow_models.LAYOUTS).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import attach_dropout_masks, dropout_masks, effective_loss, indices_of, layer_names
-from comparisons.determinism import configure_tensorflow
+from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
+from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.core.determinism import configure_tensorflow
+from comparisons.core.spec import (
+    buffer_keys,
+    effective_loss,
+    indices_of,
+    layer_names,
+    penalized_layers,
+    training_indices,
+)
+
+PROFILE = Profile(
+    name="tensorflow", label="TensorFlow / Keras", reference=True,
+    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
+    style=PlotStyle(color="C2", linestyle=":"),
+    layers=frozenset({"dense", "dropout", "step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
+                      "elu", "swish", "softmax"}),
+    losses=frozenset({"mse", "half_mse", "mae", "binary_crossentropy", "binary_crossentropy_logits",
+                      "categorical_crossentropy", "categorical_crossentropy_logits",
+                      "categorical_crossentropy_sum", "categorical_crossentropy_logits_sum"}),
+    optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
+    # Keras divides by sqrt(acc + eps) in Adagrad/RMSprop and uses epsilon-hat in Adam
+    optimizer_conventions={"adagrad": {"eps_inside_sqrt": True}, "rmsprop": {"eps_inside_sqrt": True},
+                           "adam": {"epsilon_hat": True}},
+    truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
+    default_dense_init={"0.weight": "uniform", "0.bias": "constant"},  # glorot_uniform kernel, zero bias
+)
 
 
 def unavailable_reason() -> str | None:
@@ -34,13 +63,23 @@ class KerasModel:
     layers: list
     spec: dict
 
-    def parameters(self):
-        """(scratch key, Keras variable) for every parameter."""
-        from reference.tensorflow_models import PARAMETERS
+    def tensors(self, trainable_only: bool = False):
+        """(scratch key, Keras variable, layout) of every parameter and buffer (or parameters only)."""
+        from reference.tensorflow_models import LAYOUTS
 
         for i, layer_spec in enumerate(self.spec["layers"]):
-            for name, attr in PARAMETERS.get(layer_spec["type"], {}).items():
-                yield f"{i}.{name}", getattr(self.layers[i], attr)
+            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
+                if layout.trainable or not trainable_only:
+                    yield f"{i}.{name}", getattr(self.layers[i], layout.attribute), layout
+
+    def parameters(self):
+        """(scratch key, Keras variable) of every trainable parameter."""
+        return ((key, variable) for key, variable, _ in self.tensors(trainable_only=True))
+
+
+def _framework_value(key: str, variable, layout, params: dict[str, np.ndarray]) -> np.ndarray:
+    """params[key] in the variable's layout; LayoutError when its shape does not fit."""
+    return layout.to_framework(params[key], tuple(variable.shape), f"tensorflow {key}")
 
 
 def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> KerasModel:
@@ -50,20 +89,20 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> KerasModel:
 
     spec = {**spec, "layers": [{**s, "seed": spec.get("seed", 0)} for s in spec["layers"]]}
     model = KerasModel(build_layers(spec["layers"], dtype), spec)
-    for key, variable in model.parameters():
-        variable.assign(params[key].reshape(variable.shape))
+    for key, variable, layout in model.tensors():
+        variable.assign(_framework_value(key, variable, layout, params))
     return model
 
 
 def read_params(model: KerasModel) -> dict[str, np.ndarray]:
-    """Parameters read back from the Keras variables (kernel is already (in, out))."""
-    return {key: np.array(variable.numpy()) for key, variable in model.parameters()}
+    """Parameters and buffers read back from the Keras variables, in the scratch layout."""
+    return {key: layout.from_framework(variable.numpy()) for key, variable, layout in model.tensors()}
 
 
 def _forward(model: KerasModel, x, training: bool) -> tuple[list, list]:
-    inputs, outputs = [x], []
-    for layer, layer_spec in zip(model.layers, model.spec["layers"], strict=True):
-        kwargs = {"training": training} if layer_spec["type"] == "dropout" else {}
+    inputs, outputs, takes_training = [x], [], set(training_indices(model.spec))
+    for i, layer in enumerate(model.layers):
+        kwargs = {"training": training} if i in takes_training else {}
         outputs.append(layer(inputs[-1], **kwargs))
         inputs.append(outputs[-1])
     return inputs, outputs
@@ -92,7 +131,7 @@ def tape_pass(model: KerasModel, spec: dict, x, targets, upstream, loss) -> dict
             head_grads = [tf.ones_like(heads[0])]  # d loss / d loss = 1
         else:
             heads, head_grads = [inputs[-1]], [upstream]
-        penalties = [p for i in indices_of(spec, ("dense",)) for p in model.layers[i].losses]
+        penalties = [p for i in penalized_layers(spec) for p in model.layers[i].losses]
         if penalties:
             heads.append(tf.add_n(penalties))
             head_grads.append(tf.ones_like(heads[-1]))
@@ -121,6 +160,10 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
                "loss": {}}
     if tensors["outputs"]:
         results["output"] = {"output": tensors["outputs"][-1].numpy()}
+    if buffer_keys(spec):  # running statistics after the pass
+        keys = set(buffer_keys(spec))
+        results["buffer"] = {key: layout.from_framework(variable.numpy())
+                             for key, variable, layout in model.tensors() if key in keys}
     if tensors["loss"] is not None:
         results["loss"]["loss"] = tensors["loss"].numpy()
     if tensors["regularization"] is not None:
@@ -208,6 +251,8 @@ class KerasTrainer:
         return {"loss": loss.numpy(), "output": output.numpy(),
                 "grads": {k: g.numpy() for k, g in zip(self.keys, grads, strict=True)},
                 "params": {k: p.numpy() for k, p in zip(self.keys, params, strict=True)},
+                "buffers": {k: layout.from_framework(v.numpy()) for k, v, layout in self.model.tensors()
+                            if not layout.trainable},
                 "shared": {"dropout_masks": dropout_masks(self.model.spec, outputs, input_grads)}}
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -225,7 +270,8 @@ class KerasTrainer:
             assign = tf.function(lambda *values: [v.assign(value) for v, value in
                                                   zip(self.variables, values, strict=True)], autograph=False)
             self.functions["assign"] = assign.get_concrete_function(*signature)
-        self.functions["assign"](*[tf.constant(params[key].reshape(v.shape))
+        layouts = {key: layout for key, _, layout in self.model.tensors()}
+        self.functions["assign"](*[tf.constant(_framework_value(key, v, layouts[key], params))
                                    for key, v in zip(self.keys, self.variables, strict=True)])
 
 

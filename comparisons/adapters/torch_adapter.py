@@ -1,4 +1,4 @@
-"""Adapter for PyTorch: modules from reference.torch_models; nn.Linear weights are transposed."""
+"""Adapter for PyTorch: modules from reference.torch_models; tensors copied through their declared layouts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from comparisons.adapters import attach_dropout_masks, dropout_masks, effective_loss, indices_of, layer_names
-from comparisons.determinism import configure_torch
+from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
+from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.core.determinism import configure_torch
+from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
+
+PROFILE = Profile(
+    name="torch", label="PyTorch", reference=True,
+    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
+    style=PlotStyle(color="C1", linestyle="--"),
+    layers=frozenset({"dense", "dropout", "step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
+                      "elu", "swish", "softmax"}),
+    losses=frozenset({"mse", "half_mse", "mae", "binary_crossentropy", "binary_crossentropy_logits",
+                      "categorical_crossentropy", "categorical_crossentropy_logits",
+                      "categorical_crossentropy_sum", "categorical_crossentropy_logits_sum"}),
+    optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
+    optimizer_conventions={"sgd": {"momentum_form": "torch"}},  # buf = mu*buf + g; theta -= lr_t*buf
+    default_dense_init={"0.weight": "uniform", "0.bias": "uniform"},  # nn.Linear: U(+-1/sqrt(fan_in))
+)
 
 
 def unavailable_reason() -> str | None:
@@ -32,40 +48,50 @@ class TorchModel:
     layers: list
     spec: dict
 
-    def parameters(self):
-        """(scratch key, torch tensor, transposed?) for every parameter."""
-        from reference.torch_models import PARAMETERS
+    def tensors(self, trainable_only: bool = False):
+        """(scratch key, torch tensor, layout) of every parameter and buffer (trainable_only: parameters)."""
+        from reference.torch_models import LAYOUTS
 
         for i, layer_spec in enumerate(self.spec["layers"]):
-            for name, (attr, transposed) in PARAMETERS.get(layer_spec["type"], {}).items():
-                yield f"{i}.{name}", getattr(self.layers[i], attr), transposed
+            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
+                if layout.trainable or not trainable_only:
+                    yield f"{i}.{name}", getattr(self.layers[i], layout.attribute), layout
+
+    def parameters(self):
+        """(scratch key, torch tensor, layout) of every trainable parameter."""
+        return self.tensors(trainable_only=True)
 
 
-def _numpy(tensor, transposed: bool = False) -> np.ndarray:
+def _numpy(tensor, layout=None) -> np.ndarray:
     array = tensor.detach().cpu().numpy()
-    return (array.T if transposed else array).copy()
+    return array.copy() if layout is None else layout.from_framework(array)
+
+
+def _load(model: TorchModel, params: dict[str, np.ndarray], trainable_only: bool = False) -> None:
+    """Copy scratch-layout arrays into their tensors (all, or parameters only); LayoutError on a misfit."""
+    import torch
+
+    with torch.no_grad():
+        for key, tensor, layout in model.tensors(trainable_only):
+            value = layout.to_framework(params[key], tuple(tensor.shape), f"torch {key}")
+            tensor.copy_(torch.from_numpy(value))
 
 
 def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> TorchModel:
-    """torch modules of the spec with the given parameters (nn.Linear.weight <- W.T)."""
-    import torch
-
+    """torch modules of the spec with the given parameters and buffers (nn.Linear.weight <- W.T)."""
     from reference.torch_models import build_layers
 
     configure_torch()
     model = TorchModel(build_layers(spec["layers"], dtype), spec)
-    with torch.no_grad():
-        for key, tensor, transposed in model.parameters():
-            value = params[key].T if transposed else params[key]
-            tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    _load(model, params)
     for layer in model.layers:
         layer.train(spec.get("training", True))
     return model
 
 
 def read_params(model: TorchModel) -> dict[str, np.ndarray]:
-    """Parameters read back from the modules, in the scratch layout."""
-    return {key: _numpy(tensor, transposed) for key, tensor, transposed in model.parameters()}
+    """Parameters and buffers read back from the modules, in the scratch layout."""
+    return {key: _numpy(tensor, layout) for key, tensor, layout in model.tensors()}
 
 
 def regularization(model: TorchModel, spec: dict):
@@ -74,8 +100,8 @@ def regularization(model: TorchModel, spec: dict):
 
     from reference.torch_models import regularization_penalty
 
-    penalties = [p for i, s in enumerate(spec["layers"]) if s["type"] == "dense"
-                 if (p := regularization_penalty(model.layers[i], s)) is not None]
+    penalties = [p for i in penalized_layers(spec)
+                 if (p := regularization_penalty(model.layers[i], spec["layers"][i])) is not None]
     return torch.stack(penalties).sum() if penalties else None
 
 
@@ -98,6 +124,8 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
                "loss": {}}
     if outputs:
         results["output"] = {"output": _numpy(outputs[-1])}
+    if buffer_keys(spec):
+        results["buffer"] = _buffers(model, spec)
     heads, head_grads = [], []
     loss_name, prediction = effective_loss(spec)
     if loss_name:
@@ -114,9 +142,15 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
         return attach_dropout_masks(results, spec)
     torch.autograd.backward(heads, head_grads)
     results["grad_activation"] = {n: _numpy(t.grad) for n, t in zip(names, inputs, strict=False)}
-    results["grad_param"] = {key: _numpy(t.grad, tr) for key, t, tr in model.parameters()}
+    results["grad_param"] = {key: _numpy(t.grad, layout) for key, t, layout in model.parameters()}
     results["grad_input"] = {"input": _numpy(x.grad)}
     return attach_dropout_masks(results, spec)
+
+
+def _buffers(model: TorchModel, spec: dict) -> dict[str, np.ndarray]:
+    """The buffers after the pass (running statistics), in the scratch layout; {} for most specs."""
+    keys = set(buffer_keys(spec))
+    return {key: _numpy(t, layout) for key, t, layout in model.tensors() if key in keys}
 
 
 def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
@@ -178,14 +212,16 @@ class TorchTrainer:
         loss, total, inputs = self._forward_loss(x, targets, retain=self.dropout)
         total.backward()
         result = {"loss": _numpy(loss), "output": _numpy(inputs[-1]),
-                  "grads": {key: _numpy(t.grad, tr) for key, t, tr in self.model.parameters()},
+                  "grads": {key: _numpy(t.grad, layout) for key, t, layout in self.model.parameters()},
                   "shared": {"dropout_masks": dropout_masks(  # layer i's output is inputs[i + 1]
                       self.spec, {i: _numpy(inputs[i + 1]) for i in self.dropout},
                       {i: _numpy(inputs[i].grad) for i in self.dropout})}}
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
-        result["params"] = read_params(self.model)
+        result["params"] = {key: _numpy(t, layout) for key, t, layout in self.model.parameters()}
+        result["buffers"] = {key: _numpy(t, layout) for key, t, layout in self.model.tensors()
+                             if not layout.trainable}
         return result
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -196,13 +232,8 @@ class TorchTrainer:
             return _numpy(self._forward_loss(x, targets)[0])
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
-        """Overwrite every parameter (teacher forcing); optimizer state is kept."""
-        import torch
-
-        with torch.no_grad():
-            for key, tensor, transposed in self.model.parameters():
-                value = params[key].T if transposed else params[key]
-                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        """Overwrite every parameter (teacher forcing); optimizer state and buffers are kept."""
+        _load(self.model, params, trainable_only=True)
 
 
 def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> TorchTrainer:

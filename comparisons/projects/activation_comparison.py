@@ -16,7 +16,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import ADAM_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
+from comparisons.data.training import batch_accuracy
+from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.curves import (
     FRAMEWORK_OVER,
     SCRATCH_UNDER,
@@ -25,7 +26,6 @@ from comparisons.projects.curves import (
     run_label,
 )
 from comparisons.projects.files import LINESTYLES, fixed_layout, log_scale, save_png, write_curve
-from comparisons.training_data import batch_accuracy
 
 ACTIVATIONS = {  # name -> layer spec of the hidden activation
     "sigmoid": {"type": "sigmoid"},
@@ -43,8 +43,7 @@ def _cases(name: str, activation: dict) -> tuple:
         layers=({"type": "dense", "units": 16}, activation, {"type": "dense", "units": 8}, activation,
                 {"type": "dense", "units": 2}, {"type": "softmax"}),
         loss="categorical_crossentropy", data={"kind": "moons", "seed": 42, "n_features": 2}, seed=8,
-        optimizer={"name": "adam", "hyper": {"lr": 0.01, "epsilon": 1e-7},
-                   "scratch_conventions": ADAM_CONVENTIONS},
+        optimizer={"name": "adam", "hyper": {"lr": 0.01, "epsilon": 1e-7}},
         epochs=100, test_epochs=5)
 
 

@@ -17,10 +17,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from comparisons.cases import Case
+from comparisons.adapters import reference_frameworks
+from comparisons.core.case import Case
 from comparisons.projects.common import artifact_path, training_cases, write_table
 from comparisons.projects.files import find_artifacts, fixed_layout, log_scale, save_png
-from comparisons.report import atomic_write_text
+from comparisons.report.files import atomic_write_text
 
 GOLDEN_LOSS = 0.05440686  # seed 07 output.txt: "Loss: [[0.05440686]]"
 LR = 0.1
@@ -94,7 +95,7 @@ def side_by_side(report_dir: Path) -> pd.DataFrame:
     table = pd.DataFrame([merged[key] for key in sorted(merged, key=lambda k: (k[0] != "float64", *k))])
     if table.empty:
         return table
-    frameworks = [f for f in ("torch", "tensorflow") if f in table]
+    frameworks = [f for f in reference_frameworks() if f in table]
     table["max_abs_diff"] = np.max([(table[f] - table["scratch"]).abs() for f in frameworks], axis=0)
     return table[["dtype", "stage", "symbol", "index", "scratch", *frameworks, "max_abs_diff"]]
 
@@ -103,7 +104,7 @@ def _text(table: pd.DataFrame) -> str:
     lines = ["Seed 07 backpropagation simulator: x = [0.5, 0.8], y = 1, 2-2-1 sigmoid, L = 1/2 (y - a2)^2,",
              f"W1, b1, W2, b2 from np.random.seed(0) randn; one SGD step lr {LR}. "
              f"Golden loss {GOLDEN_LOSS}.", ""]
-    frameworks = [f for f in ("torch", "tensorflow") if f in table]
+    frameworks = [f for f in reference_frameworks() if f in table]
     header = f"{'stage':<9} {'quantity':<22} {'index':<7} {'scratch':>22} " + " ".join(
         f"{f:>22}" for f in frameworks) + f" {'max |diff|':>11}"
     for dtype, rows in table.groupby("dtype", sort=False):
@@ -131,7 +132,7 @@ def plot(report_dir: Path) -> list[Path]:
     write_table(Path(report_dir) / "backprop_simulator.csv", table.to_dict("records"))
     atomic_write_text(Path(report_dir) / "backprop_simulator.txt", _text(table))
     symbols = list(dict.fromkeys(table["symbol"]))
-    frameworks = [f for f in ("torch", "tensorflow") if f in table]
+    frameworks = [f for f in reference_frameworks() if f in table]
     fig, ax = plt.subplots(figsize=(9, 0.42 * len(symbols) + 1.8))
     series = [(f, d) for d in ("float64", "float32") for f in frameworks if d in set(table["dtype"])]
     height = 0.8 / max(1, len(series))

@@ -9,6 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from comparisons.data.training import batch_accuracy
 from comparisons.projects.common import artifact_path, evaluate, write_table
 from comparisons.projects.files import (
     LINESTYLES,
@@ -20,7 +21,6 @@ from comparisons.projects.files import (
     save_png,
     write_curve,
 )
-from comparisons.training_data import batch_accuracy
 
 DTYPE_COLORS = {"float32": "tab:orange", "float64": "tab:blue"}
 

@@ -1,33 +1,26 @@
-"""Shared pieces of the project modules: training-case construction, short vs full runs, files."""
+"""Shared pieces of the project modules: training-case construction, artifact files, own forward passes."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
-from comparisons.cases import Case
-from comparisons.report import atomic_write_text, csv_text
+from comparisons.adapters import get_adapter
+from comparisons.core.case import Case
+from comparisons.data.batches import Batch
+from comparisons.report.files import atomic_write_text, csv_text
 
-# Scratch convention options that make each framework's optimizer formula the textbook one.
-ADAM_CONVENTIONS = {"tensorflow": {"epsilon_hat": True}}
-SGD_CONVENTIONS = {"torch": {"momentum_form": "torch"}}
 MODES = ("free", "teacher")
-
-
-def full_runs() -> bool:
-    """True when the full-length runs are wanted (pytest --full sets NN_PARITY_FULL=1)."""
-    return os.environ.get("NN_PARITY_FULL") == "1"
 
 
 def training_cases(name: str, component: str, *, layers, loss, data, seed: int, optimizer: dict,
                    epochs: int, test_epochs: int, modes=MODES, **options) -> tuple[Case, ...]:
-    """One training case per mode, id 'proj_<name>_<mode>'; epochs when full, test_epochs otherwise."""
+    """One training case per mode, id 'proj_<name>_<mode>'; epochs in full runs, test_epochs otherwise."""
     return tuple(
         Case(id=f"proj_{name}_{mode}", suite="project", kind="training",
              component=f"{component} [{mode}]", layers=tuple(layers), loss=loss, data=data, seed=seed,
-             options={"optimizer": optimizer, "epochs": epochs if full_runs() else test_epochs,
+             options={"optimizer": optimizer, "epochs": {"short": test_epochs, "full": epochs},
                       "mode": mode, "project": name, **options})
         for mode in modes
     )
@@ -53,9 +46,6 @@ def flat_params(params: dict[str, np.ndarray]) -> dict[str, float]:
 def evaluate(framework: str, case: Case, params: dict[str, np.ndarray], x: np.ndarray,
              targets: np.ndarray, dtype: str) -> dict[str, np.ndarray]:
     """Loss and output of one implementation's OWN inference-mode forward pass on (x, targets)."""
-    from comparisons.adapters import get_adapter
-    from comparisons.data import Batch
-
     adapter = get_adapter(framework)
     spec = {**case.model_spec(), "training": False, "backward": False}
     model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons import DTYPES
+from comparisons.core.case import DTYPES
 from comparisons.projects.files import (
+    COLORS,
     IMPLEMENTATIONS,
     LINESTYLES,
     Artifact,
@@ -21,7 +22,6 @@ from comparisons.projects.files import (
     preferred_mode,
 )
 
-COLORS = {"scratch": "C0", "torch": "C1", "tensorflow": "C2"}
 # scratch drawn wide and pale underneath, the frameworks thin on top: identical curves stay visible
 SCRATCH_UNDER = {"linewidth": 3.2, "alpha": 0.45, "zorder": 2}
 FRAMEWORK_OVER = {"linewidth": 1.3, "zorder": 3}

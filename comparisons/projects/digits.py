@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from comparisons.projects.classification import classification_artifacts, plot_classification
-from comparisons.projects.common import ADAM_CONVENTIONS, training_cases
+from comparisons.projects.common import training_cases
 
 # NOTE: every value exact in float32 (Keras rounds beta_1, beta_2, epsilon to float32).
 ADAM = {"lr": 2.0**-7, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-23}
@@ -27,7 +27,7 @@ CASES = training_cases(
     layers=({"type": "dense", "units": 32}, {"type": "relu"},
             {"type": "dense", "units": 10}, {"type": "softmax"}),
     loss="categorical_crossentropy", data={"kind": "digits", "n_features": 64}, seed=3,
-    optimizer={"name": "adam", "hyper": ADAM, "scratch_conventions": ADAM_CONVENTIONS},
+    optimizer={"name": "adam", "hyper": ADAM},
     batch_size=64, shuffle=True, record_params=True, epochs=15, test_epochs=1,
 )
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import ADAM_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
+from comparisons.data.training import batch_accuracy
+from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.curves import FRAMEWORK_OVER, SCRATCH_UNDER, chosen_runs, run_label
 from comparisons.projects.files import (
     IMPLEMENTATIONS,
@@ -26,7 +27,6 @@ from comparisons.projects.files import (
     save_png,
     write_curve,
 )
-from comparisons.training_data import batch_accuracy
 
 RATE = 0.5
 VARIANTS = {"dropout_none_adam": "without dropout", "dropout_0p5_adam": f"Dropout({RATE}) after each ReLU"}
@@ -46,8 +46,7 @@ CASES = tuple(
         layers=_layers(name != "dropout_none_adam"), loss="categorical_crossentropy",
         data={"kind": "moons", "seed": 9, "n_features": 2,
               "options": {"samples": 200, "noise": 0.35, "test_fraction": 0.5}},
-        seed=9, optimizer={"name": "adam", "hyper": {"lr": 0.01, "epsilon": 1e-7},
-                           "scratch_conventions": ADAM_CONVENTIONS},
+        seed=9, optimizer={"name": "adam", "hyper": {"lr": 0.01, "epsilon": 1e-7}},
         epochs=200, test_epochs=5, record_params=True)
 )
 

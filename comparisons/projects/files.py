@@ -24,11 +24,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import LogFormatter, LogLocator  # noqa: E402
 
-from comparisons import DTYPES  # noqa: E402
+from comparisons.adapters import ADAPTER_MODULES, profile  # noqa: E402
+from comparisons.core.case import DTYPES  # noqa: E402
 from comparisons.projects.common import artifact_path, write_table  # noqa: E402
 
-IMPLEMENTATIONS = ("scratch", "torch", "tensorflow")
-LINESTYLES = {"scratch": "-", "torch": "--", "tensorflow": ":"}  # scratch solid, frameworks dashed
+# Implementations that train (the ones project curves show), and every implementation's plot style.
+IMPLEMENTATIONS = tuple(name for name in ADAPTER_MODULES if "training" in profile(name).kinds)
+LINESTYLES = {name: profile(name).style.linestyle for name in ADAPTER_MODULES}  # scratch solid, others not
+COLORS = {name: profile(name).style.color for name in ADAPTER_MODULES}
 MODE_ORDER = ("free", "teacher")
 DPI = 110  # every PNG: 8 pt text is 12 pixels high
 

@@ -18,18 +18,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from comparisons.cases import Case
-from comparisons.projects.common import artifact_path, full_runs, write_table
+from comparisons.core.case import Case
+from comparisons.projects.common import artifact_path, write_table
 from comparisons.projects.files import find_artifacts, fixed_layout, save_png
 
-_FULL = full_runs()
 CASES = (
     Case(id="proj_loss_landscape_linear", suite="project", kind="landscape",
          component="seed 06: MSE of y = w*x + b over w in [0, 4], b in [0, 6] (1-1 dense)",
          layers=({"type": "dense", "units": 1},), loss="mse", seed=42,
          data={"kind": "linear", "samples": 100, "w": 2.0, "b": 3.0, "noise": 0.1, "n_features": 1},
          options={"project": "loss_landscape", "grid": "weight_bias", "tensor": "linear_wb_grid",
-                  "ranges": ((0.0, 4.0), (0.0, 6.0)), "points": 51 if _FULL else 15,
+                  "ranges": ((0.0, 4.0), (0.0, 6.0)), "points": {"short": 15, "full": 51},
                   "axes": ("w", "b")}),
     Case(id="proj_loss_landscape_mlp", suite="project", kind="landscape",
          component="1-16-16-1 tanh MLP + MSE on sine, two filter-normalized directions (Li 2018)",
@@ -37,7 +36,7 @@ CASES = (
                  {"type": "tanh"}, {"type": "dense", "units": 1}),
          loss="mse", seed=6, data={"kind": "sine", "samples": 200, "n_features": 1},
          options={"project": "loss_landscape", "grid": "directions", "tensor": "mlp_direction_grid",
-                  "span": 1.0, "points": 31 if _FULL else 11, "axes": ("alpha", "beta"),
+                  "span": 1.0, "points": {"short": 11, "full": 31}, "axes": ("alpha", "beta"),
                   "center": {"optimizer": "adam", "hyper": {"lr": 0.01}, "steps": 1000}}),
 )
 TITLES = {"linear": "seed 06: MSE of y = w*x + b on y = 2x + 3 + N(0, 0.1)",

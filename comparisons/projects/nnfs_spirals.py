@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import ADAM_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.curves import (
     COLORS,
     FRAMEWORK_OVER,
@@ -32,8 +32,7 @@ SPIRAL3 = {"kind": "spiral", "samples_per_class": 100, "classes": 3, "n_features
 
 
 def _adam(lr: float, decay: float) -> dict:
-    return {"name": "adam", "hyper": {"lr": lr, "decay": decay, "epsilon": 1e-7},
-            "scratch_conventions": ADAM_CONVENTIONS}
+    return {"name": "adam", "hyper": {"lr": lr, "decay": decay, "epsilon": 1e-7}}
 
 
 CHAPTERS = {  # chapter -> (project name, title)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from comparisons.projects.classification import classification_artifacts, plot_classification
-from comparisons.projects.common import ADAM_CONVENTIONS, training_cases
+from comparisons.projects.common import training_cases
 
 # NOTE: every value exact in float32 (Keras rounds beta_1, beta_2, epsilon to float32).
 ADAM = {"lr": 2.0**-6, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-23}
@@ -30,7 +30,7 @@ CASES = training_cases(
     layers=({"type": "dense", "units": 8}, {"type": "relu"},
             {"type": "dense", "units": 3}, {"type": "softmax"}),
     loss="categorical_crossentropy", data={"kind": "iris", "n_features": 4}, seed=5,
-    optimizer={"name": "adam", "hyper": ADAM, "scratch_conventions": ADAM_CONVENTIONS},
+    optimizer={"name": "adam", "hyper": ADAM},
     batch_size=16, shuffle=True, record_params=True, epochs=60, test_epochs=3,
 )
 

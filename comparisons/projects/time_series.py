@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import ADAM_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.curves import (
     COLORS,
     FRAMEWORK_OVER,
@@ -35,8 +35,7 @@ CASES = training_cases(
             {"type": "relu"}, {"type": "dense", "units": 1}, {"type": "linear"}),
     loss="mse", data={"kind": "series", "length": 400, "noise": 0.1, "test_fraction": 0.2,
                       "n_features": WINDOW}, seed=10,
-    optimizer={"name": "adam", "hyper": {"lr": 0.005, "epsilon": 1e-7},
-               "scratch_conventions": ADAM_CONVENTIONS},
+    optimizer={"name": "adam", "hyper": {"lr": 0.005, "epsilon": 1e-7}},
     batch_size=32, shuffle=True, epochs=10, test_epochs=1,
 )
 

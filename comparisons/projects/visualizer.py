@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from comparisons.projects.common import (
-    SGD_CONVENTIONS,
     artifact_path,
     flat_params,
     training_cases,
@@ -38,7 +37,7 @@ CASES = training_cases(
     layers=({"type": "dense", "units": 2}, {"type": "sigmoid"},
             {"type": "dense", "units": 1}, {"type": "sigmoid"}),
     loss="mse", data={"kind": "xor", "n_features": 2}, seed=0,
-    optimizer={"name": "sgd", "hyper": {"lr": 1.0}, "scratch_conventions": SGD_CONVENTIONS},
+    optimizer={"name": "sgd", "hyper": {"lr": 1.0}},
     init={"weight_scale": 1.0, "bias": "zeros"}, record_params=True, epochs=1000, test_epochs=50,
 )
 LAYER_SIZES = (2, 2, 1)

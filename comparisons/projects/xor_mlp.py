@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import SGD_CONVENTIONS, artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.files import (
     find_artifacts,
     fixed_layout,
@@ -32,7 +32,7 @@ CASES = training_cases(
     layers=({"type": "dense", "units": 2}, {"type": "sigmoid"},
             {"type": "dense", "units": 1}, {"type": "sigmoid"}),
     loss="mse", data={"kind": "xor", "n_features": 2}, seed=42,
-    optimizer={"name": "sgd", "hyper": {"lr": 1.0}, "scratch_conventions": SGD_CONVENTIONS},
+    optimizer={"name": "sgd", "hyper": {"lr": 1.0}},
     init={"weight_scale": 1.0, "bias": "zeros"}, epochs=1000, test_epochs=50,
 )
 GRID = np.linspace(-0.5, 1.5, 41)  # the decision-boundary grid on each input axis

@@ -1,0 +1,157 @@
+"""What every implementation adapter provides: a profile, and the functions of the case kinds it runs.
+
+An adapter is a module (comparisons/adapters/<name>_adapter.py, or a user's file) with a PROFILE and
+module-level functions. Only NumPy arrays and plain Python cross the boundary; parameters are
+`dict[str, np.ndarray]` keyed '<layer position>.<name>' in the scratch layout (z = x @ W + b,
+W of shape (in, out)); buffers (non-trainable state) travel in the same dict under their own names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from comparisons.core.case import KINDS, Case
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """How plots draw this implementation: a matplotlib colour and line style."""
+
+    color: str
+    linestyle: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What an implementation is and can do, declared as data (never guessed from its name).
+
+    reference: a framework other implementations are compared against (torch, tensorflow, sklearn).
+    kinds: the case kinds it runs; layers / losses / optimizers: the names it builds (None: any).
+    optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's
+    own formula (docs/conventions.md §6). truncated_initializers: initializer names whose normal draw
+    this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
+    own default parameters, per parameter name.
+    """
+
+    name: str
+    label: str
+    reference: bool
+    kinds: frozenset[str]
+    style: PlotStyle
+    layers: frozenset[str] | None = None
+    losses: frozenset[str] | None = None
+    optimizers: frozenset[str] | None = None
+    optimizer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    truncated_initializers: frozenset[str] = frozenset()
+    default_dense_init: Mapping[str, str] = field(default_factory=dict)
+
+    def unsupported(self, case: Case) -> str | None:
+        """Why it cannot run the case (a kind, layer type, loss or optimizer it lacks), or None."""
+        if case.kind not in self.kinds:
+            return f"{self.name} does not run {case.kind} cases (it runs: {', '.join(sorted(self.kinds))})"
+        wanted = (("layer type", {layer["type"] for layer in case.layers}, self.layers),
+                  ("loss", {case.loss} - {None}, self.losses),
+                  ("optimizer", {optimizer_name(case)} - {None}, self.optimizers))
+        for what, names, known in wanted:
+            missing = sorted(names - known) if known is not None else []
+            if missing:
+                return f"{self.name} has no {what} {', '.join(map(repr, missing))}"
+        return None
+
+
+def optimizer_name(case: Case) -> str | None:
+    """The optimizer a case steps with: options['optimizer'] (a name, or a dict with a 'name'), else None."""
+    optimizer = case.options.get("optimizer")
+    return optimizer["name"] if isinstance(optimizer, dict) else optimizer
+
+
+@runtime_checkable
+class Implementation(Protocol):
+    """Every adapter: its profile, whether it can run here, and its version for the report."""
+
+    PROFILE: Profile
+
+    def unavailable_reason(self) -> str | None:
+        """None when the implementation can run in this process; otherwise why not (a missing package)."""
+
+    def version(self) -> str:
+        """The implementation's name and version, for the framework_version column."""
+
+
+class PassRunner(Protocol):
+    """Kind 'pass': one forward (+ backward) of a model built from a spec."""
+
+    def build(self, spec: dict, params: Arrays, dtype: str) -> Any:
+        """The model of a plain-data spec with these parameters (and buffers) loaded."""
+
+    def read_params(self, model: Any) -> Arrays:
+        """Parameters and buffers read back from the model, in the scratch layout."""
+
+    def run_pass(self, model: Any, spec: dict, batch: Any, shared: dict | None = None) -> dict:
+        """{quantity: {tensor: array}}: activation, output, loss, grad_activation, grad_param, grad_input,
+        buffer; frameworks add results['shared'] (their dropout masks) for the implementation under test."""
+
+
+class OptimizerRunner(Protocol):
+    """Kind 'optimizer': the same parameters and gradients, parameters after every step."""
+
+    def run_optimizer(self, spec: dict, params: Arrays, grads: list[Arrays]) -> list[Arrays]:
+        """Parameters after loading, then after each step of spec['optimizer'] with spec['hyper']."""
+
+
+class TrainerMaker(Protocol):
+    """Kinds 'training' and 'landscape': a stepwise trainer (step, loss, set_params, model)."""
+
+    def make_trainer(self, spec: dict, params: Arrays, optimizer: dict, dtype: str) -> Any:
+        """A trainer: step(x, targets, shared) -> {loss, output, grads, params, shared}; loss(x, targets);
+        set_params(params); .model for read_params."""
+
+    def read_params(self, model: Any) -> Arrays:
+        """Parameters and buffers read back from the model, in the scratch layout."""
+
+
+class InitializerDrawer(Protocol):
+    """Kind 'initializer': seeded draws, compared by distribution."""
+
+    def draw_initializer(self, spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
+        """One seeded draw of spec['initializer'] with spec['options'], in the (in, out) layout."""
+
+    def default_dense_params(self, n_inputs: int, n_outputs: int, dtype: str, seed: int) -> Arrays:
+        """A Dense layer's own default parameters, {'0.weight': (in, out), '0.bias': (out,)}."""
+
+
+class PerceptronRunner(Protocol):
+    """Kind 'perceptron': weight and bias after every epoch of the perceptron rule."""
+
+    def run_perceptron(self, spec: dict, x: np.ndarray, y: np.ndarray, params: Arrays) -> list[Arrays]:
+        """{'0.weight', '0.bias'} after each epoch, samples in order."""
+
+
+KIND_PROTOCOLS: dict[str, type] = {
+    "pass": PassRunner, "optimizer": OptimizerRunner, "training": TrainerMaker, "landscape": TrainerMaker,
+    "initializer": InitializerDrawer, "perceptron": PerceptronRunner,
+}
+assert set(KIND_PROTOCOLS) == set(KINDS)
+
+
+def protocol_functions(protocol: type) -> list[str]:
+    """The function names a protocol asks for."""
+    return [name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_")]
+
+
+def conformance_problems(module: ModuleType) -> list[str]:
+    """What an adapter module lacks for its profile's kinds (empty when it satisfies them all)."""
+    profile = getattr(module, "PROFILE", None)
+    if not isinstance(profile, Profile):
+        return [f"{module.__name__} has no PROFILE (a comparisons.adapters.protocol.Profile)"]
+    wanted = [Implementation] + [KIND_PROTOCOLS[kind] for kind in sorted(profile.kinds)]
+    return sorted({f"{module.__name__} lacks {name}() for {protocol.__name__}"
+                   for protocol in wanted for name in protocol_functions(protocol)
+                   if not callable(getattr(module, name, None))})

@@ -1,0 +1,38 @@
+"""Every comparison case, as plain data: the tables of this package and the seed projects' cases.
+
+A new case is one entry in a table here (models, components, optimizers, initializers, perceptron,
+negative controls) or in a project module (comparisons/projects/).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from comparisons.cases.components import COMPONENT_CASES
+from comparisons.cases.initializers import INITIALIZER_CASES
+from comparisons.cases.models import CASES as MODEL_CASES
+from comparisons.cases.negative_controls import NEGATIVE_CONTROL_CASES
+from comparisons.cases.optimizers import OPTIMIZER_CASES
+from comparisons.cases.perceptron import PERCEPTRON_CASES
+from comparisons.core.case import Case
+from comparisons.projects import project_cases
+
+
+@cache
+def all_cases() -> tuple[Case, ...]:
+    """Model, component, optimizer, training, negative-control, initializer and perceptron cases."""
+    projects = project_cases()
+    training = tuple(case for case in projects if case.kind == "training")
+    # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
+    others = tuple(case for case in projects if case.kind != "training")
+    return (*MODEL_CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
+            *INITIALIZER_CASES, *PERCEPTRON_CASES, *others)
+
+
+def case_by_id(case_id: str) -> Case:
+    """The case with this id, or a KeyError listing the known ids."""
+    cases = all_cases()
+    for case in cases:
+        if case.id == case_id:
+            return case
+    raise KeyError(f"unknown case id {case_id!r}; known: {', '.join(c.id for c in cases)}")

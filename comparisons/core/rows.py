@@ -1,0 +1,141 @@
+"""Report rows of one case x framework x dtype: the common columns, compared tensors, crashes, messages."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from comparisons.core.agreement import compare
+from comparisons.core.case import Case
+from comparisons.core.known_differences import KnownDifference, match_known_difference
+from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
+from comparisons.core.tolerances import Tolerance, tolerance_for
+
+
+@dataclass
+class CaseOutcome:
+    """Every row of one case x framework x dtype, and the first row that diverged."""
+
+    rows: list[dict]
+    first_divergence: dict | None = None
+    failures: list[str] = field(default_factory=list)
+    trajectory: list[dict] = field(default_factory=list)  # per-step rows of training cases
+    extras: dict = field(default_factory=dict)  # kind-specific results for project artifacts
+
+
+@dataclass
+class CaseRun:
+    """One case compared on one framework and dtype: the columns its rows share, and how they end.
+
+    `version` is the framework's version once its adapter answered ('' before, as in a crash row
+    of a framework that never started).
+    """
+
+    case: Case
+    framework: str
+    dtype: str
+    known: Sequence[KnownDifference] = ()
+    settings: RunSettings = DEFAULT_SETTINGS
+    version: str = ""
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def implementation(self) -> str:
+        """The name of the implementation under test (its adapter's)."""
+        return self.settings.implementation
+
+    def base(self, step: int = 0) -> dict:
+        """The columns every row of this run shares."""
+        case, expected = self.case, self.case.options.get("expected_divergence")  # negative controls
+        return {"case": case.id, "suite": case.suite, "component": case.component,
+                "framework": self.framework, "dtype": self.dtype, "seed": case.seed, "step": step,
+                "framework_version": self.version,
+                "expected_divergence": f"{expected['quantity']} '{expected['tensor']}'" if expected else ""}
+
+    def row(self, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None,
+            step: int = 0) -> dict:
+        """One agreement.csv row: the implementation's `actual` against the framework's `expected`."""
+        return make_row(self.base(step), quantity, tensor, actual, expected, tol)
+
+    def rows(self, quantity: str, actual: dict, expected: dict, step: int = 0) -> list[dict]:
+        """One row per tensor of `expected`, in its order, against the same names in `actual`."""
+        return [self.row(quantity, name, actual[name], value, step=step) for name, value in expected.items()]
+
+    def status_row(self, status: str, reason: str, step: int = 0) -> dict:
+        """A row that compares nothing: skipped, or crash with who raised what."""
+        return status_row(self.base(step), status, reason)
+
+    def crash(self, who: str, exc: Exception, rows: Sequence[dict] = (), step: int = 0) -> CaseOutcome:
+        """The finished outcome of a run that stopped because `who` raised: rows so far, then a crash row."""
+        return self.finish(CaseOutcome([*rows, self.status_row("crash", describe(who, exc), step)]))
+
+    def rerun_command(self) -> str:
+        """A command that reruns just this case x framework x dtype, with the run's own flags."""
+        return (f'pytest comparisons -k "{self.case.id}-{self.framework}-{self.dtype}"'
+                f"{self.settings.rerun_flags()}")
+
+    def finish(self, outcome: CaseOutcome) -> CaseOutcome:
+        """Order and timing columns, known differences applied, first divergence and messages."""
+        rerun, elapsed = self.rerun_command(), time.perf_counter() - self.started
+        for order, row in enumerate(outcome.rows):
+            row["order"] = order
+            row["elapsed_s"] = elapsed
+            if row["status"] == "failed":
+                entry = match_known_difference(row, list(self.known))
+                if entry is not None:
+                    row["status"], row["reason"] = "known_difference", entry.reason
+                    row["known_difference"] = entry.key
+            if row["status"] in ("failed", "nan", "crash"):
+                if outcome.first_divergence is None:
+                    outcome.first_divergence = row
+                outcome.failures.append(
+                    failure_message(row, rerun, self.implementation) if row["status"] != "crash"
+                    else f"[{row['case']}] {self.framework} {self.dtype}: crash: {row['reason']}\n"
+                         f"  rerun: {rerun}")
+        return outcome
+
+
+def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None) -> dict:
+    """One agreement.csv row: the implementation's `actual` against the framework's `expected`."""
+    tol = tol or tolerance_for(base["dtype"], quantity)
+    result = compare(actual, expected, tol.atol, tol.rtol)
+    return {**base, "quantity": quantity, "tensor": tensor, "shape": str(tuple(np.shape(expected))),
+            "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
+            "err_ratio": result.worst_ratio, "worst_index": str(result.worst_index),
+            "scratch_value": result.actual_value, "framework_value": result.expected_value,
+            "atol": tol.atol, "rtol": tol.rtol, "status": result.status, "reason": result.detail}
+
+
+def status_row(base: dict, status: str, reason: str) -> dict:
+    """A row with no compared tensor (skipped, crash)."""
+    return {**base, "quantity": "output", "tensor": "", "shape": "", "max_abs_err": np.nan,
+            "max_rel_err": np.nan, "err_ratio": np.nan, "worst_index": "", "scratch_value": np.nan,
+            "framework_value": np.nan, "atol": np.nan, "rtol": np.nan, "status": status,
+            "reason": reason}
+
+
+def failure_message(row: dict, rerun: str, implementation: str = "scratch") -> str:
+    """Names case, implementations, dtype, seed, quantity, tensor, worst element, allowed error."""
+    allowed = row["atol"] + row["rtol"] * abs(row["framework_value"])
+    return (
+        f"[{row['case']}] {implementation} vs {row['framework']} ({row['framework_version']}), "
+        f"{row['dtype']}, seed {row['seed']}, step {row['step']}: {row['quantity']} "
+        f"'{row['tensor']}' {row['status']}"
+        f"{' (' + row['reason'] + ')' if row['reason'] else ''}\n"
+        f"  worst element {row['worst_index']}: {implementation}={row['scratch_value']!r}, "
+        f"{row['framework']}={row['framework_value']!r}\n"
+        f"  |a - r| = {row['max_abs_err']:.3e} > allowed {row['atol']:g} + {row['rtol']:g}*|r| "
+        f"= {allowed:.3e} (error/tolerance {row['err_ratio']:.3g}); max rel err "
+        f"{row['max_rel_err']:.3e}\n"
+        f"  rerun: {rerun}"
+    )
+
+
+def describe(who: str, exc: Exception) -> str:
+    """'<who> raised <Type>: <message> (at file:line)' of an exception."""
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{who} raised {type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"

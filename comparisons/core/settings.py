@@ -1,0 +1,51 @@
+"""Run settings: read once when a run starts (pytest options, nn-parity run flags) and handed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+KNOWN_DIFFERENCES_FILE = Path(__file__).resolve().parent.parent / "known_differences.csv"
+KNOWN_DIFFERENCES_ENV = "NN_PARITY_KNOWN_DIFFERENCES"  # another file instead (e.g. to try an entry)
+THREADS_ENV = "NN_PARITY_THREADS"  # threads per framework; read once, before NumPy is imported
+
+
+def threads_from_environment() -> int:
+    """$NN_PARITY_THREADS (default 1): read once per process, before any framework starts."""
+    return int(os.environ.get(THREADS_ENV) or 1)
+
+
+def known_differences_from_environment() -> Path:
+    """$NN_PARITY_KNOWN_DIFFERENCES when set, else comparisons/known_differences.csv."""
+    return Path(os.environ.get(KNOWN_DIFFERENCES_ENV) or KNOWN_DIFFERENCES_FILE)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a run was asked for; every case of the run sees the same object.
+
+    full: full-length training projects (make report) instead of the short runs;
+    seed_offset: added to every case's seed (other data, the same agreement expected);
+    threads: threads per framework; known_differences: the known-differences file;
+    implementation: the name of the implementation under test (the bundled 'scratch' by default).
+    """
+
+    full: bool = False
+    seed_offset: int = 0
+    threads: int = 1
+    known_differences: Path = field(default=KNOWN_DIFFERENCES_FILE)
+    implementation: str = "scratch"
+
+    def with_options(self, **changes) -> RunSettings:
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+    def rerun_flags(self) -> str:
+        """The flags a rerun command repeats so it reruns the same thing: ' --full --seed-offset N'."""
+        full = " --full" if self.full else ""
+        offset = f" --seed-offset {self.seed_offset}" if self.seed_offset else ""
+        return f"{full}{offset}"
+
+
+DEFAULT_SETTINGS = RunSettings()

@@ -1,0 +1,51 @@
+"""Facts read off a plain-data model spec: the loss frameworks compute, layer names, penalties."""
+
+from __future__ import annotations
+
+from scratch.registry import layer_type
+
+
+def effective_loss(spec: dict) -> tuple[str | None, int]:
+    """(loss the frameworks compute, index into [x, out_0, ..., out_n-1] of its prediction).
+
+    Softmax + categorical cross-entropy is fused, as in nnfs Model.finalize, torch cross_entropy
+    and Keras from_logits=True: the loss reads the softmax's input (the logits).
+    """
+    layers = spec["layers"]
+    fused = {"categorical_crossentropy": "categorical_crossentropy_logits",
+             "categorical_crossentropy_sum": "categorical_crossentropy_logits_sum"}
+    if spec["loss"] in fused and layers and layers[-1]["type"] == "softmax":
+        return fused[spec["loss"]], -2
+    return spec["loss"], -1
+
+
+def indices_of(spec: dict, types) -> list[int]:
+    """Positions of the layers whose type is in types."""
+    return [i for i, layer in enumerate(spec["layers"]) if layer["type"] in types]
+
+
+def training_indices(spec: dict) -> list[int]:
+    """Positions of the layers whose forward takes `training` (dropout; later normalization)."""
+    return [i for i, layer in enumerate(spec["layers"]) if layer_type(layer["type"]).takes_training]
+
+
+def layer_names(spec: dict) -> list[str]:
+    """Tensor names of the layers: '<position>.<type>', e.g. '1.relu'."""
+    return [f"{i}.{layer['type']}" for i, layer in enumerate(spec["layers"])]
+
+
+def penalized_layers(spec: dict) -> list[int]:
+    """Positions of the layers whose spec sets any L1/L2 penalty key of their record."""
+    return [i for i, layer in enumerate(spec["layers"])
+            if any(layer.get(k) for k in layer_type(layer["type"]).regularizer_keys())]
+
+
+def has_regularizer(spec: dict) -> bool:
+    """True when any layer carries an L1/L2 penalty."""
+    return bool(penalized_layers(spec))
+
+
+def buffer_keys(spec: dict) -> list[str]:
+    """'<position>.<buffer>' of every layer's buffers (non-trainable state), in layer order."""
+    return [f"{i}.{buffer.name}" for i, layer in enumerate(spec["layers"])
+            for buffer in layer_type(layer["type"]).buffers]

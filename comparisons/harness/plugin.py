@@ -1,0 +1,259 @@
+"""pytest plugin: collects comparison rows (streamed from xdist workers test by test) and writes the reports.
+
+Rows cross from a worker to the controller attached to each test's report, so an interrupted or
+crashed worker loses only its running test. An interrupted run (Ctrl-C, SIGTERM) writes the rows of
+the tests that finished, marked `"partial": true` in environment.json, or nothing when none did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pytest
+
+from comparisons.core.determinism import configure_environment
+
+THREADS = configure_environment()  # before anything imports NumPy: thread counts through the environment
+
+from comparisons.adapters import reference_frameworks  # noqa: E402
+from comparisons.core.case import DTYPES  # noqa: E402
+from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
+from comparisons.core.settings import (  # noqa: E402
+    KNOWN_DIFFERENCES_ENV,
+    RunSettings,
+    known_differences_from_environment,
+)
+from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
+from comparisons.report.files import (  # noqa: E402
+    report_dir_problem,
+    status_counts,
+    worst_ratio,
+    write_reports,
+)
+
+ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded
+
+
+class ReportCollector:
+    """Rows recorded by the comparison tests of this process."""
+
+    def __init__(self, report_dir: Path, known: list | None = None,
+                 settings: RunSettings | None = None) -> None:
+        self.report_dir = report_dir
+        self.settings = settings or RunSettings()
+        self.rows: list[dict] = []
+        self.trajectories: list[dict] = []  # per-step rows of training cases
+        self.sent = (0, 0)  # rows, trajectory rows already sent to the xdist controller
+        self.partial = False
+        self.write_error: str | None = None  # why the report could not be written, if it could not
+        self._known = known
+
+    @property
+    def known_differences(self):
+        """The known-differences entries, loaded once per process."""
+        if self._known is None:
+            self._known = load_known_differences(self.settings.known_differences)
+        return self._known
+
+    def add(self, rows: list[dict], trajectory: list[dict] = ()) -> None:
+        """Keep rows as plain Python values (they may cross to the xdist controller)."""
+        self.rows.extend({k: _plain(v) for k, v in row.items()} for row in rows)
+        self.trajectories.extend({k: _plain(v) for k, v in row.items()} for row in trajectory)
+
+    def take_unsent(self) -> tuple[list[dict], list[dict]]:
+        """Rows and trajectory rows added since the last call (what a worker sends with a report)."""
+        rows, trajectories = self.rows[self.sent[0]:], self.trajectories[self.sent[1]:]
+        self.sent = (len(self.rows), len(self.trajectories))
+        return rows, trajectories
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+collector_key = pytest.StashKey[ReportCollector]()
+restore_key = pytest.StashKey[object]()
+
+
+def _seed_offset(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text!r}")
+    return int(text)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nn-parity")
+    group.addoption("--report-dir", default="reports",
+                    help="folder for agreement.csv, summary.csv, environment.json (default: reports)")
+    group.addoption("--full", action="store_true",
+                    help="run the full-length training projects (make report); default: short runs")
+    group.addoption("--suite", default="", help="comma list of case suites to run (default: all)")
+    group.addoption("--framework", default="",
+                    help=f"comma list of frameworks: {','.join(reference_frameworks())} (default: all)")
+    group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
+    group.addoption("--seed-offset", type=_seed_offset, default=0, metavar="N",
+                    help="add N (>= 0) to every case's seed: other data, the same agreement expected")
+    group.addoption("--known-differences", default=None, metavar="FILE",
+                    help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
+                         "comparisons/known_differences.csv)")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read the run settings once, check every nn-parity option and the known-differences file."""
+    settings = run_settings(config)
+    _wanted(config, "--framework", reference_frameworks())
+    _wanted(config, "--dtype", DTYPES)
+    report_dir = Path(config.getoption("--report-dir"))
+    try:  # loaded now, so that a malformed file stops the run before anything runs
+        collector = ReportCollector(report_dir, load_known_differences(settings.known_differences), settings)
+    except KnownDifferencesError as exc:
+        raise pytest.UsageError(f"{exc} (the file is ${KNOWN_DIFFERENCES_ENV} when set)") from None
+    config.stash[collector_key] = collector
+    if _is_worker(config):
+        config.pluginmanager.register(WorkerRows(collector), "nn-parity-worker-rows")
+        return
+    problem = report_dir_problem(report_dir)
+    if problem:
+        raise pytest.UsageError(f"--report-dir: {problem}")
+    if config.getoption("--suite"):
+        from comparisons.cases import all_cases  # only then: the case tables take a moment to build
+
+        _wanted(config, "--suite", tuple(sorted({case.suite for case in all_cases()})))
+    config.pluginmanager.register(ControllerRows(collector), "nn-parity-controller-rows")
+    config.stash[restore_key] = sigterm_as_keyboard_interrupt()
+
+
+def run_settings(config: pytest.Config) -> RunSettings:
+    """The settings of this run, from its options (and, where an option is not given, the environment)."""
+    path = config.getoption("--known-differences")
+    return RunSettings(full=bool(config.getoption("--full")), seed_offset=config.getoption("--seed-offset"),
+                       threads=THREADS,
+                       known_differences=Path(path) if path else known_differences_from_environment())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore = config.stash.get(restore_key, None)
+    if restore is not None:
+        restore()
+
+
+def _wanted(config: pytest.Config, option: str, known: tuple[str, ...] | None) -> set[str]:
+    values = {v.strip() for v in (config.getoption(option) or "").split(",") if v.strip()}
+    unknown = sorted(values - set(known)) if known is not None else []
+    if unknown:
+        raise pytest.UsageError(f"{option}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    return values
+
+
+def _param_values(item: pytest.Item) -> dict[str, str | None]:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return {"suite": getattr(params.get("case"), "suite", None), "framework": params.get("framework"),
+            "dtype": params.get("dtype")}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--suite/--framework/--dtype: deselect comparison params whose exact value is not listed."""
+    wanted = {"suite": _wanted(config, "--suite", None),
+              "framework": _wanted(config, "--framework", reference_frameworks()),
+              "dtype": _wanted(config, "--dtype", DTYPES)}
+    if not any(wanted.values()):
+        return
+    keep, drop = [], []
+    for item in items:
+        values = _param_values(item)
+        selected = all(not wanted[k] or values[k] is None or values[k] in wanted[k] for k in wanted)
+        (keep if selected else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def parity_report(request: pytest.FixtureRequest) -> ReportCollector:
+    """The collector that comparison tests hand their rows to."""
+    return request.config.stash[collector_key]
+
+
+class WorkerRows:
+    """xdist worker: attach the rows each test recorded to its report, which goes to the controller."""
+
+    def __init__(self, collector: ReportCollector) -> None:
+        self.collector = collector
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call):
+        """Rows added during this phase of the test ride on its report."""
+        report = yield
+        rows, trajectories = self.collector.take_unsent()
+        if rows or trajectories:
+            setattr(report, ROWS_ATTR, (rows, trajectories))
+        return report
+
+
+class ControllerRows:
+    """xdist controller: keep the rows that arrive with each test report, as the tests finish."""
+
+    def __init__(self, collector: ReportCollector) -> None:
+        self.collector = collector
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Rows a worker sent with this report (none in a run without workers: tests add them directly)."""
+        rows, trajectories = getattr(report, ROWS_ATTR, ((), ()))
+        self.collector.rows.extend(rows)
+        self.collector.trajectories.extend(trajectories)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write every report file once, atomically, with Ctrl-C/SIGTERM held off until they are all written."""
+    config = session.config
+    if _is_worker(config):
+        return
+    collector = config.stash[collector_key]
+    collector.partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
+        session.shouldfail or session.shouldstop)
+    if not collector.rows:
+        return
+    workers = getattr(config.option, "numprocesses", None)
+    try:
+        with deferred_signals():
+            write_reports(collector.rows, collector.report_dir, {
+                "command": " ".join(sys.argv), "workers": workers or 0, "partial": collector.partial,
+                "seed_offset": config.getoption("--seed-offset"), "full": config.getoption("--full"),
+            }, trajectories=collector.trajectories)
+    except OSError as exc:
+        collector.write_error = f"cannot write the report to {collector.report_dir}: {exc}"
+        print(f"nn-parity: error: {collector.write_error}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    collector = config.stash[collector_key]
+    if _is_worker(config):
+        return
+    if not collector.rows:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            terminalreporter.write_line(f"nn-parity: no comparison finished before the interruption; nothing "
+                                        f"written, {collector.report_dir}/ is as it was")
+        return
+    counts = status_counts(collector.rows)
+    terminalreporter.section("nn-parity agreement")
+    terminalreporter.write_line(
+        f"{len(collector.rows)} rows: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + f"; worst error/tolerance ratio of the agreeing rows {worst_ratio(collector.rows):.3g}"
+    )
+    if collector.write_error:
+        terminalreporter.write_line(f"NOT written: {collector.write_error}", red=True)
+    elif collector.partial:
+        terminalreporter.write_line(f"PARTIAL report (the run was interrupted) written to "
+                                    f"{collector.report_dir}/", yellow=True)
+    else:
+        terminalreporter.write_line(f"reports written to {collector.report_dir}/")

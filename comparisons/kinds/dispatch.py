@@ -1,0 +1,56 @@
+"""The one entry point of every comparison: a case on one framework and dtype, whatever its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from comparisons.adapters import get_adapter, profile
+from comparisons.core.case import KINDS, Case
+from comparisons.core.known_differences import KnownDifference
+from comparisons.core.rows import CaseOutcome, CaseRun
+from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
+from comparisons.kinds.initializer import compare_initializer
+from comparisons.kinds.landscape import compare_landscape
+from comparisons.kinds.optimizer import compare_optimizer
+from comparisons.kinds.passes import compare_pass
+from comparisons.kinds.perceptron import compare_perceptron
+from comparisons.kinds.training import compare_training
+
+RUNNERS: dict[str, Callable[[CaseRun], CaseOutcome]] = {
+    "pass": compare_pass, "optimizer": compare_optimizer, "training": compare_training,
+    "initializer": compare_initializer, "perceptron": compare_perceptron, "landscape": compare_landscape,
+}
+assert set(RUNNERS) == set(KINDS)
+
+
+def with_seed_offset(case: Case, settings: RunSettings) -> Case:
+    """The case with its seed shifted by the run's --seed-offset: other data, the same agreement expected."""
+    return replace(case, seed=case.seed + settings.seed_offset) if settings.seed_offset else case
+
+
+def unavailable(run: CaseRun) -> str | None:
+    """Why the framework or the implementation under test cannot run this case here, or None."""
+    for name in (run.framework, run.implementation):
+        reason = get_adapter(name).unavailable_reason() or profile(name).unsupported(run.case)
+        if reason:
+            return reason
+    return None
+
+
+def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDifference] = (),
+                 settings: RunSettings = DEFAULT_SETTINGS) -> CaseOutcome:
+    """Run the case on the implementation under test and the framework; every compared tensor is a row.
+
+    The one place every case kind goes through: the run's --seed-offset is applied here, a case that
+    either side cannot run gives one skipped row with the reason, and an exception that escapes a
+    kind's runner becomes a crash row instead of a lost case.
+    """
+    run = CaseRun(with_seed_offset(case, settings), framework, dtype, known, settings)
+    reason = unavailable(run)
+    if reason:
+        return run.finish(CaseOutcome([run.status_row("skipped", reason)]))
+    try:
+        return RUNNERS[case.kind](run)
+    except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
+        return run.crash(f"the {case.kind} comparison", exc)

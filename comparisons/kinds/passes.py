@@ -1,0 +1,58 @@
+"""Kind 'pass': one forward and backward on the implementation under test and a framework, every tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from comparisons.adapters import get_adapter
+from comparisons.core.rows import CaseOutcome, CaseRun
+from comparisons.data.batches import draw_case_data
+from comparisons.data.parameters import initial_params
+from comparisons.kinds.localization import describe_localization, localize
+
+# Forward quantities in layer order, then backward ones from the loss towards the input.
+FORWARD = ("activation", "output", "loss", "buffer")
+BACKWARD = ("grad_activation", "grad_param", "grad_input")
+
+
+def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
+    items = list(results.get(quantity, {}).items())
+    return items[::-1] if quantity in ("grad_activation", "grad_param") else items
+
+
+def compare_pass(run: CaseRun) -> CaseOutcome:
+    """Copy check first, then forward and backward, every tensor compared and turned into a row."""
+    case, dtype = run.case, run.dtype
+    adapter, implementation = get_adapter(run.framework), get_adapter(run.implementation)
+    spec = case.model_spec()
+    batch64, params64 = draw_case_data(spec, case.data, case.seed)
+    if case.options.get("init"):  # a project's own initial parameters (seed 07's weights)
+        params64 = initial_params(spec, case.options["init"], np.random.default_rng(case.seed))
+    batch = batch64.cast(dtype)
+    params = {k: v.astype(dtype) for k, v in params64.items()}
+    try:
+        run.version = adapter.version()
+        model = adapter.build(spec, params, dtype)
+        rows = [run.row("param_copy", k, v, params[k]) for k, v in adapter.read_params(model).items()]
+        if any(r["status"] != "passed" for r in rows):
+            return run.finish(CaseOutcome(rows))
+        reference = adapter.run_pass(model, spec, batch)
+        shared = reference.pop("shared", {})
+    except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row, not a lost run
+        return run.crash(run.framework, exc)
+    try:
+        mine = implementation.run_pass(implementation.build(spec, params, dtype), spec, batch, shared)
+    except Exception as exc:  # noqa: BLE001
+        return run.crash(run.implementation, exc)
+    for quantity in FORWARD + BACKWARD:
+        rows += run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)))
+    outcome = run.finish(CaseOutcome(rows))
+    outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
+    if outcome.first_divergence is not None:
+        found = localize(spec, params, batch, reference, outcome.rows, run.framework, dtype, shared,
+                         run.implementation)
+        if found is not None:
+            outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],
+                                            blame_confirmed=found["confirmed"])
+            outcome.failures[0] += "\n" + describe_localization(found)
+    return outcome

@@ -1,0 +1,119 @@
+"""Training trajectories: scratch and a framework trained side by side from identical weights and batches.
+
+Modes: 'free' (each implementation trains on its own) and 'teacher' (after every step the framework
+is reset to scratch's parameters, so every step is compared from the same start).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from comparisons.adapters import get_adapter
+from comparisons.core.agreement import Agreement, compare
+from comparisons.core.case import Case, run_length
+from comparisons.core.rows import CaseOutcome, CaseRun, describe
+from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
+from comparisons.data.parameters import initial_params
+from comparisons.data.training import batch_accuracy, batch_schedule, training_set
+from comparisons.kinds.optimizer import scratch_conventions
+
+CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
+    """(framework optimizer spec, scratch optimizer spec with the matching convention options)."""
+    opt = case.options["optimizer"]
+    conventions = scratch_conventions(opt, framework, opt.get("scratch_conventions"))
+    return ({"optimizer": opt["name"], "hyper": opt["hyper"]},
+            {"optimizer": opt["name"], "hyper": {**opt["hyper"], **conventions}})
+
+
+STEP_FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
+
+
+def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol) -> list[dict]:
+    rows = [run.row("loss", "loss", mine["loss"], ref["loss"], tol, step)]
+    for quantity, field in STEP_FIELDS:
+        rows += [run.row(quantity, key, mine[field][key], value, tol, step)
+                 for key, value in ref.get(field, {}).items()]
+    return rows
+
+
+def _flat(result: dict, field: str, keys) -> np.ndarray:
+    return np.concatenate([np.ravel(result[field][key]) for key in keys])
+
+
+def step_check(mine: dict, ref: dict, tol) -> dict[str, Agreement]:
+    """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together.
+
+    Every tensor of a step has the same tolerance, so a step agrees exactly when these checks do;
+    the per-tensor rows (_step_rows) are built only for the steps the report keeps.
+    """
+    checks = {"loss": compare(mine["loss"], ref["loss"], tol.atol, tol.rtol)}
+    for _, field in STEP_FIELDS:
+        if ref.get(field):  # buffers only where a layer keeps running statistics
+            keys = list(ref[field])
+            checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), tol.atol, tol.rtol)
+    return checks
+
+
+def _trajectory_row(run: CaseRun, mode: str, step: int, mine: dict, ref: dict, targets,
+                    check: dict[str, Agreement]) -> dict:
+    return {"case": run.case.id, "suite": run.case.suite, "framework": run.framework,
+            "dtype": run.dtype, "seed": run.case.seed, "mode": mode, "step": step,
+            "loss_scratch": float(mine["loss"]), "loss_framework": float(ref["loss"]),
+            "loss_abs_err": abs(float(mine["loss"]) - float(ref["loss"])),
+            "max_grad_abs_err": check["grads"].max_abs_err,
+            "max_param_abs_err": check["params"].max_abs_err,
+            "max_param_rel_err": check["params"].max_rel_err,
+            "accuracy_scratch": batch_accuracy(mine["output"], targets),
+            "accuracy_framework": batch_accuracy(ref["output"], targets),
+            "within_tolerance": all(c.status == "passed" for c in check.values())}
+
+
+def compare_training(run: CaseRun) -> CaseOutcome:
+    """param_copy, then per step loss / grad_param / param_after_step; every step in the trajectory."""
+    case, dtype, framework = run.case, run.dtype, run.framework
+    adapter, implementation = get_adapter(framework), get_adapter(run.implementation)
+    mode = case.options["mode"]
+    rng = np.random.default_rng(case.seed)
+    spec = case.model_spec()
+    params = {k: v.astype(dtype) for k, v in initial_params(spec, case.options.get("init"), rng).items()}
+    data = training_set(case.data, rng)
+    x, y = data["x"].astype(dtype), data["y"] if data["y"].dtype.kind in "iu" else data["y"].astype(dtype)
+    shuffle = np.random.default_rng(case.seed + 1) if case.options.get("shuffle") else None
+    epochs = run_length(case.options["epochs"], run.settings.full)
+    schedule = batch_schedule(len(x), case.options.get("batch_size"), epochs, shuffle)
+    fw_opt, scratch_opt = optimizer_for(case, framework)
+    tol = FREE_RUNNING[dtype] if mode == "free" else tolerance_for(dtype, "param_after_step")
+    try:
+        run.version = adapter.version()
+        reference = adapter.make_trainer(spec, params, fw_opt, dtype)
+        mine_trainer = implementation.make_trainer(spec, params, scratch_opt, dtype)
+    except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row
+        return run.crash(framework, exc)
+    rows = run.rows("param_copy", adapter.read_params(reference.model), params)
+    trajectory, first_bad = [], None
+    history = []  # per-step parameters of both sides, kept when the case asks (record_params)
+    for step, index in enumerate(schedule, start=1):
+        try:
+            ref = reference.step(x[index], y[index])
+            mine = mine_trainer.step(x[index], y[index], ref.get("shared"))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(run.status_row("crash", describe(framework, exc), step))
+            break
+        trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], step_check(mine, ref, tol)))
+        if first_bad is None and not trajectory[-1]["within_tolerance"]:
+            first_bad = step
+        if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
+            rows += _step_rows(run, step, mine, ref, tol)
+        if case.options.get("record_params"):
+            history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
+        if mode == "teacher":
+            reference.set_params(mine["params"])
+    outcome = run.finish(CaseOutcome(rows))
+    outcome.trajectory = trajectory
+    outcome.extras = {"history": history, "params": params, "data": data,
+                      "final": {"scratch": implementation.read_params(mine_trainer.model),
+                                "framework": adapter.read_params(reference.model)}}
+    return outcome

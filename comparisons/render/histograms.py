@@ -1,0 +1,115 @@
+"""Per-suite error histograms from agreement.csv: one panel per case, stacked by framework/dtype."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from comparisons.render.heatmaps import CEILING, FLOOR, columns_of, log_ratio
+from comparisons.render.markdown import HISTOGRAM_PREFIX
+from comparisons.render.raster import Canvas
+
+PANELS_PER_ROW = 4
+EDGES = np.arange(FLOOR, CEILING + 0.5, 0.5)  # bins of log10(err_ratio)
+X_RANGE = (FLOOR - 0.25, CEILING + 0.25)
+X_TICKS = np.arange(FLOOR, CEILING + 0.5, 1.0)  # tick marks; labelled at X_LABELLED
+X_LABELLED = (-10.0, -5.0, 0.0)
+# Panel geometry in inches: plot area, room for the y labels at its left, the title above, the x labels below.
+PANEL, Y_LABELS, TITLE, X_LABELS, HEADER = (2.85, 1.3), 0.45, 0.42, 0.22, 0.8
+
+
+def histogram_name(suite: str) -> str:
+    """File name of a suite's histograms: errors_<suite>.png (unsafe characters as '_')."""
+    return f"{HISTOGRAM_PREFIX}{re.sub(r'[^A-Za-z0-9_.-]', '_', suite)}.png"
+
+
+def histogram_counts(case_rows: pd.DataFrame, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Tensors per bin of log10 err_ratio, one row per (framework, dtype): shape (pairs, bins)."""
+    ratio = case_rows["err_ratio"].to_numpy()
+    has_ratio = ~np.isnan(ratio)
+    logs = log_ratio(ratio[has_ratio])
+    framework = case_rows["framework"].to_numpy()[has_ratio]
+    dtype = case_rows["dtype"].to_numpy()[has_ratio]
+    return np.array([np.histogram(logs[(framework == f) & (dtype == d)], EDGES)[0] for f, d in pairs]
+                    ).reshape(len(pairs), len(EDGES) - 1)
+
+
+def panel_title(case_rows: pd.DataFrame) -> tuple[str, bool]:
+    """'<case>\n<n> tensors, worst <ratio>, ...' and whether the case exceeds its tolerance somewhere."""
+    ratio, status = case_rows["err_ratio"].to_numpy(), case_rows["status"].to_numpy()
+    has_ratio = ~np.isnan(ratio)
+    non_finite = int(np.isin(status, ("nan", "crash")).sum())
+    skipped = bool((status == "skipped").any())
+    judged = ratio[has_ratio & (status != "known_difference")]  # as summary.csv's worst
+    known = int(has_ratio.sum()) - len(judged)
+    worst = f"worst {judged.max():.2g}" if len(judged) else "nothing comparable"
+    extra = ((f", {non_finite} NaN/Inf or crash" if non_finite else "") + (", skipped" if skipped else "")
+             + (f", {known} known diff" if known else ""))
+    bad = bool(non_finite or (len(judged) and judged.max() > 1))
+    return f"{case_rows['case'].iloc[0]}\n{int(has_ratio.sum())} tensors, {worst}{extra}", bad
+
+
+SHADE = (1.0, 0.92, 0.92)  # red at alpha 0.08 over white: where the error exceeds the tolerance
+
+
+def _panel(canvas: Canvas, left: float, top: float, counts: np.ndarray, x_labels: bool) -> None:
+    """One case: stacked bars per bin, the tolerance line, the frame, ticks and their labels."""
+    bottom, right = top + PANEL[1], left + PANEL[0]
+
+    def x(value):
+        return left + (np.asarray(value) - X_RANGE[0]) / (X_RANGE[1] - X_RANGE[0]) * PANEL[0]
+
+    highest = max(1, int(counts.sum(axis=0).max()))
+    y_ticks = MaxNLocator(nbins=3, steps=[1, 2, 5, 10], integer=True).tick_values(0, highest)
+    scale = PANEL[1] / max(float(y_ticks[-1]), 1.0)
+    zero = float(x(0.0))
+    canvas.rect(zero, top, right, bottom, fill=SHADE)
+    xs, base = x(EDGES), np.zeros(counts.shape[1])
+    for color, row in enumerate(counts):
+        for k in np.flatnonzero(row):
+            canvas.rect(xs[k], bottom - (base[k] + row[k]) * scale, xs[k + 1], bottom - base[k] * scale,
+                        fill=f"C{color % 10}")
+        base = base + row
+    canvas.line([(zero, top), (zero, bottom)], "red", 1.0, dash=0.04)
+    canvas.rect(left, top, right, bottom, outline="black", width_pt=0.8)
+    for value, tick in zip(X_TICKS, x(X_TICKS), strict=True):
+        canvas.line([(tick, bottom), (tick, bottom + (0.05 if value in X_LABELLED else 0.03))])
+        if x_labels and value in X_LABELLED:
+            canvas.text(tick, bottom + 0.07, f"{value:g}", 6, anchor="ma")
+    for tick in (t for t in y_ticks if t * scale <= PANEL[1] + 1e-9):
+        y = bottom - tick * scale
+        canvas.line([(left, y), (left - 0.04, y)])
+        if tick > 0:  # the frame's bottom is 0
+            canvas.text(left - 0.06, y, f"{tick:g}", 6, anchor="rm")
+
+
+def histogram_figure(suite_rows: pd.DataFrame) -> Canvas:
+    """One panel per case of a suite: histogram of log10 err_ratio of every tensor, by framework/dtype."""
+    cases = sorted(set(suite_rows["case"]))
+    pairs = columns_of(suite_rows)
+    ncols = min(PANELS_PER_ROW, len(cases))
+    nrows = math.ceil(len(cases) / ncols)
+    cell = (Y_LABELS + PANEL[0] + 0.2, TITLE + PANEL[1] + X_LABELS)
+    canvas = Canvas(max(7.0, 0.15 + ncols * cell[0]), HEADER + nrows * cell[1] + 0.25)
+    canvas.text(0.1, 0.1, f"Suite {suite_rows['suite'].iloc[0]}: error/tolerance of every compared tensor, "
+                f"per case\n(red dashed line: the tolerance; exact agreement drawn at {FLOOR:g})", 10)
+    x = 0.15
+    for color, (framework, dtype) in enumerate(pairs):  # the legend
+        canvas.rect(x, 0.5, x + 0.2, 0.6, fill=f"C{color % 10}")
+        canvas.text(x + 0.27, 0.55, f"{framework} {dtype}", 7, anchor="lm")
+        x += 0.5 + canvas.text_width(f"{framework} {dtype}", 7)
+    by_case = dict(tuple(suite_rows.groupby("case", sort=True)))
+    for index, case in enumerate(cases):
+        row, column = divmod(index, ncols)
+        left, top = 0.15 + column * cell[0] + Y_LABELS, HEADER + row * cell[1] + TITLE
+        below = index + ncols < len(cases)  # a panel below shows the x tick labels instead
+        _panel(canvas, left, top, histogram_counts(by_case[case], pairs), x_labels=not below)
+        title, bad = panel_title(by_case[case])
+        canvas.text(left + PANEL[0] / 2, top - 0.05, title, 7, "darkred" if bad else "black", anchor="md")
+        if not below:
+            canvas.text(left + PANEL[0] / 2, top + PANEL[1] + 0.2, "log10(error / tolerance)", 7, anchor="ma")
+    return canvas

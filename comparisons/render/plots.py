@@ -1,0 +1,118 @@
+"""PNG plots drawn from the report files only: agreement heatmaps, per-suite error histograms, projects.
+
+The heatmaps and histograms are drawn with Pillow (comparisons.render.raster), the project plots with
+matplotlib; write_plots runs them as independent jobs, in forked processes when asked to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from comparisons.render.heatmaps import (  # noqa: E402
+    CEILING,
+    FLOOR,
+    heatmap_figure,
+    log_ratio,
+    overview_figure,
+    suite_heatmap_name,
+)
+from comparisons.render.histograms import histogram_figure, histogram_name  # noqa: E402
+from comparisons.render.markdown import (  # noqa: E402
+    HEATMAP,
+    HISTOGRAM_PREFIX,
+    SUITE_HEATMAP_PREFIX,
+    Reports,
+    load_reports,
+)
+from comparisons.render.raster import Canvas  # noqa: E402
+
+__all__ = ["CEILING", "FLOOR", "HEATMAP", "heatmap_figure", "histogram_figure", "histogram_name", "log_ratio",
+           "overview_figure", "suite_heatmap_name", "write_plots"]
+# NOTE: matplotlib 3.11 shapes every text with libraqm, and text is most of a plot's cost: without
+# hinting and without the last-resort fallback font (DejaVu Sans has every glyph drawn) it costs half;
+# a title at a fixed height skips measuring the axis below it. (Keys an older matplotlib lacks are left out.)
+TEXT_STYLE = {key: value for key, value in {"text.hinting": "no_hinting", "font.enable_last_resort": False,
+                                            "axes.titley": 1.0}.items() if key in matplotlib.rcParams}
+# CPU seconds of one project's plots on the full report, to start the longest first (default 0.3).
+PROJECT_SECONDS = {"loss_landscape": 1.2, "xor_mlp": 0.7, "nnfs_spirals": 0.6, "visualizer": 0.55,
+                   "digits": 0.5, "tabular": 0.5, "david_palma": 0.4, "backprop_simulator": 0.4}
+MAX_WORKERS = 4  # NOTE: figures are independent; more processes than this only add fork and memory cost
+
+
+def _canvas_job(path: Path, draw: Callable[..., Canvas], *data) -> Callable[[], list[Path]]:
+    return lambda: [draw(*data).save(path)]
+
+
+def plot_jobs(reports: Reports) -> list[tuple[str, Callable[[], list[Path]]]]:
+    """(name, draw-and-save) of every PNG job: heatmaps, histograms, project plots; the costliest first."""
+    directory, summary = reports.directory, reports.summary
+    cases = summary.groupby("suite")["case"].nunique()
+    jobs = [(0.1, HEATMAP, _canvas_job(directory / HEATMAP, overview_figure, summary))]
+    for suite, rows in reports.agreement.groupby("suite", sort=True):
+        size, name, heatmap = cases.get(suite, 1), histogram_name(suite), suite_heatmap_name(suite)
+        jobs.append((0.005 * size, name, _canvas_job(directory / name, histogram_figure, rows)))
+        jobs.append((0.005 * size, heatmap,
+                     _canvas_job(directory / heatmap, heatmap_figure, summary[summary["suite"] == suite])))
+    from comparisons.projects import modules  # the seed projects' plots, from reports/projects/
+
+    for module in (m for m in modules() if hasattr(m, "plot")):
+        name = module.__name__.rsplit(".", 1)[-1]
+        jobs.append((PROJECT_SECONDS.get(name, 0.3), name, lambda module=module: module.plot(directory)))
+    # NOTE: longest first, so that the last job to start is a short one and the workers finish together
+    return [(name, job) for _, name, job in sorted(jobs, key=lambda item: -item[0])]
+
+
+_JOBS: list = []  # the jobs of the write_plots call in progress; forked workers inherit them
+
+
+def _run_job(index: int) -> tuple[int, list[Path]]:
+    with matplotlib.rc_context(TEXT_STYLE):  # for the project plots
+        return index, _JOBS[index][1]()
+
+
+def default_workers() -> int:
+    """Processes for drawing: the CPUs this process may use, at most MAX_WORKERS; 1 where fork is unsafe."""
+    if not sys.platform.startswith("linux"):  # NOTE: fork is the cheap start (no re-import); Linux only
+        return 1
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def write_plots(reports: Reports | Path | str, advance: Callable[[int, str], None] | None = None,
+                workers: int = 1) -> list[Path]:
+    """Draw every plot (in `workers` forked processes when > 1); drop stale heatmaps and histograms.
+
+    `advance(total, name)` is called after each job, for a progress bar. Each figure depends only on
+    the files, so the PNGs are the same bytes whichever process draws them.
+    """
+    if not isinstance(reports, Reports):
+        reports = load_reports(reports)
+    for old in (*reports.directory.glob(f"{HISTOGRAM_PREFIX}*.png"),
+                *reports.directory.glob(f"{SUITE_HEATMAP_PREFIX}*.png")):
+        old.unlink()
+    global _JOBS
+    _JOBS = plot_jobs(reports)
+    results: dict[int, list[Path]] = {}
+    try:
+        if workers > 1 and len(_JOBS) > 1:
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(min(workers, len(_JOBS))) as pool:
+                for index, paths in pool.imap_unordered(_run_job, range(len(_JOBS))):
+                    results[index] = paths
+                    if advance is not None:
+                        advance(len(_JOBS), _JOBS[index][0])
+        else:
+            for index in range(len(_JOBS)):
+                results[index] = _run_job(index)[1]
+                if advance is not None:
+                    advance(len(_JOBS), _JOBS[index][0])
+    finally:
+        _JOBS = []
+    return [path for index in sorted(results) for path in results[index]]

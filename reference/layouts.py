@@ -1,0 +1,40 @@
+"""Where a scratch parameter or buffer lives in a framework, and its layout there as an axis permutation.
+
+Scratch keeps Dense weights as (in, out) for z = x @ W + b; torch's nn.Linear keeps (out, in), so its
+layout is the permutation (1, 0); Keras's Dense kernel is (in, out) already (no permutation). A copy
+whose shape does not match after the permutation fails loudly: nothing is ever reshaped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class LayoutError(ValueError):
+    """A scratch array does not fit the framework tensor it is copied into."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The framework attribute holding a scratch array, and the axis permutation from scratch to it."""
+
+    attribute: str
+    permutation: tuple[int, ...] | None = None
+    trainable: bool = True  # False for buffers (running statistics): never given to an optimizer
+
+    def to_framework(self, value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
+        """The scratch array in the framework's layout, contiguous; LayoutError when shapes differ."""
+        moved = np.transpose(value, self.permutation) if self.permutation else value
+        if tuple(moved.shape) != tuple(shape):
+            raise LayoutError(f"{where}: scratch shape {tuple(np.shape(value))} permuted by "
+                              f"{self.permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
+                              f"{self.attribute!r} has shape {tuple(shape)}")
+        return np.ascontiguousarray(moved)
+
+    def from_framework(self, value: np.ndarray) -> np.ndarray:
+        """A framework array back in the scratch layout (a copy)."""
+        if not self.permutation:
+            return np.array(value)
+        return np.transpose(value, np.argsort(self.permutation)).copy()
