@@ -155,7 +155,7 @@ class MeanSquaredError(_ElementwiseRegressionLoss):
 class MeanAbsoluteError(_ElementwiseRegressionLoss):
     """L = mean |ŷ - y|, dL/dŷ = sign(ŷ - y) / (N k) (torch.nn.L1Loss / keras MeanAbsoluteError).
 
-    NOTE: nnfs writes sign(y - ŷ), the wrong sign (CONVENTIONS 3); sign(0) = 0 as in torch and Keras.
+    NOTE: nnfs writes sign(y - ŷ), the wrong sign (docs/conventions.md §3); sign(0) = 0 as in torch and Keras.
     """
 
     kind = "mae"
@@ -175,7 +175,8 @@ class BinaryCrossEntropy(Loss):
 
     The mean runs over all N*k elements (nnfs: over k, then over N). The gradient
     -(y / p - (1 - y) / (1 - p)) / (N k) uses the clipped p, like nnfs.
-    NOTE: torch BCELoss clamps log at -100 instead of clipping p, so saturated p differ (CONVENTIONS 3).
+    NOTE: torch BCELoss clamps log at -100 instead of clipping p, so saturated p differ
+    (docs/conventions.md §3).
     With from_logits=True the input is logits z and L = mean[max(z, 0) - z y + log(1 + exp(-|z|))],
     dL/dz = (sigmoid(z) - y) / (N k) (torch BCEWithLogitsLoss / keras BinaryCrossentropy(from_logits=True)).
     """

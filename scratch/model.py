@@ -259,16 +259,14 @@ class Sequential:
             for name, value in layer.params.items()
         }
 
-    def _live_state(self) -> dict[str, np.ndarray]:
-        """Parameters and buffers (non-trainable layer state), the layers' own arrays: what save() writes."""
-        buffers = {f"{i}.{name}": value for i, layer in enumerate(self.layers)
-                   for name, value in layer.buffers.items()}
-        return {**self._live_params(), **buffers}
+    def _live_buffers(self) -> dict[str, np.ndarray]:
+        """The layers' own buffers (non-trainable state such as running statistics), keyed like params."""
+        return {f"{i}.{name}": value for i, layer in enumerate(self.layers)
+                for name, value in layer.buffers.items()}
 
     def get_buffers(self) -> dict[str, np.ndarray]:
-        """Copies of every buffer (running statistics), keyed '<layer index>.<name>'."""
-        params = self._live_params()
-        return {key: value.copy() for key, value in self._live_state().items() if key not in params}
+        """Copies of every buffer, keyed '<layer index>.<name>'."""
+        return {key: value.copy() for key, value in self._live_buffers().items()}
 
     def get_params(self) -> dict[str, np.ndarray]:
         """Copies of every parameter, keyed '<layer index>.<name>' (e.g. '0.weight')."""
@@ -288,26 +286,22 @@ class Sequential:
         Refuses missing or unknown keys, other shapes and other dtypes, naming each key with the
         expected and actual value; on refusal nothing is changed.
         """
-        self._assign(params, self.name)
+        self._assign(params, self._live_params(), self.name)
 
     def set_buffers(self, buffers: dict[str, np.ndarray]) -> None:
-        """Copy buffers into the layers; keys, shapes and dtypes checked first, nothing changed on refusal."""
-        live = {key: value for key, value in self._live_state().items() if key not in self._live_params()}
-        check_params(f"{self.name} buffers", live, buffers)
-        for key, value in buffers.items():
-            live[key][...] = value
+        """Copy buffers into the layers, checked like set_params."""
+        self._assign(buffers, self._live_buffers(), f"{self.name} buffers")
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write every parameter and buffer to `path` with np.savez (keys '0.weight', ...); returns path."""
-        return save_params(path, self._live_state())
+        return save_params(path, {**self._live_params(), **self._live_buffers()})
 
     def load(self, path: str | os.PathLike) -> None:
-        """Read parameters written by save() (np.load, allow_pickle=False); a mismatch changes nothing."""
-        params = load_params(self.name, path)
-        self._assign(params, f"{self.name} (loading {str(path)!r})", buffers=True)
+        """Read what save() wrote (np.load, allow_pickle=False); a mismatch changes nothing."""
+        live = {**self._live_params(), **self._live_buffers()}
+        self._assign(load_params(self.name, path), live, f"{self.name} (loading {str(path)!r})")
 
-    def _assign(self, params: dict[str, np.ndarray], component: str, buffers: bool = False) -> None:
-        live = self._live_state() if buffers else self._live_params()
-        check_params(component, live, params)
-        for key, value in params.items():
+    def _assign(self, given: dict[str, np.ndarray], live: dict[str, np.ndarray], component: str) -> None:
+        check_params(component, live, given)
+        for key, value in given.items():
             live[key][...] = value

@@ -2,7 +2,7 @@
 
 t is the 1-based step counter: the first step() computes with t = 1 and leaves opt.t == 1.
 Decay (every optimizer, nnfs / legacy tf.keras `decay=`): lr_t = lr / (1 + decay * (t - 1)); nnfs's
-`iterations` is t - 1. Defaults are the textbook (nnfs) ones of CONVENTIONS 5; the keyword options
+`iterations` is t - 1. Defaults are the textbook (nnfs) ones of docs/conventions.md §5; the keyword options
 select each framework's convention so that it can be matched exactly.
 
 Atomic: every input is validated and every parameter's step computed before any array is written,

@@ -37,7 +37,8 @@ class Profile:
     optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's
     own formula (docs/conventions.md §6). truncated_initializers: initializer names whose normal draw
     this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
-    own default parameters, per parameter name.
+    own default parameters, per parameter name. packages: the distributions whose versions
+    environment.json records for it.
     """
 
     name: str
@@ -51,6 +52,7 @@ class Profile:
     optimizer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     truncated_initializers: frozenset[str] = frozenset()
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
+    packages: tuple[str, ...] = ()
 
     def unsupported(self, case: Case) -> str | None:
         """Why it cannot run the case (a kind, layer type, loss or optimizer it lacks), or None."""

@@ -17,7 +17,8 @@ from scratch.registry import build_layer, build_loss
 
 PROFILE = Profile(name="scratch", label="scratch (bundled NumPy library)", reference=False,
                   kinds=frozenset(KINDS), style=PlotStyle(color="C0", linestyle="-"),
-                  default_dense_init={"0.weight": "normal", "0.bias": "constant"})  # nnfs: 0.01*N(0,1), 0
+                  default_dense_init={"0.weight": "normal", "0.bias": "constant"},  # nnfs: 0.01*N(0,1), 0
+                  packages=("numpy",))
 
 
 def unavailable_reason() -> str | None:

@@ -9,7 +9,7 @@ import numpy as np
 from comparisons.adapters.protocol import PlotStyle, Profile
 
 PROFILE = Profile(name="sklearn", label="scikit-learn", reference=True, kinds=frozenset({"perceptron"}),
-                  style=PlotStyle(color="C3", linestyle="-."))
+                  style=PlotStyle(color="C3", linestyle="-."), packages=("scikit-learn",))
 
 
 def unavailable_reason() -> str | None:

@@ -21,22 +21,20 @@ from comparisons.core.spec import (
     penalized_layers,
     training_indices,
 )
+from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
     name="tensorflow", label="TensorFlow / Keras", reference=True,
     kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
     style=PlotStyle(color="C2", linestyle=":"),
-    layers=frozenset({"dense", "dropout", "step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-                      "elu", "swish", "softmax"}),
-    losses=frozenset({"mse", "half_mse", "mae", "binary_crossentropy", "binary_crossentropy_logits",
-                      "categorical_crossentropy", "categorical_crossentropy_logits",
-                      "categorical_crossentropy_sum", "categorical_crossentropy_logits_sum"}),
+    layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
     # Keras divides by sqrt(acc + eps) in Adagrad/RMSprop and uses epsilon-hat in Adam
     optimizer_conventions={"adagrad": {"eps_inside_sqrt": True}, "rmsprop": {"eps_inside_sqrt": True},
                            "adam": {"epsilon_hat": True}},
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     default_dense_init={"0.weight": "uniform", "0.bias": "constant"},  # glorot_uniform kernel, zero bias
+    packages=("tensorflow-cpu", "tensorflow", "keras"),
 )
 
 

@@ -11,19 +11,17 @@ from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
 from comparisons.adapters.protocol import PlotStyle, Profile
 from comparisons.core.determinism import configure_torch
 from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
+from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
     name="torch", label="PyTorch", reference=True,
     kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
     style=PlotStyle(color="C1", linestyle="--"),
-    layers=frozenset({"dense", "dropout", "step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-                      "elu", "swish", "softmax"}),
-    losses=frozenset({"mse", "half_mse", "mae", "binary_crossentropy", "binary_crossentropy_logits",
-                      "categorical_crossentropy", "categorical_crossentropy_logits",
-                      "categorical_crossentropy_sum", "categorical_crossentropy_logits_sum"}),
+    layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
     optimizer_conventions={"sgd": {"momentum_form": "torch"}},  # buf = mu*buf + g; theta -= lr_t*buf
     default_dense_init={"0.weight": "uniform", "0.bias": "uniform"},  # nn.Linear: U(+-1/sqrt(fan_in))
+    packages=("torch",),
 )
 
 

@@ -53,11 +53,11 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         ("grad_activation", "2.dropout"),
         layers=SIGMOID_2_4_1_DROPOUT, loss="mse", data=XOR_DATA,
         notes="shared mask: forward, loss, dW2 and db2 agree; the dropout's input gradient is half the "
-              "right one and dW1, db1 are off (CONVENTIONS 11)",
+              "right one and dW1, db1 are off (docs/conventions.md §11)",
     ),
     _control(
         "mae_grad_sign", "mae_gradient_wrong_sign",
-        "MAE gradient sign(y - y_hat)/(Nk), the wrong sign (nnfs, CONVENTIONS 3)",
+        "MAE gradient sign(y - y_hat)/(Nk), the wrong sign (nnfs, docs/conventions.md §3)",
         ("grad_input", "input"),
         layers=(), loss="mae",
         data={"kind": "loss", "batch": 8, "n_features": 4, "predictions": "values",

@@ -1,6 +1,6 @@
 """Perceptron cases: scratch.perceptron.Perceptron vs sklearn.linear_model.Perceptron, epoch by epoch.
 
-sklearn's rule updates when y*(w.x + b) <= 0, INCLUDING margin 0 (CONVENTIONS 14); scratch follows
+sklearn's rule updates when y*(w.x + b) <= 0, INCLUDING margin 0 (docs/conventions.md §14); scratch follows
 it with update_on_zero_margin=True. From random non-zero weights no margin is ever exactly 0, so
 even the classic (y - y_hat) rule agrees; from zero weights (sklearn's default) the first sample
 (0, 0) of a gate has margin 0: the *_zero_init cases check that scratch's sklearn rule updates
@@ -40,7 +40,7 @@ def _component(dataset: str, lr: float, init: str, sklearn_rule: bool) -> str:
 PERCEPTRON_CASES: tuple[Case, ...] = tuple(
     Case(id=f"perceptron_{suffix}", suite="perceptron", kind="perceptron",
          component=_component(dataset, lr, init, sklearn_rule), layers=(), loss=None, data={},
-         seed=seed, frameworks=("sklearn",),
+         seed=seed,
          options={"dataset": dataset, "lr": lr, "epochs": epochs, "init": init,
                   "update_on_zero_margin": sklearn_rule})
     for seed, (suffix, (dataset, lr, epochs, init, sklearn_rule)) in enumerate(PERCEPTRON.items())

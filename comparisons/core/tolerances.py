@@ -32,7 +32,7 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
     ("float32", "copy"): Tolerance(0.0, 0.0, "a parameter copy is exact: same dtype, no arithmetic"),
     ("float64", "forward"): Tolerance(
         1e-12, 1e-10,
-        "identical formula in float64: measured floor 1e-16..1e-12 (CONVENTIONS 8); "
+        "identical formula in float64: measured floor 1e-16..1e-12 (docs/conventions.md §8); "
         "rtol 1e-10 is the project's float64 bar",
     ),
     ("float64", "gradient"): Tolerance(
@@ -60,13 +60,13 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
 FREE_RUNNING: dict[str, Tolerance] = {
     "float64": Tolerance(
         1e-10, 1e-8,
-        "free-running float64: rounding differences compound over steps (CONVENTIONS 9: ~1e-8 "
+        "free-running float64: rounding differences compound over steps (docs/conventions.md §9: ~1e-8 "
         "after 200 Adam steps); 1e-8 relative on the loss at every step is the project's bar",
     ),
     "float32": Tolerance(
         1e-5, 1.3e-6,
         "free-running float32 is held to the single-step bar; where chaotic drift crosses it the "
-        "crossing step is reported (trajectory_break_step), CONVENTIONS 9",
+        "crossing step is reported (trajectory_break_step), docs/conventions.md §9",
     ),
 }
 

@@ -1,4 +1,4 @@
-"""Offline scikit-learn datasets as seeded train/test splits (CONVENTIONS 13); harness side only.
+"""Offline scikit-learn datasets as seeded train/test splits (docs/conventions.md §13); harness side only.
 
 Every loader returns a Split: float64 inputs, int64 labels 0..k-1 (LabelEncoder), rows split by
 train_test_split(test_size, stratify=y, random_state=seed). Standardization x' = (x - mean) / scale

@@ -5,7 +5,7 @@ A project module defines
   artifacts(case, framework, dtype, outcome, report_dir) -> None  optional: write CSV files under
       report_dir / "projects" (one file per case x framework x dtype, atomically) from the outcome
   plot(report_dir) -> list[Path]                                  optional: PNGs drawn from those CSVs
-Plots are drawn from report files only, never from in-memory bookkeeping (DESIGN 4).
+Plots are drawn from report files only, never from in-memory bookkeeping (docs/architecture.md §4).
 """
 
 from __future__ import annotations

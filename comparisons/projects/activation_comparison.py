@@ -1,4 +1,4 @@
-"""Seed project 08: one network, six hidden activations, on make_moons (CONVENTIONS 11).
+"""Seed project 08: one network, six hidden activations, on make_moons (docs/conventions.md §11).
 
 Seed 08 fits sklearn MLPClassifier(16, 8) with Adam lr 0.01 on make_moons(1000, noise 0.2,
 random_state 42). Here the same 2-16-8 network with softmax + cross-entropy (2 classes) is trained
@@ -17,15 +17,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.curves import (
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.curves import (
     FRAMEWORK_OVER,
     SCRATCH_UNDER,
     chosen_runs,
     implementation_series,
     run_label,
 )
-from comparisons.projects.files import LINESTYLES, fixed_layout, log_scale, save_png, write_curve
+from comparisons.projects.shared.files import LINESTYLES, fixed_layout, log_scale, save_png, write_curve
 
 ACTIVATIONS = {  # name -> layer spec of the hidden activation
     "sigmoid": {"type": "sigmoid"},

@@ -1,4 +1,4 @@
-"""Seed project 07: the backpropagation simulator, one sample printed layer by layer (CONVENTIONS 11).
+"""Seed project 07 (docs/conventions.md §11): the backpropagation simulator, one sample layer by layer.
 
 One sample x = [0.5, 0.8] with target 1 through a 2-2-1 sigmoid network; W1, b1, W2, b2 drawn in
 that order by np.random.seed(0) + randn (here RandomState(0), never the global state); loss
@@ -19,8 +19,8 @@ import pandas as pd
 
 from comparisons.adapters import reference_frameworks
 from comparisons.core.case import Case
-from comparisons.projects.common import artifact_path, training_cases, write_table
-from comparisons.projects.files import find_artifacts, fixed_layout, log_scale, save_png
+from comparisons.projects.shared.common import artifact_path, training_cases, write_table
+from comparisons.projects.shared.files import find_artifacts, fixed_layout, log_scale, save_png
 from comparisons.report.files import atomic_write_text
 
 GOLDEN_LOSS = 0.05440686  # seed 07 output.txt: "Loss: [[0.05440686]]"

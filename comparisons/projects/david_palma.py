@@ -1,4 +1,4 @@
-"""david-palma/neural-network (CONVENTIONS 11): one tanh hidden layer, softmax, summed cross-entropy.
+"""david-palma/neural-network (docs/conventions.md §11): one tanh hidden layer, softmax, summed cross-entropy.
 
 The seed's cost is sum_n -log p[n, y_n] (no 1/N) + reg/2 ||W||^2 on the weights only, trained full
 batch by plain gradient descent theta -= eps * dtheta with eps 1e-3, reg 1e-3; weights N(0, 1)/sqrt(fan_in),
@@ -18,9 +18,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.curves import chosen_runs, draw_curves, run_label
-from comparisons.projects.files import fixed_layout, save_png, write_curve
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_label
+from comparisons.projects.shared.files import fixed_layout, save_png, write_curve
 
 REG = 1e-3
 EPS = 1e-3

@@ -1,4 +1,4 @@
-"""Seed project 03, offline: digit recognition on scikit-learn's 8x8 digits (CONVENTIONS 13).
+"""Seed project 03, offline: digit recognition on scikit-learn's 8x8 digits (docs/conventions.md §13).
 
 Seed 03 trains Keras Flatten-128-64-10 with Adam on MNIST (batch 128, 10 epochs). MNIST needs a
 download, so this runs on load_digits (1797 images of 8x8 = 64 pixels, scaled x/16, 75/25
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from comparisons.projects.classification import classification_artifacts, plot_classification
-from comparisons.projects.common import training_cases
+from comparisons.projects.shared.classification import classification_artifacts, plot_classification
+from comparisons.projects.shared.common import training_cases
 
 # NOTE: every value exact in float32 (Keras rounds beta_1, beta_2, epsilon to float32).
 ADAM = {"lr": 2.0**-7, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-23}

@@ -1,7 +1,7 @@
 """Seed project 09: dropout regularization, with the framework's own dropout mask shared each step.
 
 Seed 09 trains a NumPy 2-4-1 sigmoid net on XOR with inverted dropout 0.5 (and a wrong backward,
-CONVENTIONS 11). Four points cannot show overfitting, so here a 2-64-64-2 ReLU network with
+docs/conventions.md §11). Four points cannot show overfitting, so here a 2-64-64-2 ReLU network with
 softmax + cross-entropy is trained on a small noisy make_moons (200 points, noise 0.35, half held
 out), Adam(0.01, eps 1e-7), full batch, with and without Dropout(0.5) after each hidden ReLU. Each
 step the framework's dropout draws its mask and scratch applies the same one. Training and
@@ -17,9 +17,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.curves import FRAMEWORK_OVER, SCRATCH_UNDER, chosen_runs, run_label
-from comparisons.projects.files import (
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.curves import FRAMEWORK_OVER, SCRATCH_UNDER, chosen_runs, run_label
+from comparisons.projects.shared.files import (
     IMPLEMENTATIONS,
     LINESTYLES,
     fixed_layout,

@@ -18,9 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 
+from comparisons.adapters import reference_frameworks
 from comparisons.core.case import Case
-from comparisons.projects.common import artifact_path, write_table
-from comparisons.projects.files import find_artifacts, fixed_layout, save_png
+from comparisons.projects.shared.common import artifact_path, write_table
+from comparisons.projects.shared.files import find_artifacts, fixed_layout, save_png
 
 CASES = (
     Case(id="proj_loss_landscape_linear", suite="project", kind="landscape",
@@ -88,7 +89,7 @@ def landscape_figure(files: list, name: str):
 
     One loss colorbar and one difference colorbar per row: the panels of a row share their levels."""
     dtypes = sorted({a.dtype for a in files}, reverse=True)
-    frameworks = [f for f in ("torch", "tensorflow") if any(a.framework == f for a in files)]
+    frameworks = [f for f in reference_frameworks() if any(a.framework == f for a in files)]
     n = len(frameworks)
     ratios = [1] * (1 + n) + [0.07, 0.45] + [1] * n + [0.07]  # contours, bar, gap, differences, bar
     fig = plt.figure(figsize=(3.3 * (1 + 2 * n) + 2.2, 3.3 * len(dtypes)))

@@ -1,4 +1,4 @@
-"""The nnfs book's experiments (CONVENTIONS 12): chapters 10, 14, 15, 16 and 17, trained three ways.
+"""The nnfs book's experiments (docs/conventions.md §12): chapters 10, 14, 15, 16 and 17, trained three ways.
 
 Every chapter keeps the book's data, network, loss, optimizer and decay, initial weights 0.01*N(0,1)
 (0.1* in ch. 17) and zero biases, full batch, no shuffling. The book trains 10 001 epochs; here every
@@ -15,8 +15,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.curves import (
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.curves import (
     COLORS,
     FRAMEWORK_OVER,
     SCRATCH_UNDER,
@@ -24,7 +24,7 @@ from comparisons.projects.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.files import LINESTYLES, fixed_layout, save_png, write_curve
+from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, write_curve
 
 L2 = {"weight_l2": 5e-4, "bias_l2": 5e-4}  # ch. 14-16: L2 on the first layer's weights and biases
 NNFS_INIT = {"weight_scale": 0.01, "bias": "zeros"}

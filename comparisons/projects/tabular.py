@@ -11,7 +11,7 @@ hyperparameters (exact in float32, as Keras keeps them), batch 16 in a shared sh
 NOTE: the seed's 8-4-k (4-8-4-3) net, or lr 2^-5, drives some training samples to p_true > 1 - 1e-7
 within 420 steps; scratch's (nnfs) CCE value clips p there and the float64 batch loss then sits
 up to 1e-7/N above the frameworks' logit-based one (measured 8.6e-9, 2.1e-7 relative, at step
-438 of 4-8-4-3 / batch 8), while gradients and parameters still agree (CONVENTIONS 3). This
+438 of 4-8-4-3 / batch 8), while gradients and parameters still agree (docs/conventions.md §3). This
 configuration stays below that saturation, so every step is compared at the float64 bar.
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from comparisons.projects.classification import classification_artifacts, plot_classification
-from comparisons.projects.common import training_cases
+from comparisons.projects.shared.classification import classification_artifacts, plot_classification
+from comparisons.projects.shared.common import training_cases
 
 # NOTE: every value exact in float32 (Keras rounds beta_1, beta_2, epsilon to float32).
 ADAM = {"lr": 2.0**-6, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-23}

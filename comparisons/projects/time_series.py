@@ -1,4 +1,4 @@
-"""Seed project 10: time-series forecasting with sliding windows, split in time order (CONVENTIONS 11).
+"""Seed project 10 (docs/conventions.md §11): time-series forecasting, sliding windows, time-order split.
 
 Seed 10 fits a Keras 64-32-1 network with Adam and MSE on windows of sin(0.1 t) + noise; its
 shuffled split leaks the future. Here: 400 points of sin(0.1 t) + 0.1 N(0, 1) (default_rng(10)),
@@ -16,8 +16,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.curves import (
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.curves import (
     COLORS,
     FRAMEWORK_OVER,
     SCRATCH_UNDER,
@@ -25,7 +25,7 @@ from comparisons.projects.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.files import LINESTYLES, fixed_layout, save_png, write_curve
+from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, write_curve
 
 WINDOW = 10
 CASES = training_cases(

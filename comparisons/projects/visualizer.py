@@ -1,7 +1,7 @@
 """Seed project 04: a network visualizer: the weights of a 2-2-1 sigmoid MLP on XOR, step by step.
 
 Seed 04 trains NumPy 2-2-1 sigmoid on XOR from seed 0 with the summed gradient 2(y_hat - y) (no
-1/N; CONVENTIONS 11 notes it as a bug, which the negative controls model). Here the loss is the
+1/N; docs/conventions.md §11 notes it as a bug, which the negative controls model). Here the loss is the
 correct mean (torch MSELoss(), Keras MeanSquaredError), weights N(0, 1) from default_rng(0), zero
 biases, full-batch SGD lr 1.0 (exact in float32). Every parameter is recorded after every step on
 both sides (record_params) and drawn: every weight against the step (scratch solid, frameworks
@@ -17,13 +17,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from comparisons.projects.common import (
+from comparisons.projects.shared.common import (
     artifact_path,
     flat_params,
     training_cases,
     write_table,
 )
-from comparisons.projects.files import (
+from comparisons.projects.shared.files import (
     LINESTYLES,
     find_artifacts,
     fixed_layout,

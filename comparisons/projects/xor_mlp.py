@@ -1,4 +1,4 @@
-"""Seed project 01/02: XOR with a 2-2-1 sigmoid MLP and MSE, full-batch SGD (CONVENTIONS 11).
+"""Seed project 01/02: XOR with a 2-2-1 sigmoid MLP and MSE, full-batch SGD (docs/conventions.md §11).
 
 Seed 01 trains lr 0.1 for 10 000 epochs: in 8 framework runs (2 frameworks x 2 dtypes x 2 modes)
 at ~1.7 ms per step pair that alone would add ~2 min to make report. The full run trains lr 1.0 for
@@ -17,8 +17,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from comparisons.projects.common import artifact_path, evaluate, training_cases, write_table
-from comparisons.projects.files import (
+from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
+from comparisons.projects.shared.files import (
     find_artifacts,
     fixed_layout,
     label,

@@ -16,7 +16,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.font_manager import FontProperties, findfont
 from PIL import Image, ImageDraw, ImageFont
 
-from comparisons.projects.files import DPI, write_png
+from comparisons.projects.shared.files import DPI, write_png
 
 Color = str | tuple
 
@@ -91,5 +91,5 @@ class Canvas:
         return np.asarray(self.image)
 
     def save(self, path: Path) -> Path:
-        """Write the PNG atomically (projects.files.write_png)."""
+        """Write the PNG atomically (projects.shared.files.write_png)."""
         return write_png(self.pixels(), path)

@@ -12,6 +12,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from comparisons.adapters import ADAPTER_MODULES, profile
 from comparisons.core import determinism
 from comparisons.core.known_differences import load_known_differences, unmatched_entries
 
@@ -38,8 +39,9 @@ KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_m
                             "cases", "status")
 TIMING_COLUMNS = ("elapsed_s",)
 GROUP = ("case", "framework", "dtype")
-PACKAGES = ("numpy", "torch", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "pandas",
-            "pytest", "pytest-xdist")
+# every implementation's packages (from its profile), then the harness's own
+PACKAGES = (*(package for name in ADAPTER_MODULES for package in profile(name).packages),
+            "pandas", "pytest", "pytest-xdist")
 BAD = ("failed", "nan", "crash")
 
 

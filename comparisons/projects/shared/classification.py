@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
-from comparisons.projects.common import artifact_path, evaluate, write_table
-from comparisons.projects.files import (
+from comparisons.projects.shared.common import artifact_path, evaluate, write_table
+from comparisons.projects.shared.files import (
     LINESTYLES,
     find_artifacts,
     fixed_layout,

@@ -1,6 +1,6 @@
 """Artifact files of the project modules: per-step curves, finding written CSVs again, saving PNGs.
 
-Plots read only what the artifacts hooks wrote under report_dir/projects/ (DESIGN 4); every
+Plots read only what the artifacts hooks wrote under report_dir/projects/ (docs/architecture.md §4); every
 file is named '<case>-<framework>-<dtype>-<what>.csv' (common.artifact_path).
 """
 
@@ -26,7 +26,7 @@ from matplotlib.ticker import LogFormatter, LogLocator  # noqa: E402
 
 from comparisons.adapters import ADAPTER_MODULES, profile  # noqa: E402
 from comparisons.core.case import DTYPES  # noqa: E402
-from comparisons.projects.common import artifact_path, write_table  # noqa: E402
+from comparisons.projects.shared.common import artifact_path, write_table  # noqa: E402
 
 # Implementations that train (the ones project curves show), and every implementation's plot style.
 IMPLEMENTATIONS = tuple(name for name in ADAPTER_MODULES if "training" in profile(name).kinds)

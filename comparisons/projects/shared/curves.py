@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from comparisons.core.case import DTYPES
-from comparisons.projects.files import (
+from comparisons.projects.shared.files import (
     COLORS,
     IMPLEMENTATIONS,
     LINESTYLES,
