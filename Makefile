@@ -38,7 +38,7 @@ bench: install
 # Randomized architectures, more of them than `make test` runs (200): still derandomized, so repeatable.
 FUZZ_EXAMPLES ?= 2000
 fuzz: install
-	NN_PARITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_random_architectures.py -q \
+	NN_PARITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/meta/test_random_architectures.py -q \
 		-p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)
 
 lint: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ configure_environment()  # NOTE: before anything imports numpy, as the pytest pl
 
 from comparisons.adapters import reference_frameworks  # noqa: E402
 from comparisons.core.case import DTYPES  # noqa: E402
+from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
+from comparisons.report.files import environment, report_dir_problem  # noqa: E402
 
 COMPARISONS_DIR = Path(__file__).resolve().parent
 NEEDS = {"run": ("pytest", "pandas", "matplotlib", "PIL", "rich"), "summary": ("pandas", "rich"),
@@ -66,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-render", action="store_true", help="write the CSV files only, no summary.md/plots")
     run.add_argument("--seed-offset", type=_offset, default=0, metavar="N",
                      help="add N to every case's seed: other data, the same agreement expected (default 0)")
+    run.add_argument("--known-differences", metavar="FILE",
+                     help="known-differences CSV (default: $NN_PARITY_KNOWN_DIFFERENCES, else bundled)")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")
     summary.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
     explain = sub.add_parser("explain", help="worst rows, first divergence, tolerances and rerun of a case")
@@ -124,7 +129,7 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     pytest_args = [str(COMPARISONS_DIR), "-p", "no:cacheprovider",
                    "--report-dir", str(report_dir)]
     for option, value in (("-k", args.keyword), ("--framework", args.framework), ("--dtype", args.dtype),
-                          ("--suite", args.suite)):
+                          ("--suite", args.suite), ("--known-differences", args.known_differences)):
         if value:
             pytest_args += [option, value]
     if args.full:
@@ -158,10 +163,8 @@ def command_run(args: argparse.Namespace) -> int:
     """pytest over comparisons/ with the report plugin and a progress bar; then the summary."""
     import pytest
 
-    from comparisons.core.known_differences import KnownDifferencesError, load_known_differences
     from comparisons.harness.progress import ProgressPlugin
     from comparisons.render.terminal import print_summary
-    from comparisons.report.files import report_dir_problem
 
     report_dir = args.report_dir.resolve()
     problem = report_dir_problem(args.report_dir)
@@ -244,8 +247,6 @@ def command_explain(args: argparse.Namespace) -> int:
 
 def command_env(args: argparse.Namespace) -> int:
     """Versions, CPU, threads and determinism settings: of this machine, or as recorded in a report."""
-    import json
-
     from rich.table import Table
 
     if args.report_dir is not None:
@@ -254,8 +255,6 @@ def command_env(args: argparse.Namespace) -> int:
             raise CliError(f"{path} does not exist")
         env, title = json.loads(path.read_text(encoding="utf-8")), f"environment recorded in {path}"
     else:
-        from comparisons.report.files import environment
-
         env, title = environment([]), "environment of this process (as the harness sets it)"
         for key in ("seeds", "cases", "rows", "known_differences_unmatched"):  # facts of a run, not here
             env.pop(key, None)

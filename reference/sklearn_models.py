@@ -5,7 +5,7 @@ w += lr*y*x, b += lr*y whenever y*(w.x + b) <= 0 with y in {-1, +1}, sample by s
 One epoch per call: epoch 1 is fit(max_iter=1, coef_init=, intercept_init=), every later epoch
 one partial_fit. partial_fit continues from coef_ and intercept_ with the same constant learning
 rate and no shuffling, so E epochs this way equal fit(max_iter=E) from the same start bit for bit
-(tests/test_sklearn_reference.py checks it), and unlike one fit every epoch's weights can be read.
+(tests/harness/test_sklearn_reference.py checks it), and unlike one fit every epoch's weights can be read.
 Refitting with max_iter=1, 2, ... would give the same numbers at O(E^2) cost.
 sklearn cannot load weights without training (sample_weight all 0 is refused), so there is no
 param_copy read-back; epoch 1 starting from the given weights is what shows the copy worked.

@@ -7,7 +7,7 @@ import numpy as np
 from comparisons.adapters.protocol import PlotStyle, Profile
 from comparisons.adapters.scratch_variants import apply_variant
 from comparisons.core.case import KINDS
-from comparisons.core.spec import has_regularizer, layer_names
+from comparisons.core.spec import buffer_keys, has_regularizer, layer_names
 from scratch.initializers import get_initializer
 from scratch.layers import Dense
 from scratch.model import Sequential
@@ -72,6 +72,8 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
     output = model.forward(batch.x, training=spec.get("training", True))
     results = {"activation": dict(zip(names, model.activations, strict=True)),
                "output": {"output": output}, "loss": {}}
+    if buffer_keys(spec):  # running statistics after the pass
+        results["buffer"] = model.get_buffers()
     if spec["loss"]:
         results["loss"]["loss"] = np.asarray(model.loss_value(batch.targets))
     if has_regularizer(spec):

@@ -74,6 +74,11 @@ class KerasModel:
         """(scratch key, Keras variable) of every trainable parameter."""
         return ((key, variable) for key, variable, _ in self.tensors(trainable_only=True))
 
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Every buffer (moving statistics) read back in the scratch layout; {} for most specs."""
+        return {key: layout.from_framework(variable.numpy())
+                for key, variable, layout in self.tensors() if not layout.trainable}
+
 
 def _framework_value(key: str, variable, layout, params: dict[str, np.ndarray]) -> np.ndarray:
     """params[key] in the variable's layout; LayoutError when its shape does not fit."""
@@ -159,9 +164,7 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
     if tensors["outputs"]:
         results["output"] = {"output": tensors["outputs"][-1].numpy()}
     if buffer_keys(spec):  # running statistics after the pass
-        keys = set(buffer_keys(spec))
-        results["buffer"] = {key: layout.from_framework(variable.numpy())
-                             for key, variable, layout in model.tensors() if key in keys}
+        results["buffer"] = model.buffers()
     if tensors["loss"] is not None:
         results["loss"]["loss"] = tensors["loss"].numpy()
     if tensors["regularization"] is not None:
@@ -249,8 +252,7 @@ class KerasTrainer:
         return {"loss": loss.numpy(), "output": output.numpy(),
                 "grads": {k: g.numpy() for k, g in zip(self.keys, grads, strict=True)},
                 "params": {k: p.numpy() for k, p in zip(self.keys, params, strict=True)},
-                "buffers": {k: layout.from_framework(v.numpy()) for k, v, layout in self.model.tensors()
-                            if not layout.trainable},
+                "buffers": self.model.buffers(),
                 "shared": {"dropout_masks": dropout_masks(self.model.spec, outputs, input_grads)}}
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:

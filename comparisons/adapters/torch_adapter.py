@@ -59,6 +59,10 @@ class TorchModel:
         """(scratch key, torch tensor, layout) of every trainable parameter."""
         return self.tensors(trainable_only=True)
 
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Every buffer (running statistics) read back in the scratch layout; {} for most specs."""
+        return {key: _numpy(t, layout) for key, t, layout in self.tensors() if not layout.trainable}
+
 
 def _numpy(tensor, layout=None) -> np.ndarray:
     array = tensor.detach().cpu().numpy()
@@ -122,8 +126,8 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
                "loss": {}}
     if outputs:
         results["output"] = {"output": _numpy(outputs[-1])}
-    if buffer_keys(spec):
-        results["buffer"] = _buffers(model, spec)
+    if buffer_keys(spec):  # running statistics after the pass
+        results["buffer"] = model.buffers()
     heads, head_grads = [], []
     loss_name, prediction = effective_loss(spec)
     if loss_name:
@@ -144,11 +148,6 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
     results["grad_input"] = {"input": _numpy(x.grad)}
     return attach_dropout_masks(results, spec)
 
-
-def _buffers(model: TorchModel, spec: dict) -> dict[str, np.ndarray]:
-    """The buffers after the pass (running statistics), in the scratch layout; {} for most specs."""
-    keys = set(buffer_keys(spec))
-    return {key: _numpy(t, layout) for key, t, layout in model.tensors() if key in keys}
 
 
 def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
@@ -218,8 +217,7 @@ class TorchTrainer:
         if self.scheduler is not None:
             self.scheduler.step()
         result["params"] = {key: _numpy(t, layout) for key, t, layout in self.model.parameters()}
-        result["buffers"] = {key: _numpy(t, layout) for key, t, layout in self.model.tensors()
-                             if not layout.trainable}
+        result["buffers"] = self.model.buffers()
         return result
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from comparisons.core.determinism import configure_environment
 THREADS = configure_environment()  # before anything imports NumPy: thread counts through the environment
 
 from comparisons.adapters import reference_frameworks  # noqa: E402
+from comparisons.cases import all_cases  # noqa: E402
 from comparisons.core.case import DTYPES  # noqa: E402
 from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
 from comparisons.core.settings import (  # noqa: E402
@@ -124,8 +125,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem:
         raise pytest.UsageError(f"--report-dir: {problem}")
     if config.getoption("--suite"):
-        from comparisons.cases import all_cases  # only then: the case tables take a moment to build
-
         _wanted(config, "--suite", tuple(sorted({case.suite for case in all_cases()})))
     config.pluginmanager.register(ControllerRows(collector), "nn-parity-controller-rows")
     config.stash[restore_key] = sigterm_as_keyboard_interrupt()

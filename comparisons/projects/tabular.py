@@ -4,7 +4,7 @@ Seed 05 trains Keras 8-4-k (ReLU, softmax) with Adam and sparse CCE on a 6-row C
 is fitted on all rows. Here: iris (150 x 4, 3 classes) through comparisons.datasets.load_split,
 which label-encodes the classes (LabelEncoder -> 0..2), splits 75/25 stratified with a seeded
 train_test_split (112 train, 38 test) and standardizes both splits with the mean and std of the
-TRAINING rows only (StandardScaler fitted on x_train; tests/test_datasets.py checks it), so no
+TRAINING rows only (StandardScaler fitted on x_train; tests/unit/test_datasets.py checks it), so no
 test statistic leaks into training. Net 4-8-3 ReLU + softmax, sparse CCE, Adam with power-of-two
 hyperparameters (exact in float32, as Keras keeps them), batch 16 in a shared shuffled order
 (7 steps per epoch). Full run 60 epochs (420 steps), short run 3 epochs (21 steps).

@@ -6,6 +6,7 @@ matplotlib; write_plots runs them as independent jobs, in forked processes when 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from comparisons.projects import modules  # noqa: E402
 from comparisons.render.heatmaps import (  # noqa: E402
     CEILING,
     FLOOR,
@@ -60,7 +62,6 @@ def plot_jobs(reports: Reports) -> list[tuple[str, Callable[[], list[Path]]]]:
         jobs.append((0.005 * size, name, _canvas_job(directory / name, histogram_figure, rows)))
         jobs.append((0.005 * size, heatmap,
                      _canvas_job(directory / heatmap, heatmap_figure, summary[summary["suite"] == suite])))
-    from comparisons.projects import modules  # the seed projects' plots, from reports/projects/
 
     for module in (m for m in modules() if hasattr(m, "plot")):
         name = module.__name__.rsplit(".", 1)[-1]
@@ -101,8 +102,6 @@ def write_plots(reports: Reports | Path | str, advance: Callable[[int, str], Non
     results: dict[int, list[Path]] = {}
     try:
         if workers > 1 and len(_JOBS) > 1:
-            import multiprocessing
-
             with multiprocessing.get_context("fork").Pool(min(workers, len(_JOBS))) as pool:
                 for index, paths in pool.imap_unordered(_run_job, range(len(_JOBS))):
                     results[index] = paths

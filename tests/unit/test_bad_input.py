@@ -1,8 +1,8 @@
-"""Bad input to scratch, one test per kind (issue 8): each error names the component and what it expected.
+"""Bad input to scratch, one test per kind: each error names the component and what it expected.
 
-Component-specific variants live beside their component (test_losses.py, test_model.py,
-test_serialization.py, test_optimizers.py, ...); this file is the checklist across components,
-and checks that a refused call leaves parameters exactly as they were.
+Component-specific variants live beside their component (training/test_losses.py,
+training/test_model.py, training/test_serialization.py, training/test_optimizers.py, ...); this file
+is the checklist across components, and checks that a refused call leaves parameters exactly as they were.
 """
 
 from __future__ import annotations

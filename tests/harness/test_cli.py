@@ -13,9 +13,9 @@ import pytest
 from comparisons.cli import main, run_exit_code, unexplained_failures
 from comparisons.render.explain import select_case, worst_rows
 from comparisons.render.markdown import load_reports
-from tests.test_summary_md import agreement_counts, summary_md_counts, write_synthetic_reports
+from tests.harness.test_summary_md import agreement_counts, summary_md_counts, write_synthetic_reports
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # One small case on one framework: the harness imports torch only (a few seconds).
 SMALL_CASE = "mlp_spiral_vjp"
 

@@ -1,6 +1,6 @@
-"""Whole harness runs under faults (issue 8): a crashing or missing framework, Ctrl-C and SIGTERM,
+"""Whole harness runs under faults: a crashing or missing framework, Ctrl-C and SIGTERM,
 two runs at once, a shifted seed. Each spawns a small `pytest comparisons` run on torch (a few cases).
-Faults are planted by the test-only plugin tests/fault_plugin.py, chosen by environment variables.
+Faults are planted by the test-only plugin tests/helpers/fault_plugin.py, chosen by environment variables.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from comparisons.report.files import AGREEMENT_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASES = "act_sigmoid_normal or act_relu_normal"  # 4 torch tests, in this order: sigmoid f32, f64, relu ...
 GROUPS = {(case, "torch", dtype) for case in ("act_sigmoid_normal", "act_relu_normal")
           for dtype in ("float32", "float64")}
@@ -35,7 +35,7 @@ def start(command: list[str], **env: str) -> subprocess.Popen:
 def pytest_run(report_dir: Path, *extra: str, **env: str) -> subprocess.Popen:
     """`pytest comparisons` on CASES, torch only, with the fault plugin, writing to report_dir."""
     return start([sys.executable, "-m", "pytest", "comparisons", "-q", "-p", "no:cacheprovider",
-                  "-p", "tests.fault_plugin", "--report-dir", str(report_dir), "-k", CASES,
+                  "-p", "tests.helpers.fault_plugin", "--report-dir", str(report_dir), "-k", CASES,
                   "--framework", "torch", *extra], **env)
 
 
@@ -98,7 +98,8 @@ def check_consistent(report_dir: Path) -> dict[tuple, list[dict]]:
 
 def test_with_torch_hidden_its_rows_are_skipped_and_tensorflow_still_compares(tmp_path):
     process = start([sys.executable, "-m", "pytest", "comparisons", "-q", "-p", "no:cacheprovider",
-                     "-p", "tests.fault_plugin", "--report-dir", str(tmp_path), "-k", "mlp_spiral_vjp"],
+                     "-p", "tests.helpers.fault_plugin", "--report-dir", str(tmp_path),
+                     "-k", "mlp_spiral_vjp"],
                     NN_PARITY_FAULT_HIDE="torch")
     code, output = finish(process)
     assert code == 0, output
@@ -113,7 +114,7 @@ def test_with_torch_hidden_its_rows_are_skipped_and_tensorflow_still_compares(tm
 def test_ctrl_c_during_nn_parity_run_writes_a_report_marked_partial(tmp_path):
     marker, report_dir = tmp_path / "blocked", tmp_path / "reports"
     process = start([sys.executable, "-m", "comparisons.cli", "run", "-k", CASES, "--framework", "torch",
-                     "--report-dir", str(report_dir)], PYTEST_ADDOPTS="-p tests.fault_plugin",
+                     "--report-dir", str(report_dir)], PYTEST_ADDOPTS="-p tests.helpers.fault_plugin",
                     NN_PARITY_FAULT_BLOCK="act_relu_normal-torch-float64", NN_PARITY_FAULT_MARKER=str(marker))
     interrupt_when_blocked(process, marker, signal.SIGINT)
     code, output = finish(process)

@@ -10,9 +10,9 @@ import pytest
 from comparisons.core.tolerances import QUANTITY_KIND
 from comparisons.report import files as report
 from comparisons.report.files import AGREEMENT_COLUMNS, STATUSES, SUMMARY_COLUMNS, environment
-from tests.test_summary_md import write_synthetic_reports
+from tests.harness.test_summary_md import write_synthetic_reports
 
-README = Path(__file__).resolve().parents[1] / "reports" / "README.md"
+README = Path(__file__).resolve().parents[2] / "reports" / "README.md"
 # Keys the pytest plugin adds to environment.json besides report.environment()'s.
 PLUGIN_ENVIRONMENT_KEYS = ("command", "workers", "partial", "seed_offset", "full")
 

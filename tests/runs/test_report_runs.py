@@ -10,7 +10,7 @@ import pytest
 
 from comparisons.report.files import AGREEMENT_COLUMNS, TIMING_COLUMNS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SELECTION = ["-k", "mlp_spiral"]
 
 

@@ -1,4 +1,11 @@
-"""Values from the seed material (/work/shared/seeds/), recomputed from the inputs the seeds use.
+"""Numbers printed in the seed texts, recomputed here from the inputs those texts use.
+
+The seed texts are the tutorials this project started from, numbered 000-003: 000 the README of a
+collection of ten from-scratch ANN projects (its activation list), 001 "Creating a Simple Neural
+Network" (single neurons, a 3-neuron layer, ReLU, softmax and cross-entropy, with printed outputs),
+003 an activation-function and backpropagation walk-through (six activations with derivatives on a
+1000-point grid, a 2-2-1 sigmoid network with BCE); 002 gives no numbers used here. Inputs and
+printed outputs are transcribed below as literals; nothing is read from outside the repository.
 
 Seed 001 ("Creating a Simple Neural Network", an nnfs-style walk-through) prints several numbers that
 do not follow from its own inputs. SEED_001_ERRATA lists each one with the value worked out by hand;
@@ -68,7 +75,10 @@ SEED_001_ERRATA = [
 
 
 def dense_from_seed(weights: list[list[float]], biases: list[float]) -> Dense:
-    """The seed's (out, in) weights used as W x + b, in the project layout z = x @ W.T + b (CONVENTIONS 1)."""
+    """The seed's (out, in) weights used as W x + b, in the project layout z = x @ W.T + b.
+
+    docs/conventions.md §1 (layouts).
+    """
     weights_out_in = np.array(weights)
     return Dense(weights_out_in.shape[1], weights_out_in.shape[0], weight=weights_out_in.T, bias=biases)
 
@@ -132,7 +142,7 @@ def test_seed_001_errata_are_not_rounding(what, printed, by_hand):
 
 
 def test_nnfs_chapter_2_batch():
-    # nnfs Ch. 2 (CONVENTIONS 12 gives the first row [4.8, 1.21, 2.385]); the inputs are seed 001's
+    # nnfs Ch. 2 (docs/conventions.md §12 gives the first row [4.8, 1.21, 2.385]); the inputs are seed 001's
     # softmax inputs.
     weights = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
     out = dense_from_seed(weights, [2.0, 3.0, 0.5]).forward(np.array(SOFTMAX_INPUTS, dtype=float))

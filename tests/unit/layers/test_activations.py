@@ -9,7 +9,7 @@ import pytest
 
 from scratch.activations import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Step, Swish
 from scratch.registry import ACTIVATIONS, build_layer
-from tests.gradcheck import check_layer_gradients
+from tests.helpers.gradcheck import check_layer_gradients
 
 DIFFERENTIABLE = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "swish", "softmax"]
 ALL_NAMES = sorted(ACTIVATIONS)
@@ -103,7 +103,7 @@ def test_forward_matches_the_scalar_formula(name):
 
 
 def test_derivatives_at_zero_follow_torch():
-    # relu'(0) = 0 (CONVENTIONS 3); leaky/prelu/elu use alpha at 0 (torch: x > 0 ? g : alpha g).
+    # relu'(0) = 0 (docs/conventions.md §3); leaky/prelu/elu use alpha at 0 (torch: x > 0 ? g : alpha g).
     x = np.zeros((1, 1))
     g = np.ones((1, 1))
     expected = {ReLU(): 0.0, LeakyReLU(0.2): 0.2, PReLU(init=0.3): 0.3, ELU(alpha=0.7): 0.7, Step(): 0.0}

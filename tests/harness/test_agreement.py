@@ -1,4 +1,4 @@
-"""The agreement rule and the tolerance table (DESIGN 3)."""
+"""The agreement rule and the tolerance table (docs/architecture.md §3)."""
 
 import math
 

@@ -16,7 +16,7 @@ from scratch.losses import (
     softmax_crossentropy_gradient,
 )
 from scratch.registry import LOSSES, build_loss
-from tests.gradcheck import assert_gradients_match, numeric_gradient
+from tests.helpers.gradcheck import assert_gradients_match, numeric_gradient
 
 N, K = 5, 3
 
@@ -147,7 +147,8 @@ def test_binary_crossentropy_by_hand():
 
 
 def test_binary_crossentropy_clips_saturated_probabilities():
-    # CONVENTIONS 3: p = [0, 1e-9, 1 - 1e-9, 1], opposite labels: -ln(1e-7) = 16.118 each (nnfs, Keras).
+    # docs/conventions.md §3: p = [0, 1e-9, 1 - 1e-9, 1], opposite labels: -ln(1e-7) = 16.118 each
+    # (nnfs, Keras).
     pred = np.array([[0.0], [1e-9], [1 - 1e-9], [1.0]])
     target = np.array([[1.0], [1.0], [0.0], [0.0]])
     assert float(BinaryCrossEntropy().value(pred, target)) == pytest.approx(7 * math.log(10), rel=1e-9)
@@ -155,18 +156,18 @@ def test_binary_crossentropy_clips_saturated_probabilities():
 
 
 def test_binary_crossentropy_logits_at_30():
-    # CONVENTIONS 3: logits +-30 with opposite labels: softplus(30) = 30 + ln(1 + e^-30) = 30.0000...
+    # docs/conventions.md §3: logits +-30 with opposite labels: softplus(30) = 30 + ln(1 + e^-30) = 30.0000...
     pred, target = np.array([[30.0], [-30.0]]), np.array([[0.0], [1.0]])
     expected = 30 + math.log1p(math.exp(-30))
     value = BinaryCrossEntropy(from_logits=True).value(pred, target)
     assert float(value) == pytest.approx(expected, rel=1e-15)
-    # the probability form saturates at the clip: -ln(1e-7) = 16.118 (CONVENTIONS 3, "nnfs 16.12")
+    # the probability form saturates at the clip: -ln(1e-7) = 16.118 (docs/conventions.md §3, "nnfs 16.12")
     probs = Sigmoid().forward(pred)
     assert float(BinaryCrossEntropy().value(probs, target)) == pytest.approx(7 * math.log(10), rel=1e-6)
 
 
 def test_categorical_crossentropy_clip_versus_logits():
-    # CONVENTIONS 3: logits [[40, 0, 0], [0, 0, 0]], labels [1, 0].
+    # docs/conventions.md §3: logits [[40, 0, 0], [0, 0, 0]], labels [1, 0].
     # probabilities: p = e^-40 / (1 + 2 e^-40) clipped to 1e-7 -> 16.1181, and 1/3 -> ln 3; mean 8.608
     # logits: 40 + ln(1 + 2 e^-40) and ln 3; mean 20.549
     logits, labels = np.array([[40.0, 0.0, 0.0], [0.0, 0.0, 0.0]]), np.array([1, 0])

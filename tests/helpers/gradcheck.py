@@ -1,4 +1,7 @@
-"""Central finite differences in float64 for checking analytic gradients (eps 1e-6, CONVENTIONS 8)."""
+"""Central finite differences in float64 for checking analytic gradients.
+
+eps 1e-6, rtol 1e-3, atol 1e-5 (docs/conventions.md §8).
+"""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from benchmarks.harness_cost import HARNESS_COLUMNS, ComputeClock, case_cost_row
 from benchmarks.steps import RUNS, build_step
 from benchmarks.suite import BENCHMARK_COLUMNS, QUICK, merge
 from benchmarks.train_step import memory_rows, timing_rows
-from tests.test_reports_readme import README, documented
+from tests.rules.test_reports_readme import README, documented
 
 TINY = (6, 5, 3)
 HAS_TORCH = importlib.util.find_spec("torch") is not None

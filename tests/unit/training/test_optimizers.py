@@ -45,7 +45,7 @@ def test_momentum_forms_agree_at_constant_lr():
 
 
 def test_momentum_forms_differ_under_decay():
-    # lr .1 -> .01 (decay 9: .1/(1 + 9*1)), g = 1, mu = .9 (CONVENTIONS 5)
+    # lr .1 -> .01 (decay 9: .1/(1 + 9*1)), g = 1, mu = .9 (docs/conventions.md §5)
     # nnfs / keras: v1 = -.1; v2 = .9*(-.1) - .01 = -.1; theta2 = -.2
     # torch: buf1 = 1, theta1 = -.1; buf2 = .9 + 1 = 1.9, theta2 = -.1 - .01*1.9 = -.119
     assert run(SGD(lr=0.1, momentum=0.9, decay=9.0), 0.0, [1.0, 1.0]) == close(-0.2)

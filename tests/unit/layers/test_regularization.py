@@ -5,7 +5,7 @@ import pytest
 
 from scratch.layers import Dense
 from scratch.registry import build_layer
-from tests.gradcheck import assert_gradients_match, numeric_gradient
+from tests.helpers.gradcheck import assert_gradients_match, numeric_gradient
 
 REGULARIZERS = {
     "weight_l1": {"weight_l1": 0.1},
@@ -38,7 +38,7 @@ def test_gradient_of_penalised_objective_matches_finite_differences(options):
     assert_gradients_match(grad_input, numeric_gradient(objective, x), "input gradient")
 
 
-L1_EXAMPLE_W = np.array([[0.5, 0.0], [-0.3, 0.0]])  # CONVENTIONS 4
+L1_EXAMPLE_W = np.array([[0.5, 0.0], [-0.3, 0.0]])  # docs/conventions.md §4
 
 
 def l1_example(l1_zero_subgradient: float) -> Dense:

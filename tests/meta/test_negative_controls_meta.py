@@ -57,7 +57,7 @@ def test_unbroken_scratch_passes_the_same_case(case):
 
 
 def test_project09_control_leaves_the_output_layer_gradients_right():
-    """CONVENTIONS 11: with a shared mask dW2 matches and dW1 is off."""
+    """docs/conventions.md §11: with a shared mask dW2 matches and dW1 is off."""
     statuses = {(r["quantity"], r["tensor"]): r["status"]
                 for r in _outcome(case_by_id("neg_dropout_backward_project09")).rows}
     assert statuses[("grad_param", "3.weight")] == statuses[("grad_param", "3.bias")] == "passed"

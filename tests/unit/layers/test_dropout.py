@@ -5,7 +5,7 @@ import pytest
 
 from scratch.layers import Dropout
 from scratch.registry import build_layer
-from tests.gradcheck import check_layer_gradients
+from tests.helpers.gradcheck import check_layer_gradients
 
 
 def test_drop_fraction_and_scaling_on_a_large_draw():

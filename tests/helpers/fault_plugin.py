@@ -1,4 +1,6 @@
-"""Test-only pytest plugin (`-p tests.fault_plugin`): faults planted in a harness run, chosen by env vars.
+"""Test-only pytest plugin (`-p tests.helpers.fault_plugin`): faults planted in a harness run.
+
+Chosen by environment variables:
 
 NN_PARITY_FAULT_CRASH=<test id prefix>  the torch adapter's run_pass raises in the matching tests only
 NN_PARITY_FAULT_BLOCK=<test id prefix>  the matching test touches $NN_PARITY_FAULT_MARKER, then sleeps
@@ -42,7 +44,7 @@ class HidingFinder:
 if HIDE:
     # NOTE: not sys.modules[HIDE] = None: libraries that test `HIDE in sys.modules` (scipy) then break.
     if HIDE in sys.modules:
-        raise RuntimeError(f"{HIDE} was imported before tests.fault_plugin could hide it")
+        raise RuntimeError(f"{HIDE} was imported before tests.helpers.fault_plugin could hide it")
     sys.meta_path[:] = [HidingFinder(f, HIDE) if f is PathFinder else f for f in sys.meta_path]
 
 _current: list[str] = [""]  # the id of the test now running, e.g. 'act_relu_normal-torch-float32'

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from comparisons.projects.files import DPI, png_bytes
+from comparisons.projects.shared.files import DPI, png_bytes
 from comparisons.render.heatmaps import (
     CEILING,
     FLOOR,
@@ -22,7 +22,7 @@ from comparisons.render.heatmaps import (
 from comparisons.render.histograms import histogram_counts, histogram_figure, histogram_name, panel_title
 from comparisons.render.markdown import load_reports
 from comparisons.render.plots import HEATMAP, log_ratio, write_plots
-from tests.test_summary_md import write_synthetic_reports
+from tests.harness.test_summary_md import write_synthetic_reports
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SUITES = ("layer", "loss", "model", "negative_control")

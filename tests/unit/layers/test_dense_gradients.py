@@ -3,7 +3,7 @@
 import numpy as np
 
 from scratch import Dense, ReLU, Softmax
-from tests.gradcheck import check_layer_gradients
+from tests.helpers.gradcheck import check_layer_gradients
 
 
 def test_dense_gradients_match_finite_differences():

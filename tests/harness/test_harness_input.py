@@ -1,4 +1,4 @@
-"""Bad input to the harness (issue 8): clear message, non-zero exit, no traceback; faults become rows.
+"""Bad input to the harness: clear message, non-zero exit, no traceback; faults become rows.
 
 Command lines that pytest refuses spawn a process (they stop before collection: about a second);
 `nn-parity run` refusals are checked in-process, since they stop before pytest starts.
@@ -26,9 +26,9 @@ from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard
 from comparisons.kinds.dispatch import RUNNERS, compare_case, with_seed_offset
 from comparisons.render.markdown import load_reports, render_summary_md
 from comparisons.report.files import report_dir_problem
-from tests.test_summary_md import write_synthetic_reports
+from tests.harness.test_summary_md import write_synthetic_reports
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MALFORMED = ("case_pattern,framework,dtype,quantity,tensor,reason,expected_magnitude,link\n"
              "x,torch,*,*,*,why,big,\n")
 

@@ -1,0 +1,88 @@
+"""Adapters satisfy the protocol of the kinds their profile declares; profiles, reference tables and
+layer records agree; a case a side cannot run is skipped with the reason, never a crash."""
+
+from __future__ import annotations
+
+import importlib.util
+import types
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from comparisons.adapters import ADAPTER_MODULES, frameworks_for, get_adapter, profile, reference_frameworks
+from comparisons.adapters.protocol import KIND_PROTOCOLS, PlotStyle, Profile, conformance_problems
+from comparisons.cases import all_cases, case_by_id
+from comparisons.kinds.dispatch import compare_case
+from reference.layouts import Layout, LayoutError
+from scratch.registry import LAYER_TYPES, LOSSES
+
+REFERENCE_MODULES = {"torch": "reference.torch_models", "tensorflow": "reference.tensorflow_models"}
+
+
+@pytest.mark.parametrize("name", sorted(ADAPTER_MODULES))
+def test_every_adapter_satisfies_the_protocol_of_its_kinds(name):
+    assert conformance_problems(get_adapter(name)) == []
+    assert profile(name).name == name
+
+
+def test_the_conformance_check_names_what_an_adapter_lacks():
+    fake = types.ModuleType("fake_adapter")
+    fake.PROFILE = Profile("fake", "Fake", True, frozenset({"pass"}), PlotStyle("k", "-"))
+    fake.unavailable_reason = fake.version = lambda: None
+    fake.build = fake.read_params = lambda *a: None
+    assert conformance_problems(fake) == ["fake_adapter lacks run_pass() for PassRunner"]
+    assert conformance_problems(types.ModuleType("bare")) == ["bare has no PROFILE (a comparisons.adapters."
+                                                              "protocol.Profile)"]
+    assert set(KIND_PROTOCOLS) == {"pass", "optimizer", "training", "initializer", "perceptron", "landscape"}
+
+
+@pytest.mark.parametrize("framework", sorted(REFERENCE_MODULES))
+def test_profiles_claim_exactly_what_the_reference_tables_build(framework):
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    reference = importlib.import_module(REFERENCE_MODULES[framework])
+    assert set(reference.LAYERS) == set(profile(framework).layers) == set(LAYER_TYPES)
+    assert set(reference.LOSSES) == set(profile(framework).losses) == set(LOSSES)
+
+
+@pytest.mark.parametrize("framework", sorted(REFERENCE_MODULES))
+def test_every_parameter_and_buffer_of_a_record_has_a_declared_layout(framework):
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    layouts = importlib.import_module(REFERENCE_MODULES[framework]).LAYOUTS
+    for name, record in LAYER_TYPES.items():
+        declared = layouts.get(name, {})
+        assert set(declared) == {t.name for t in (*record.params, *record.buffers)}, name
+        assert {k for k, v in declared.items() if not v.trainable} == {b.name for b in record.buffers}, name
+
+
+def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():
+    weight = np.arange(6.0).reshape(2, 3)  # scratch (in, out)
+    layout = Layout("weight", permutation=(1, 0))
+    moved = layout.to_framework(weight, (3, 2), "torch 0.weight")
+    assert moved.shape == (3, 2) and moved.flags.c_contiguous
+    np.testing.assert_array_equal(layout.from_framework(moved), weight)
+    with pytest.raises(LayoutError, match=r"torch 0\.weight: scratch shape \(2, 3\).*has shape \(2, 3\)"):
+        layout.to_framework(weight, (2, 3), "torch 0.weight")  # the permuted (3, 2) does not fit
+    with pytest.raises(LayoutError, match="has shape"):
+        Layout("kernel").to_framework(weight.ravel(), (2, 3), "tf 0.weight")  # never reshaped silently
+
+
+def test_cases_without_named_frameworks_run_on_every_reference_that_runs_their_kind():
+    for case in all_cases():
+        runs_it = tuple(f for f in reference_frameworks() if case.kind in profile(f).kinds)
+        expected = case.frameworks or runs_it
+        assert frameworks_for(case) == expected and expected, case.id
+    assert frameworks_for(case_by_id("perceptron_and")) == ("sklearn",)
+    assert frameworks_for(case_by_id("mlp_spiral_cce")) == ("torch", "tensorflow")
+
+
+def test_a_case_a_profile_cannot_run_is_skipped_with_the_reason(monkeypatch):
+    torch_adapter = get_adapter("torch")
+    narrowed = replace(torch_adapter.PROFILE, layers=frozenset(LAYER_TYPES) - {"relu"})
+    monkeypatch.setattr(torch_adapter, "PROFILE", narrowed)
+    [row] = compare_case(case_by_id("mlp_spiral_cce"), "torch", "float64").rows
+    assert (row["status"], row["reason"]) == ("skipped", "torch has no layer type 'relu'")
+    [row] = compare_case(case_by_id("perceptron_and"), "torch", "float64").rows
+    assert row["status"] == "skipped" and row["reason"].startswith("torch does not run perceptron cases")
