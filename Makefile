@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 REPORT_DIR ?= reports
 TEST_REPORT_DIR ?= build/test-reports
 WORKERS ?= 2
+IMPL ?= scratch
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -24,8 +25,9 @@ install: $(STAMP)
 
 # `nn-parity run` is pytest over comparisons/ with a progress bar; after the CSV files it draws
 # summary.md and the PNG plots from them (`nn-parity render DIR` redraws them alone).
+# IMPL=SPEC checks another implementation than the bundled scratch/ (docs/own-implementation.md).
 report: install
-	$(BIN)/nn-parity run --full -n $(WORKERS) --report-dir $(REPORT_DIR)
+	$(BIN)/nn-parity run --full -n $(WORKERS) --report-dir $(REPORT_DIR) --impl '$(IMPL)'
 
 test: install
 	$(BIN)/python -m pytest tests comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)

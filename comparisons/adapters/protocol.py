@@ -38,7 +38,8 @@ class Profile:
     own formula (docs/conventions.md §6). truncated_initializers: initializer names whose normal draw
     this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
     own default parameters, per parameter name. packages: the distributions whose versions
-    environment.json records for it.
+    environment.json records for it. options: the spec keys and hyperparameters it understands (layer
+    options such as 'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat'); None: any.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Profile:
     truncated_initializers: frozenset[str] = frozenset()
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
+    options: frozenset[str] | None = None
 
     def unsupported(self, case: Case) -> str | None:
         """Why it cannot run the case (a kind, layer type, loss or optimizer it lacks), or None."""
@@ -66,6 +68,14 @@ class Profile:
             if missing:
                 return f"{self.name} has no {what} {', '.join(map(repr, missing))}"
         return None
+
+
+    def lacks_options(self, names: set[str]) -> str | None:
+        """Why it cannot take these options (the first few it lacks), or None."""
+        missing = sorted(names - self.options) if self.options is not None else []
+        if not missing:
+            return None
+        return f"{self.name} has no option {', '.join(map(repr, missing))} (profile options)"
 
 
 def optimizer_name(case: Case) -> str | None:
@@ -150,10 +160,11 @@ def protocol_functions(protocol: type) -> list[str]:
 
 def conformance_problems(module: ModuleType) -> list[str]:
     """What an adapter module lacks for its profile's kinds (empty when it satisfies them all)."""
+    name = getattr(module, "__name__", type(module).__name__)
     profile = getattr(module, "PROFILE", None)
     if not isinstance(profile, Profile):
-        return [f"{module.__name__} has no PROFILE (a comparisons.adapters.protocol.Profile)"]
+        return [f"{name} has no PROFILE (a comparisons.adapters.protocol.Profile)"]
     wanted = [Implementation] + [KIND_PROTOCOLS[kind] for kind in sorted(profile.kinds)]
-    return sorted({f"{module.__name__} lacks {name}() for {protocol.__name__}"
-                   for protocol in wanted for name in protocol_functions(protocol)
-                   if not callable(getattr(module, name, None))})
+    return sorted({f"{name} lacks {function}() for {protocol.__name__}"
+                   for protocol in wanted for function in protocol_functions(protocol)
+                   if not callable(getattr(module, function, None))})

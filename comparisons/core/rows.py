@@ -42,6 +42,7 @@ class CaseRun:
     settings: RunSettings = DEFAULT_SETTINGS
     version: str = ""
     started: float = field(default_factory=time.perf_counter)
+    label: str = ""  # the implementation column: SPEC and version, e.g. 'scratch (numpy 2.4.6)'
 
     @property
     def implementation(self) -> str:
@@ -52,6 +53,7 @@ class CaseRun:
         """The columns every row of this run shares."""
         case, expected = self.case, self.case.options.get("expected_divergence")  # negative controls
         return {"case": case.id, "suite": case.suite, "component": case.component,
+                "implementation": self.label or self.implementation,
                 "framework": self.framework, "dtype": self.dtype, "seed": case.seed, "step": step,
                 "framework_version": self.version,
                 "expected_divergence": f"{expected['quantity']} '{expected['tensor']}'" if expected else ""}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,10 +43,16 @@ class RunSettings:
         return replace(self, **changes)
 
     def rerun_flags(self) -> str:
-        """The flags a rerun command repeats so it reruns the same thing: ' --full --seed-offset N'."""
-        full = " --full" if self.full else ""
-        offset = f" --seed-offset {self.seed_offset}" if self.seed_offset else ""
-        return f"{full}{offset}"
+        """The flags a rerun repeats so it reruns the same thing: ' --full --seed-offset N --impl SPEC'."""
+        return rerun_flags(self.full, self.seed_offset, self.implementation)
+
+
+def rerun_flags(full: bool, seed_offset: int, implementation: str) -> str:
+    """' --full', ' --seed-offset N' and ' --impl SPEC' where they differ from the defaults."""
+    full_flag = " --full" if full else ""
+    offset = f" --seed-offset {seed_offset}" if seed_offset else ""
+    impl = f" --impl {shlex.quote(implementation)}" if implementation != "scratch" else ""
+    return f"{full_flag}{offset}{impl}"
 
 
 DEFAULT_SETTINGS = RunSettings()

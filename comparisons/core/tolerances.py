@@ -11,6 +11,7 @@ QUANTITY_KIND = {
     "activation": "forward",
     "loss": "forward",
     "metric": "forward",
+    "buffer": "forward",  # running statistics: computed by the forward pass from the batch
     "grad_input": "gradient",
     "grad_param": "gradient",
     "grad_activation": "gradient",

@@ -17,7 +17,7 @@ from comparisons.core.determinism import configure_environment
 
 THREADS = configure_environment()  # before anything imports NumPy: thread counts through the environment
 
-from comparisons.adapters import reference_frameworks  # noqa: E402
+from comparisons.adapters import SpecError, get_adapter, implementation_label, reference_frameworks  # noqa: E402
 from comparisons.cases import all_cases  # noqa: E402
 from comparisons.core.case import DTYPES  # noqa: E402
 from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
@@ -98,6 +98,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
     group.addoption("--seed-offset", type=_seed_offset, default=0, metavar="N",
                     help="add N (>= 0) to every case's seed: other data, the same agreement expected")
+    group.addoption("--impl", default="scratch", metavar="SPEC",
+                    help="the implementation under test: scratch (default), PATH.py (an adapter) or "
+                         "module:object; see docs/own-implementation.md")
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
                          "comparisons/known_differences.csv)")
@@ -110,6 +113,10 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     """Read the run settings once, check every nn-parity option and the known-differences file."""
     settings = run_settings(config)
+    try:  # resolved now, so that a SPEC that does not resolve stops the run before anything runs
+        get_adapter(settings.implementation)
+    except SpecError as exc:
+        raise pytest.UsageError(str(exc)) from None
     _wanted(config, "--framework", reference_frameworks())
     _wanted(config, "--dtype", DTYPES)
     report_dir = Path(config.getoption("--report-dir"))
@@ -134,7 +141,7 @@ def run_settings(config: pytest.Config) -> RunSettings:
     """The settings of this run, from its options (and, where an option is not given, the environment)."""
     path = config.getoption("--known-differences")
     return RunSettings(full=bool(config.getoption("--full")), seed_offset=config.getoption("--seed-offset"),
-                       threads=THREADS,
+                       threads=THREADS, implementation=config.getoption("--impl"),
                        known_differences=Path(path) if path else known_differences_from_environment())
 
 
@@ -223,10 +230,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workers = getattr(config.option, "numprocesses", None)
     try:
         with deferred_signals():
+            settings = collector.settings
             write_reports(collector.rows, collector.report_dir, {
                 "command": " ".join(sys.argv), "workers": workers or 0, "partial": collector.partial,
-                "seed_offset": config.getoption("--seed-offset"), "full": config.getoption("--full"),
-            }, trajectories=collector.trajectories)
+                "seed_offset": settings.seed_offset, "full": settings.full,
+                "implementation": {"spec": settings.implementation,
+                                   "label": implementation_label(settings.implementation)},
+            }, trajectories=collector.trajectories, known=collector.known_differences)
     except OSError as exc:
         collector.write_error = f"cannot write the report to {collector.report_dir}: {exc}"
         print(f"nn-parity: error: {collector.write_error}", file=sys.stderr)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from comparisons.adapters import get_adapter, profile
+from comparisons.adapters import get_adapter, implementation_label
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
 from comparisons.kinds.initializer import compare_initializer
+from comparisons.kinds.initializer import implementation_spec as initializer_spec
 from comparisons.kinds.landscape import compare_landscape
-from comparisons.kinds.optimizer import compare_optimizer
+from comparisons.kinds.optimizer import compare_optimizer, optimizer_spec
 from comparisons.kinds.passes import compare_pass
 from comparisons.kinds.perceptron import compare_perceptron
-from comparisons.kinds.training import compare_training
+from comparisons.kinds.training import compare_training, optimizer_for
 
 RUNNERS: dict[str, Callable[[CaseRun], CaseOutcome]] = {
     "pass": compare_pass, "optimizer": compare_optimizer, "training": compare_training,
@@ -29,13 +30,28 @@ def with_seed_offset(case: Case, settings: RunSettings) -> Case:
     return replace(case, seed=case.seed + settings.seed_offset) if settings.seed_offset else case
 
 
+def requested_options(case: Case, framework: str) -> set[str]:
+    """The spec keys and hyperparameters the implementation under test is handed in this case."""
+    names = {key for layer in case.layers for key in layer if key != "type"}
+    if case.kind == "optimizer":
+        names |= set(optimizer_spec(case, framework)[1]["hyper"])
+    elif case.kind == "training":
+        names |= set(optimizer_for(case, framework)[1]["hyper"])
+    elif case.kind == "initializer" and not case.options.get("defaults"):
+        names |= set(initializer_spec(case, framework)["options"])
+    elif case.kind == "perceptron":
+        names.add("update_on_zero_margin")
+    return names
+
+
 def unavailable(run: CaseRun) -> str | None:
     """Why the framework or the implementation under test cannot run this case here, or None."""
     for name in (run.framework, run.implementation):
-        reason = get_adapter(name).unavailable_reason() or profile(name).unsupported(run.case)
+        adapter = get_adapter(name)
+        reason = adapter.unavailable_reason() or adapter.PROFILE.unsupported(run.case)
         if reason:
             return reason
-    return None
+    return get_adapter(run.implementation).PROFILE.lacks_options(requested_options(run.case, run.framework))
 
 
 def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDifference] = (),
@@ -50,6 +66,10 @@ def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDi
     reason = unavailable(run)
     if reason:
         return run.finish(CaseOutcome([run.status_row("skipped", reason)]))
+    try:
+        run.label = implementation_label(run.implementation)
+    except Exception as exc:  # noqa: BLE001 - the user's version() raised
+        return run.crash(run.implementation, exc)
     try:
         return RUNNERS[case.kind](run)
     except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row

@@ -66,13 +66,19 @@ def _draw(who: str, run: CaseRun) -> dict[str, np.ndarray]:
     case, options, adapter = run.case, run.case.options, get_adapter(who)
     if options.get("defaults"):
         return adapter.default_dense_params(*options["shape"], run.dtype, case.seed)
-    if who == run.implementation:  # a case's own scratch_options, else the framework's truncation
-        given = options.get("scratch_options")
-        own = truncation_options(options["framework_initializer"], run.framework) if given is None else given
-        spec = {"initializer": options["initializer"], "options": {**options["hyper"], **own}}
+    if who == run.implementation:
+        spec = implementation_spec(case, run.framework)
     else:
         spec = {"initializer": options["framework_initializer"], "options": options["hyper"]}
     return {"0.weight": adapter.draw_initializer(spec, options["shape"], run.dtype, case.seed)}
+
+
+def implementation_spec(case, framework: str) -> dict:
+    """What the implementation under test draws: the case's initializer and hyperparameters, plus the
+    case's own scratch_options, else the framework's truncation (docs/conventions.md §2)."""
+    options, given = case.options, case.options.get("scratch_options")
+    own = truncation_options(options["framework_initializer"], framework) if given is None else given
+    return {"initializer": options["initializer"], "options": {**options["hyper"], **own}}
 
 
 def truncation_options(name: str, framework: str) -> dict:

@@ -87,20 +87,20 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     fw_opt, scratch_opt = optimizer_for(case, framework)
     tol = FREE_RUNNING[dtype] if mode == "free" else tolerance_for(dtype, "param_after_step")
     try:
-        run.version = adapter.version()
+        who, run.version = framework, adapter.version()
         reference = adapter.make_trainer(spec, params, fw_opt, dtype)
-        mine_trainer = implementation.make_trainer(spec, params, scratch_opt, dtype)
-    except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row
-        return run.crash(framework, exc)
+        who, mine_trainer = run.implementation, implementation.make_trainer(spec, params, scratch_opt, dtype)
+    except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
+        return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
     trajectory, first_bad = [], None
     history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
-            ref = reference.step(x[index], y[index])
-            mine = mine_trainer.step(x[index], y[index], ref.get("shared"))
-        except Exception as exc:  # noqa: BLE001
-            rows.append(run.status_row("crash", describe(framework, exc), step))
+            who, ref = framework, reference.step(x[index], y[index])
+            who, mine = run.implementation, mine_trainer.step(x[index], y[index], ref.get("shared"))
+        except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
+            rows.append(run.status_row("crash", describe(who, exc), step))
             break
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], step_check(mine, ref, tol)))
         if first_bad is None and not trajectory[-1]["within_tolerance"]:

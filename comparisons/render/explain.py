@@ -15,6 +15,8 @@ from comparisons.render.markdown import (
     blame_text,
     first_divergences,
     fmt,
+    implementation_label,
+    implementation_spec,
     param_id,
     rerun_command,
 )
@@ -61,7 +63,7 @@ def _worst_table(rows: pd.DataFrame, top: int) -> Table:
     return table
 
 
-def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame) -> list[str]:
+def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame, implementation: str = "scratch") -> list[str]:
     """One line per framework x dtype: the first tensor that failed, or that none did."""
     firsts = {param_id(r): r for r in first_divergences(rows).to_dict("records")}
     lines = []
@@ -73,7 +75,7 @@ def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame) -> list[str]:
             continue
         lines.append(
             f"{head} {r['quantity']} '{r['tensor']}' at step {r['step']} {r['status']}"
-            + (f": worst element {r['worst_index']} scratch={fmt(r['scratch_value'], 8)} "
+            + (f": worst element {r['worst_index']} {implementation}={fmt(r['scratch_value'], 8)} "
                f"{r['framework']}={fmt(r['framework_value'], 8)}, |a - r| = {fmt(r['max_abs_err'])}, "
                f"err/tol {fmt(r['err_ratio'])}" if r["status"] != "crash" else "")
             + (f" ({r['reason']})" if r["reason"] else "")
@@ -124,10 +126,11 @@ def explain(console: Console, reports: Reports, case: str, top: int) -> None:
     first = groups.iloc[0]
     heading = escape(f"(suite {first['suite']}): {first['component']}")
     console.print(f"[bold]{escape(first['case'])}[/] {heading}")
+    console.print(f"implementation under test: {escape(implementation_label(reports.environment))}")
     console.print(summary_table(groups, "verdict per framework x dtype"))
     console.print(_worst_table(rows, top))
     console.print("[bold]first divergence[/] (first failing row in report order)")
-    for line in divergence_lines(rows, groups):
+    for line in divergence_lines(rows, groups, implementation_spec(reports.environment)):
         console.print(f"  {line}", markup=False)
     known = rows[rows["status"] == "known_difference"]
     for r in known.drop_duplicates(["known_difference"]).to_dict("records"):
@@ -137,4 +140,5 @@ def explain(console: Console, reports: Reports, case: str, top: int) -> None:
     bad = groups[groups["verdict"].isin(PROBLEMS)]
     for g in (bad if len(bad) else groups).to_dict("records"):
         command = rerun_command(g, reports.environment)
-        console.print(f"  {command}    # or: pytest comparisons -k \"{param_id(g)}\"", markup=False)
+        console.print(f"  {command}    # or: {rerun_command(g, reports.environment, 'pytest comparisons')}",
+                      markup=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from comparisons.core.settings import rerun_flags
 from comparisons.report.files import AGREEMENT_COLUMNS, BAD, STATUSES, SUMMARY_COLUMNS, atomic_write_text
 
 SUMMARY_MD = "summary.md"
@@ -106,12 +107,22 @@ def param_id(row: dict) -> str:
     return f"{row['case']}-{row['framework']}-{row['dtype']}"
 
 
-def rerun_command(row: dict, environment: dict | None = None) -> str:
-    """The command that reruns one case x framework x dtype, with the run's --full and --seed-offset."""
+def implementation_spec(environment: dict | None) -> str:
+    """The SPEC of the implementation a run checked (environment.json), 'scratch' for older reports."""
+    return ((environment or {}).get("implementation") or {}).get("spec", "scratch")
+
+
+def implementation_label(environment: dict | None) -> str:
+    """The implementation a run checked, with its version or file hash, for titles and tables."""
+    return ((environment or {}).get("implementation") or {}).get("label", implementation_spec(environment))
+
+
+def rerun_command(row: dict, environment: dict | None = None, runner: str = "nn-parity run") -> str:
+    """The command that reruns one case x framework x dtype with the run's --full, --seed-offset, --impl."""
     environment = environment or {}
-    full = " --full" if environment.get("full") else ""
-    offset = f" --seed-offset {environment['seed_offset']}" if environment.get("seed_offset") else ""
-    return f'nn-parity run -k "{param_id(row)}"{full}{offset}'
+    flags = rerun_flags(bool(environment.get("full")), int(environment.get("seed_offset") or 0),
+                        implementation_spec(environment))
+    return f'{runner} -k "{param_id(row)}"{flags}'
 
 
 def first_divergences(agreement: pd.DataFrame) -> pd.DataFrame:
@@ -220,8 +231,8 @@ def _first_divergences(reports: Reports) -> list[str]:
              r["reason"], blame_text(r), f"`{rerun_command(r, reports.environment)}`"]
             for r in firsts.to_dict("records")]
     return md_table(["case", "framework", "dtype", "status", "step", "quantity", "tensor", "worst index",
-                     "scratch", "framework value", "max_abs_err", "err_ratio", "reason", "blamed layer",
-                     "rerun"], rows)
+                     f"{implementation_spec(reports.environment)} value", "framework value", "max_abs_err",
+                     "err_ratio", "reason", "blamed layer", "rerun"], rows)
 
 
 def blame_text(row: dict) -> str:
@@ -262,9 +273,9 @@ def _environment(env: dict) -> list[str]:
 
 def render_summary_md(reports: Reports) -> str:
     """The whole summary.md text, drawn from the report files only."""
-    lines = ["# nn-parity agreement summary", "",
+    lines = [f"# nn-parity agreement summary: {implementation_label(reports.environment)}", "",
              "Drawn from `agreement.csv`, `summary.csv` and `environment.json` in this folder; "
-             "`err_ratio` is max |scratch - framework| / (atol + rtol |framework|), <= 1 passes. "
+             "`err_ratio` is max |implementation - framework| / (atol + rtol |framework|), <= 1 passes. "
              "Columns are explained in `reports/README.md`.", "",
              *([f"**PARTIAL**: {PARTIAL_NOTE}.", ""] if reports.environment.get("partial") else []),
              "## Totals", "", *_totals(reports),

@@ -14,18 +14,18 @@ from pathlib import Path
 
 from comparisons.adapters import ADAPTER_MODULES, profile
 from comparisons.core import determinism
-from comparisons.core.known_differences import load_known_differences, unmatched_entries
+from comparisons.core.known_differences import KnownDifference, load_known_differences, unmatched_entries
 
 AGREEMENT_COLUMNS = (
-    "case", "suite", "component", "framework", "dtype", "seed", "step", "order", "quantity",
-    "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
+    "case", "suite", "component", "implementation", "framework", "dtype", "seed", "step", "order",
+    "quantity", "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
     "framework_value", "atol", "rtol", "status", "reason", "known_difference", "blamed_layer",
     "blame_rule", "blame_confirmed", "expected_divergence", "framework_version",
     "elapsed_s",
 )
 STATUSES = ("passed", "failed", "known_difference", "nan", "crash", "skipped")
 SUMMARY_COLUMNS = (
-    "case", "suite", "component", "framework", "dtype", "seed", "rows", *STATUSES,
+    "case", "suite", "component", "implementation", "framework", "dtype", "seed", "rows", *STATUSES,
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
     "first_divergence_tensor", "first_divergence_step", "blamed_layer", "blame_rule",
     "blame_confirmed", "expected_divergence", "control_verdict", "trajectory_break_step", "elapsed_s",
@@ -113,10 +113,10 @@ def worst_ratio(rows: list[dict]) -> float:
     return max((r["err_ratio"] for r in judged_rows(rows) if r["status"] == "passed"), default=math.nan)
 
 
-def known_difference_rows(rows: list[dict]) -> list[dict]:
+def known_difference_rows(rows: list[dict], known: list[KnownDifference]) -> list[dict]:
     """One row per known-differences entry: reason, bound, and the magnitude measured in this run."""
     report = []
-    for entry in load_known_differences():
+    for entry in known:
         matched = [r for r in rows if r.get("known_difference") == entry.key]
         report.append({"entry": entry.key, "reason": entry.reason,
                        "expected_magnitude": entry.expected_magnitude,
@@ -157,7 +157,8 @@ def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
     summary = []
     for members in groups.values():
         first = members[0]
-        entry = {k: first[k] for k in ("case", "suite", "component", "framework", "dtype", "seed")}
+        entry = {k: first.get(k, "") for k in ("case", "suite", "component", "implementation", "framework",
+                                                "dtype", "seed")}
         entry["rows"] = len(members)
         entry.update({s: sum(r["status"] == s for r in members) for s in STATUSES})
         worst = max(judged_rows(members), key=lambda r: r["err_ratio"], default=None)
@@ -195,7 +196,8 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def environment(rows: list[dict], extra: dict | None = None) -> dict:
+def environment(rows: list[dict], extra: dict | None = None,
+                known: list[KnownDifference] | None = None) -> dict:
     """Versions, CPU, threads, seeds and determinism settings of the run."""
     return {
         "python": platform.python_version(),
@@ -207,14 +209,19 @@ def environment(rows: list[dict], extra: dict | None = None) -> dict:
         "seeds": sorted({r["seed"] for r in rows}),
         "cases": len({r["case"] for r in rows}),
         "rows": len(rows),
-        "known_differences_unmatched": unmatched_entries(load_known_differences(), rows),
+        "known_differences_unmatched": unmatched_entries(load_known_differences() if known is None else known,
+                                                         rows),
         **(extra or {}),
     }
 
 
 def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None,
-                  trajectories: list[dict] = ()) -> None:
-    """agreement.csv, summary.csv, known_differences.csv and environment.json, each atomically."""
+                  trajectories: list[dict] = (), known: list[KnownDifference] | None = None) -> None:
+    """agreement.csv, summary.csv, known_differences.csv and environment.json, each atomically.
+
+    known: the run's known-differences entries (default: the file the environment names).
+    """
+    known = load_known_differences() if known is None else known
     rows = sort_rows(rows)
     atomic_write_text(report_dir / "agreement.csv", csv_text(rows, AGREEMENT_COLUMNS))
     atomic_write_text(report_dir / "summary.csv",
@@ -222,8 +229,8 @@ def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = N
     ordered = sorted(trajectories, key=lambda r: (r["case"], r["framework"], r["dtype"], r["step"]))
     atomic_write_text(report_dir / "trajectories.csv", csv_text(ordered, TRAJECTORY_COLUMNS))
     atomic_write_text(report_dir / "known_differences.csv",
-                      csv_text(known_difference_rows(rows), KNOWN_DIFFERENCE_COLUMNS))
-    env = environment(rows, extra_env)
+                      csv_text(known_difference_rows(rows, known), KNOWN_DIFFERENCE_COLUMNS))
+    env = environment(rows, extra_env, known)
     atomic_write_text(report_dir / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from comparisons.adapters import frameworks_for
 from comparisons.cases import all_cases, case_by_id
-from comparisons.cli import _pytest_args, build_parser, main
+from comparisons.cli import build_parser, main, pytest_args
 from comparisons.core.known_differences import KNOWN_DIFFERENCES_ENV, load_known_differences
 from comparisons.core.rows import CaseRun
 from comparisons.core.settings import RunSettings
@@ -88,7 +88,7 @@ def test_nn_parity_run_refuses_before_running(argv, message, a_file, tmp_path, m
 
 def test_nn_parity_run_passes_a_seed_offset_on_and_refuses_a_bad_one(capsys):
     args = build_parser().parse_args(["run", "--seed-offset", "3"])
-    assert "--seed-offset 3" in " ".join(_pytest_args(args, Path("reports")))
+    assert "--seed-offset 3" in " ".join(pytest_args(args, Path("reports")))
     with pytest.raises(SystemExit) as stopped:
         main(["run", "--seed-offset", "many"])
     assert stopped.value.code == 2

@@ -14,7 +14,7 @@ from tests.harness.test_summary_md import write_synthetic_reports
 
 README = Path(__file__).resolve().parents[2] / "reports" / "README.md"
 # Keys the pytest plugin adds to environment.json besides report.environment()'s.
-PLUGIN_ENVIRONMENT_KEYS = ("command", "workers", "partial", "seed_offset", "full")
+PLUGIN_ENVIRONMENT_KEYS = ("command", "workers", "partial", "seed_offset", "full", "implementation")
 
 
 def documented(text: str, section: str) -> list[str]:
