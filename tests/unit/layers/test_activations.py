@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from scratch import activations
 from scratch.activations import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Step, Swish
 from scratch.registry import ACTIVATIONS, build_layer
 from tests.helpers.gradcheck import check_layer_gradients
@@ -34,17 +35,17 @@ SCALAR_FORMULAS = {
 }
 
 
-def test_registry_has_every_activation_with_its_kind():
-    assert ALL_NAMES == sorted(
-        ["step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "swish", "softmax"]
-    )
+def test_registry_has_every_activation_class_under_its_kind():
+    base = activations.Activation
+    defined = {cls for cls in vars(activations).values() if isinstance(cls, type) and issubclass(cls, base)}
+    assert set(ACTIVATIONS.values()) == defined - {base}, "a class of scratch/activations.py is not registered"
     for name, cls in ACTIVATIONS.items():
         layer = build_layer({"type": name})
         assert isinstance(layer, cls) and layer.kind == name and layer.name
 
 
 def test_unknown_activation_lists_the_known_names():
-    with pytest.raises(KeyError, match="unknown layer type 'gelu'; known: dense, dropout, elu, leaky_relu"):
+    with pytest.raises(KeyError, match="unknown layer type 'gelu'; known: .*dense, .*relu"):
         build_layer({"type": "gelu"})
 
 
