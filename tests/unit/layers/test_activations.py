@@ -38,7 +38,7 @@ SCALAR_FORMULAS = {
 def test_registry_has_every_activation_class_under_its_kind():
     base = activations.Activation
     defined = {cls for cls in vars(activations).values() if isinstance(cls, type) and issubclass(cls, base)}
-    assert set(ACTIVATIONS.values()) == defined - {base}, "a class of scratch/activations.py is not registered"
+    assert set(ACTIVATIONS.values()) == defined - {base}, "an activation class is not registered"
     for name, cls in ACTIVATIONS.items():
         layer = build_layer({"type": name})
         assert isinstance(layer, cls) and layer.kind == name and layer.name
