@@ -106,3 +106,17 @@ def test_new_adapter_never_overwrites(adapter_file, capsys):
     assert main(["new-adapter", str(adapter_file)]) == 2
     assert "exists; choose another path" in capsys.readouterr().err
     assert adapter_file.read_text() == TEMPLATE.read_text()
+
+
+@pytest.mark.parametrize("case_id", ["mlp_spiral_cce", "opt_adam", "proj_xor_mlp_teacher", "init_he_normal"])
+def test_the_bundled_library_through_the_public_path_gives_the_same_rows(case_id):
+    """scratch_adapter.py loaded as a user's adapter file (--impl PATH.py): every row as with --impl scratch."""
+    public = str(ROOT / "comparisons" / "adapters" / "scratch_adapter.py")
+    framework = "tensorflow"
+    rows = {}
+    for spec in ("scratch", public):
+        outcome = run_case(case_id, spec, framework, "float32")
+        rows[spec] = [{k: v for k, v in r.items() if k not in ("implementation", "elapsed_s")}
+                      for r in outcome.rows]
+    assert rows["scratch"] == rows[public] and rows["scratch"]
+    assert {r["status"] for r in rows["scratch"]} <= {"passed", "known_difference"}
