@@ -110,7 +110,7 @@ def test_new_adapter_never_overwrites(adapter_file, capsys):
 
 @pytest.mark.parametrize("case_id", ["mlp_spiral_cce", "opt_adam", "proj_xor_mlp_teacher", "init_he_normal"])
 def test_the_bundled_library_through_the_public_path_gives_the_same_rows(case_id):
-    """scratch_adapter.py loaded as a user's adapter file (--impl PATH.py): every row as with --impl scratch."""
+    """scratch_adapter.py loaded as a user's adapter file (--impl PATH.py): the rows of --impl scratch."""
     public = str(ROOT / "comparisons" / "adapters" / "scratch_adapter.py")
     framework = "tensorflow"
     rows = {}
