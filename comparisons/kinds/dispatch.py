@@ -33,6 +33,8 @@ def with_seed_offset(case: Case, settings: RunSettings) -> Case:
 def requested_options(case: Case, framework: str) -> set[str]:
     """The spec keys and hyperparameters the implementation under test is handed in this case."""
     names = {key for layer in case.layers for key in layer if key != "type"}
+    if case.options.get("scratch_variant"):  # a negative control plants its bug in the bundled library
+        names.add("scratch_variant")
     if case.kind == "optimizer":
         names |= set(optimizer_spec(case, framework)[1]["hyper"])
     elif case.kind == "training":

@@ -60,6 +60,8 @@ def test_what_the_profile_lacks_is_skipped_with_the_reason_never_a_crash(adapter
     assert row["status"] == "skipped" and row["reason"].startswith("my_network does not run optimizer cases")
     [row] = run_case("dense_weight_l1", spec).rows
     assert row["status"] == "skipped" and "has no option 'weight_l1'" in row["reason"]
+    [row] = run_case("neg_bias_gradient_mean", spec).rows  # its bug is planted in the bundled library
+    assert row["status"] == "skipped" and "has no option 'scratch_variant'" in row["reason"]
     plan = dict((name, verdict) for name, verdict, _ in case_plan(spec))
     assert plan["mlp_spiral_cce-torch"] == "run" and plan["act_sigmoid_normal-torch"] == "skip"
 
