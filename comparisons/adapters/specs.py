@@ -5,6 +5,8 @@ SPEC forms:
   PATH.py               a user-written adapter module satisfying comparisons.adapters.protocol
   module:object         an importable adapter object (a module or any object with the protocol's
                         attributes)
+  nnfs:PATH.py          the user's own classes in the nnfs book's style (Layer_Dense, Activation_ReLU,
+  nnfs:module.name      Loss_*, Optimizer_*), no adapter needed: comparisons/adapters/nnfs/
 A SPEC that does not resolve raises SpecError naming the SPEC and what is missing.
 """
 
@@ -70,7 +72,7 @@ def _user_module(spec: str, target: str) -> ModuleType:
 
 
 # SPEC prefix -> the module whose adapter_for(user_module, spec) wraps code written in that style
-STYLE_ADAPTERS: dict[str, str] = {}
+STYLE_ADAPTERS: dict[str, str] = {"nnfs": "comparisons.adapters.nnfs"}
 
 
 def resolve(spec: str):
@@ -87,7 +89,8 @@ def resolve(spec: str):
             raise SpecError(f"--impl {spec}: module {prefix!r} has no attribute {target!r}")
         adapter = getattr(module, target)
     else:
-        raise SpecError(f"--impl {spec}: not a SPEC; use scratch, PATH.py or module:object")
+        raise SpecError(f"--impl {spec}: not a SPEC; use scratch, nnfs:PATH.py, nnfs:module.name, "
+                        "PATH.py or module:object")
     problems = conformance_problems(adapter)
     if problems:
         raise SpecError(f"--impl {spec}: the adapter does not satisfy the protocol: {'; '.join(problems)} "
