@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed-offset", type=offset, default=0, metavar="N",
                      help="add N to every case's seed: other data, the same agreement expected (default 0)")
     run.add_argument("--impl", default="scratch", metavar="SPEC",
-                     help="the implementation under test: scratch (default), PATH.py (an adapter) or "
+                     help="the implementation under test: scratch (default), nnfs:PATH.py or "
+                          "nnfs:module.name (nnfs-style classes, no adapter), PATH.py (an adapter) or "
                           "module:object")
     run.add_argument("--known-differences", metavar="FILE",
                      help="known-differences CSV (default: $NN_PARITY_KNOWN_DIFFERENCES, else bundled)")
@@ -57,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="(re)draw summary.md and the plots from the CSV files")
     render.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
     listing = sub.add_parser("list", help="the cases, and which would run or be skipped for an --impl")
-    listing.add_argument("--impl", default="scratch", metavar="SPEC", help="default: scratch")
+    listing.add_argument("--impl", default="scratch", metavar="SPEC",
+                         help="default: scratch; as for run: nnfs:PATH.py, PATH.py, module:object")
     template = sub.add_parser("new-adapter", help="write an adapter template for your own network to PATH")
     template.add_argument("path", type=Path, help="the .py file to write (never overwritten)")
     return parser

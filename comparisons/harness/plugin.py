@@ -99,7 +99,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed-offset", type=_seed_offset, default=0, metavar="N",
                     help="add N (>= 0) to every case's seed: other data, the same agreement expected")
     group.addoption("--impl", default="scratch", metavar="SPEC",
-                    help="the implementation under test: scratch (default), PATH.py (an adapter) or "
+                    help="the implementation under test: scratch (default), nnfs:PATH.py or "
+                         "nnfs:module.name (nnfs-style classes, no adapter), PATH.py (an adapter) or "
                          "module:object; see docs/own-implementation.md")
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
