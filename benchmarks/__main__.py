@@ -1,7 +1,8 @@
 """`python -m benchmarks` (`make bench`): time the training steps and the harness, write reports/.
 
 Writes benchmarks.csv (one row per study x network x implementation x mode x dtype x batch x
-threads x optimizer), harness_cost.csv, benchmarks.json (machine, settings, `make report` wall
+threads x optimizer), harness_cost.csv, impl_cost.csv (`nn-parity run --impl nnfs:FILE` against the
+frameworks' import time), benchmarks.json (machine, settings, `make report` wall
 times), benchmarks.md (the tables) and benchmarks.png / benchmarks_scaling.png.
 """
 
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness_cost import HARNESS_COLUMNS, time_make_report
+from benchmarks.impl_cost import IMPL_COST_COLUMNS, impl_cost_rows
 from benchmarks.suite import (
     BENCHMARK_COLUMNS,
     QUICK,
@@ -41,7 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed blocks per run (default 15)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-run memory processes")
     parser.add_argument("--no-scaling", action="store_true", help="skip the batch/width doubling study")
-    parser.add_argument("--no-harness", action="store_true", help="skip `make report` and the per-case cost")
+    parser.add_argument("--no-harness", action="store_true",
+                        help="skip `make report`, the per-case cost and the --impl run cost")
     return parser.parse_args(argv)
 
 
@@ -94,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     write_outputs(args.out, rows, settings, [], [])  # the step results are kept even if the harness run fails
     if not args.no_harness:
         write_outputs(args.out, rows, settings, *harness_rows())
+        _progress("nn-parity run --impl nnfs:FILE -k mlp_spiral_cce against importing torch and TensorFlow")
+        atomic_write_text(args.out / "impl_cost.csv", csv_text(impl_cost_rows(), IMPL_COST_COLUMNS))
     _progress(f"wrote {args.out}/benchmarks.csv, benchmarks.md and the plots")
     return 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import sys
 import types
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from benchmarks.__main__ import write_outputs
 from benchmarks.harness_cost import HARNESS_COLUMNS, ComputeClock, case_cost_rows
+from benchmarks.impl_cost import IMPL_COST_COLUMNS, commands, cost_rows, measure, shown
 from benchmarks.steps import RUNS, build_step
 from benchmarks.suite import BENCHMARK_COLUMNS, QUICK, merge
 from benchmarks.train_step import memory_rows, timing_rows
@@ -63,7 +65,8 @@ def test_a_tiny_run_writes_every_column_and_the_plots(tmp_path):
 
 
 @pytest.mark.parametrize(("section", "columns"), [("benchmarks.csv", BENCHMARK_COLUMNS),
-                                                  ("harness_cost.csv", HARNESS_COLUMNS)])
+                                                  ("harness_cost.csv", HARNESS_COLUMNS),
+                                                  ("impl_cost.csv", IMPL_COST_COLUMNS)])
 def test_reports_readme_documents_every_benchmark_column(section, columns):
     listed = documented(Path(README).read_text(encoding="utf-8"), section)
     assert [c for c in columns if c not in listed] == [], f"undocumented in '## {section}'"
@@ -92,3 +95,16 @@ def test_case_cost_rows_split_each_case_into_raw_compute_and_overhead():
     for row in rows:
         assert set(row) == set(HARNESS_COLUMNS)
         assert 0 < row["raw_compute_s"] <= row["rerun_total_s"]
+
+
+def test_impl_cost_times_fresh_processes_and_rates_them_against_the_imports(tmp_path):
+    argvs = commands("nnfs:my_nn.py", tmp_path)
+    assert shown(argvs["run"]) == "python -m comparisons.cli run --impl nnfs:my_nn.py -k mlp_spiral_cce"
+    assert argvs["imports"][1:] == ["-c", "import torch, tensorflow"]
+    trivial = {"imports": [sys.executable, "-c", "pass"],
+               "run": [sys.executable, "-c", "raise SystemExit(3)"]}
+    rows = cost_rows(measure(trivial, repeats=2), trivial)
+    assert [tuple(row) for row in rows] == [IMPL_COST_COLUMNS] * 2
+    imports, run = rows
+    assert imports["ratio_to_imports"] == 1.0 and imports["meets_goal"] and imports["repeats"] == 2
+    assert run["exit_status"] == 3 and 0 < run["min_s"] <= run["median_s"] <= run["max_s"]
