@@ -39,7 +39,8 @@ class Profile:
     this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
     own default parameters, per parameter name. packages: the distributions whose versions
     environment.json records for it. options: the spec keys and hyperparameters it understands (layer
-    options such as 'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat'); None: any.
+    options such as 'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat', and the ops
+    of expression cases such as 'log'); None: any. dtypes: the case dtypes it computes in; None: any.
     """
 
     name: str
@@ -55,6 +56,7 @@ class Profile:
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
     options: frozenset[str] | None = None
+    dtypes: frozenset[str] | None = None
 
     def unsupported(self, case: Case) -> str | None:
         """Why it cannot run the case (a kind, layer type, loss or optimizer it lacks), or None."""
@@ -69,13 +71,18 @@ class Profile:
                 return f"{self.name} has no {what} {', '.join(map(repr, missing))}"
         return None
 
-
     def lacks_options(self, names: set[str]) -> str | None:
         """Why it cannot take these options (the first few it lacks), or None."""
         missing = sorted(names - self.options) if self.options is not None else []
         if not missing:
             return None
         return f"{self.name} has no option {', '.join(map(repr, missing))} (profile options)"
+
+    def lacks_dtype(self, dtype: str) -> str | None:
+        """Why it cannot compute in this dtype (a scalar engine computes in Python floats), or None."""
+        if self.dtypes is None or dtype in self.dtypes:
+            return None
+        return f"{self.name} computes in {', '.join(sorted(self.dtypes))} only, not {dtype} (profile dtypes)"
 
 
 def optimizer_name(case: Case) -> str | None:
@@ -108,7 +115,9 @@ class PassRunner(Protocol):
 
     def run_pass(self, model: Any, spec: dict, batch: Any, shared: dict | None = None) -> dict:
         """{quantity: {tensor: array}}: activation, output, loss, grad_activation, grad_param, grad_input,
-        buffer; frameworks add results['shared'] (their dropout masks) for the implementation under test."""
+        buffer; frameworks add results['shared'] (their dropout masks) for the implementation under test.
+        An implementation may add results['unreadable'] = {quantity: {tensor: why}} for tensors its code
+        does not expose (each becomes a skipped row saying why); any other missing tensor is a crash."""
 
 
 class OptimizerRunner(Protocol):
@@ -146,9 +155,17 @@ class PerceptronRunner(Protocol):
         """{'0.weight', '0.bias'} after each epoch, samples in order."""
 
 
+class ExpressionRunner(Protocol):
+    """Kind 'expression': a scalar expression graph (comparisons/data/expressions.py), its value and
+    every leaf's gradient."""
+
+    def run_expression(self, graph: dict, dtype: str) -> dict:
+        """{'value': float, 'grads': {leaf name: d value / d leaf}} of graph['output']."""
+
+
 KIND_PROTOCOLS: dict[str, type] = {
     "pass": PassRunner, "optimizer": OptimizerRunner, "training": TrainerMaker, "landscape": TrainerMaker,
-    "initializer": InitializerDrawer, "perceptron": PerceptronRunner,
+    "initializer": InitializerDrawer, "perceptron": PerceptronRunner, "expression": ExpressionRunner,
 }
 assert set(KIND_PROTOCOLS) == set(KINDS)
 

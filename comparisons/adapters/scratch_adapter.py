@@ -16,7 +16,8 @@ from scratch.perceptron import Perceptron
 from scratch.registry import build_layer, build_loss
 
 PROFILE = Profile(name="scratch", label="scratch (bundled NumPy library)", reference=False,
-                  kinds=frozenset(KINDS), style=PlotStyle(color="C0", linestyle="-"),
+                  kinds=frozenset(KINDS) - {"expression"},  # no scalar autograd engine in scratch/
+                  style=PlotStyle(color="C0", linestyle="-"),
                   default_dense_init={"0.weight": "normal", "0.bias": "constant"},  # nnfs: 0.01*N(0,1), 0
                   packages=("numpy",))
 

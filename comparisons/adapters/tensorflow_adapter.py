@@ -25,7 +25,7 @@ from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
     name="tensorflow", label="TensorFlow / Keras", reference=True,
-    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
+    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape", "expression"}),
     style=PlotStyle(color="C2", linestyle=":"),
     layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
@@ -295,3 +295,11 @@ def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -
 
     configure_tensorflow()
     return default_dense(n_inputs, n_outputs, dtype, seed)
+
+
+def run_expression(graph: dict, dtype: str) -> dict:
+    """A scalar expression graph with tf ops under a GradientTape: its value and every leaf's gradient."""
+    configure_tensorflow()
+    from reference.tensorflow_expressions import run_expression as run
+
+    return run(graph, dtype)

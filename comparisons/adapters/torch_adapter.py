@@ -15,7 +15,7 @@ from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
     name="torch", label="PyTorch", reference=True,
-    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
+    kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape", "expression"}),
     style=PlotStyle(color="C1", linestyle="--"),
     layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
@@ -250,3 +250,11 @@ def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -
     from reference.torch_initializers import default_linear
 
     return default_linear(n_inputs, n_outputs, dtype, seed)
+
+
+def run_expression(graph: dict, dtype: str) -> dict:
+    """A scalar expression graph with torch ops and autograd: its value and every leaf's gradient."""
+    from reference.torch_expressions import run_expression as run
+
+    configure_torch()
+    return run(graph, dtype)

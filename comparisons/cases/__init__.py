@@ -1,7 +1,7 @@
 """Every comparison case, as plain data: the tables of this package and the seed projects' cases.
 
 A new case is one entry in a table here (models, components, optimizers, initializers, perceptron,
-negative controls) or in a project module (comparisons/projects/).
+negative controls, expressions) or in a project module (comparisons/projects/).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from comparisons.cases.components import COMPONENT_CASES
+from comparisons.cases.expressions import EXPRESSION_CASES
 from comparisons.cases.initializers import INITIALIZER_CASES
 from comparisons.cases.models import CASES as MODEL_CASES
 from comparisons.cases.negative_controls import NEGATIVE_CONTROL_CASES
@@ -20,13 +21,14 @@ from comparisons.projects import project_cases
 
 @cache
 def all_cases() -> tuple[Case, ...]:
-    """Model, component, optimizer, training, negative-control, initializer and perceptron cases."""
+    """Model, component, optimizer, training, negative-control, initializer, perceptron and expression
+    cases, then the projects' cases of other kinds."""
     projects = project_cases()
     training = tuple(case for case in projects if case.kind == "training")
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
     return (*MODEL_CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
-            *INITIALIZER_CASES, *PERCEPTRON_CASES, *others)
+            *INITIALIZER_CASES, *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
 
 
 def case_by_id(case_id: str) -> Case:

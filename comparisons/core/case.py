@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from scratch.registry import output_shape
 
 DTYPES = ("float32", "float64")
-KINDS = ("pass", "optimizer", "training", "initializer", "perceptron", "landscape")
+KINDS = ("pass", "optimizer", "training", "initializer", "perceptron", "landscape", "expression")
 
 
 @dataclass(frozen=True)

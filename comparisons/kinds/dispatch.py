@@ -10,6 +10,7 @@ from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
+from comparisons.kinds.expression import compare_expression, expression_ops
 from comparisons.kinds.initializer import compare_initializer
 from comparisons.kinds.initializer import implementation_spec as initializer_spec
 from comparisons.kinds.landscape import compare_landscape
@@ -21,6 +22,7 @@ from comparisons.kinds.training import compare_training, optimizer_for
 RUNNERS: dict[str, Callable[[CaseRun], CaseOutcome]] = {
     "pass": compare_pass, "optimizer": compare_optimizer, "training": compare_training,
     "initializer": compare_initializer, "perceptron": compare_perceptron, "landscape": compare_landscape,
+    "expression": compare_expression,
 }
 assert set(RUNNERS) == set(KINDS)
 
@@ -31,7 +33,7 @@ def with_seed_offset(case: Case, settings: RunSettings) -> Case:
 
 
 def requested_options(case: Case, framework: str) -> set[str]:
-    """The spec keys and hyperparameters the implementation under test is handed in this case."""
+    """The spec keys, hyperparameters and expression ops the implementation under test is handed."""
     names = {key for layer in case.layers for key in layer if key != "type"}
     if case.options.get("scratch_variant"):  # a negative control plants its bug in the bundled library
         names.add("scratch_variant")
@@ -43,6 +45,8 @@ def requested_options(case: Case, framework: str) -> set[str]:
         names |= set(initializer_spec(case, framework)["options"])
     elif case.kind == "perceptron":
         names.add("update_on_zero_margin")
+    elif case.kind == "expression":
+        names |= expression_ops(case)
     return names
 
 
@@ -50,7 +54,8 @@ def unavailable(run: CaseRun) -> str | None:
     """Why the framework or the implementation under test cannot run this case here, or None."""
     for name in (run.framework, run.implementation):
         adapter = get_adapter(name)
-        reason = adapter.unavailable_reason() or adapter.PROFILE.unsupported(run.case)
+        reason = (adapter.unavailable_reason() or adapter.PROFILE.unsupported(run.case)
+                  or adapter.PROFILE.lacks_dtype(run.dtype))
         if reason:
             return reason
     return get_adapter(run.implementation).PROFILE.lacks_options(requested_options(run.case, run.framework))

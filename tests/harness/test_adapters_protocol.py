@@ -34,7 +34,8 @@ def test_the_conformance_check_names_what_an_adapter_lacks():
     assert conformance_problems(fake) == ["fake_adapter lacks run_pass() for PassRunner"]
     assert conformance_problems(types.ModuleType("bare")) == ["bare has no PROFILE (a comparisons.adapters."
                                                               "protocol.Profile)"]
-    assert set(KIND_PROTOCOLS) == {"pass", "optimizer", "training", "initializer", "perceptron", "landscape"}
+    assert set(KIND_PROTOCOLS) == {"pass", "optimizer", "training", "initializer", "perceptron", "landscape",
+                                   "expression"}
 
 
 @pytest.mark.parametrize("framework", sorted(REFERENCE_MODULES))

@@ -52,7 +52,7 @@ def pytest_refusal(*args: str, **env: str) -> tuple[int, str]:
     (["--framework", "jax"], {}, "--framework: unknown jax; known: torch, tensorflow, sklearn"),
     (["--dtype", "float16"], {}, "--dtype: unknown float16; known: float32, float64"),
     (["--seed-offset", "-1"], {}, "--seed-offset: must be a whole number >= 0, not '-1'"),
-    (["--suite", "models"], {}, "--suite: unknown models; known: activation, initializer, layer, loss"),
+    (["--suite", "models"], {}, "--suite: unknown models; known: activation, expression, initializer, layer"),
     (["--report-dir", "{file}/reports"], {}, "--report-dir: cannot create {file}/reports: {file} is a file"),
     (["--report-dir", "{file}"], {}, "--report-dir: {file} exists and is not a folder"),
     ([], {KNOWN_DIFFERENCES_ENV: "{malformed}"}, "{malformed}: entry 2: expected_magnitude 'big' is not a"),
