@@ -7,6 +7,9 @@ SPEC forms:
                         attributes)
   nnfs:PATH.py          the user's own classes in the nnfs book's style (Layer_Dense, Activation_ReLU,
   nnfs:module.name      Loss_*, Optimizer_*), no adapter needed: comparisons/adapters/nnfs/
+  micrograd:PATH.py     a scalar autograd engine in the style of micrograd (a Value class, and
+  micrograd:module.name optionally Neuron/Layer/MLP), no adapter needed:
+                        comparisons/adapters/micrograd_adapter.py
 A SPEC that does not resolve raises SpecError naming the SPEC and what is missing.
 """
 
@@ -72,7 +75,8 @@ def _user_module(spec: str, target: str) -> ModuleType:
 
 
 # SPEC prefix -> the module whose adapter_for(user_module, spec) wraps code written in that style
-STYLE_ADAPTERS: dict[str, str] = {"nnfs": "comparisons.adapters.nnfs"}
+STYLE_ADAPTERS: dict[str, str] = {"nnfs": "comparisons.adapters.nnfs",
+                                  "micrograd": "comparisons.adapters.micrograd_adapter"}
 
 
 def resolve(spec: str):
@@ -90,7 +94,7 @@ def resolve(spec: str):
         adapter = getattr(module, target)
     else:
         raise SpecError(f"--impl {spec}: not a SPEC; use scratch, nnfs:PATH.py, nnfs:module.name, "
-                        "PATH.py or module:object")
+                        "micrograd:PATH.py, micrograd:module.name, PATH.py or module:object")
     problems = conformance_problems(adapter)
     if problems:
         raise SpecError(f"--impl {spec}: the adapter does not satisfy the protocol: {'; '.join(problems)} "

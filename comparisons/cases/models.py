@@ -32,4 +32,18 @@ CASES: tuple[Case, ...] = (
         seed=1,
         notes="backward from a random upstream gradient: the standalone softmax VJP",
     ),
+    Case(
+        id="mlp_relu_mse",
+        suite="model",
+        component="Dense(3,8)-ReLU-Dense(8,2) + MSE, float64",
+        layers=({"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}),
+        loss="mse",
+        data={"kind": "signed_uniform", "batch": 8, "n_features": 3, "low": 0.1, "high": 2.0,
+              "targets": "regression", "target_width": 2},
+        seed=2,
+        dtypes=("float64",),
+        notes="the shape of micrograd's MLP (ReLU hidden layer, linear last layer) with a loss built from "
+              "+ and *: runs on scalar engines (--impl micrograd:...) as on scratch; float64 only, as they "
+              "compute in Python floats",
+    ),
 )

@@ -63,13 +63,19 @@ class CaseRun:
         """One agreement.csv row: the implementation's `actual` against the framework's `expected`."""
         return make_row(self.base(step), quantity, tensor, actual, expected, tol)
 
-    def rows(self, quantity: str, actual: dict, expected: dict, step: int = 0) -> list[dict]:
-        """One row per tensor of `expected`, in its order, against the same names in `actual`."""
-        return [self.row(quantity, name, actual[name], value, step=step) for name, value in expected.items()]
+    def rows(self, quantity: str, actual: dict, expected: dict, step: int = 0,
+             unreadable: dict | None = None) -> list[dict]:
+        """One row per tensor of `expected`, in its order, against the same names in `actual`; a tensor
+        the implementation says it cannot read (`unreadable`: name -> why) is a skipped row saying why."""
+        unreadable = {name: why for name, why in (unreadable or {}).items() if name not in actual}
+        return [self.status_row("skipped", unreadable[name], step, quantity, name) if name in unreadable
+                else self.row(quantity, name, actual[name], value, step=step)
+                for name, value in expected.items()]
 
-    def status_row(self, status: str, reason: str, step: int = 0) -> dict:
-        """A row that compares nothing: skipped, or crash with who raised what."""
-        return status_row(self.base(step), status, reason)
+    def status_row(self, status: str, reason: str, step: int = 0, quantity: str = "output",
+                   tensor: str = "") -> dict:
+        """A row that compares nothing: skipped (a case, or one tensor), or crash with who raised what."""
+        return status_row(self.base(step), status, reason, quantity, tensor)
 
     def crash(self, who: str, exc: Exception, rows: Sequence[dict] = (), step: int = 0) -> CaseOutcome:
         """The finished outcome of a run that stopped because `who` raised: rows so far, then a crash row."""
@@ -112,9 +118,9 @@ def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tole
             "atol": tol.atol, "rtol": tol.rtol, "status": result.status, "reason": result.detail}
 
 
-def status_row(base: dict, status: str, reason: str) -> dict:
+def status_row(base: dict, status: str, reason: str, quantity: str = "output", tensor: str = "") -> dict:
     """A row with no compared tensor (skipped, crash)."""
-    return {**base, "quantity": "output", "tensor": "", "shape": "", "max_abs_err": np.nan,
+    return {**base, "quantity": quantity, "tensor": tensor, "shape": "", "max_abs_err": np.nan,
             "max_rel_err": np.nan, "err_ratio": np.nan, "worst_index": "", "scratch_value": np.nan,
             "framework_value": np.nan, "atol": np.nan, "rtol": np.nan, "status": status,
             "reason": reason}

@@ -44,8 +44,10 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
         mine = implementation.run_pass(implementation.build(spec, params, dtype), spec, batch, shared)
     except Exception as exc:  # noqa: BLE001
         return run.crash(run.implementation, exc)
+    unreadable = mine.pop("unreadable", {})  # {quantity: {tensor: why}}: skipped rows, not crashes
     for quantity in FORWARD + BACKWARD:
-        rows += run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)))
+        rows += run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)),
+                         unreadable=unreadable.get(quantity))
     outcome = run.finish(CaseOutcome(rows))
     outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
     if outcome.first_divergence is not None:

@@ -109,7 +109,10 @@ def test_the_known_differences_file_can_be_chosen_by_environment(tmp_path, monke
 
 
 KINDS = {"optimizer": "opt_sgd", "training": "proj_xor_mlp_free", "initializer": "init_zeros",
-         "landscape": "proj_loss_landscape_linear", "perceptron": "perceptron_and", "pass": "mlp_spiral_cce"}
+         "landscape": "proj_loss_landscape_linear", "perceptron": "perceptron_and", "pass": "mlp_spiral_cce",
+         "expression": "expr_shared"}
+# scratch runs no expression case: a micrograd-style engine of the tests does
+KIND_IMPLEMENTATION = {"expression": f"micrograd:{ROOT / 'tests' / 'helpers' / 'micrograd_style.py'}"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -121,7 +124,8 @@ def test_an_exception_in_any_case_kind_becomes_one_crash_row(kind, monkeypatch):
 
     monkeypatch.setitem(RUNNERS, kind, broken)
     case = case_by_id(case_id)
-    outcome = compare_case(case, frameworks_for(case)[0], "float64")
+    settings = RunSettings(implementation=KIND_IMPLEMENTATION.get(kind, "scratch"))
+    outcome = compare_case(case, frameworks_for(case)[0], "float64", settings=settings)
     [row] = outcome.rows
     assert (row["status"], row["case"], row["order"]) == ("crash", case_id, 0)
     assert f"the {kind} comparison raised RuntimeError: injected fault" in row["reason"]

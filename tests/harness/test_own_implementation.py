@@ -95,7 +95,8 @@ def test_a_spec_that_does_not_resolve_stops_the_run_with_one_message(tmp_path, c
 
 
 def test_unknown_spec_forms_and_the_pytest_option_refuse_cleanly(tmp_path):
-    spec_forms = "scratch, nnfs:PATH.py, nnfs:module.name, PATH.py or module:object"
+    spec_forms = ("scratch, nnfs:PATH.py, nnfs:module.name, micrograd:PATH.py, micrograd:module.name, "
+                  "PATH.py or module:object")
     with pytest.raises(SpecError, match=re.escape(f"not a SPEC; use {spec_forms}")):
         get_adapter("not-a-spec")
     done = subprocess.run([sys.executable, "-m", "pytest", "comparisons", "-p", "no:cacheprovider", "--impl",
