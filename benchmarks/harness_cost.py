@@ -100,7 +100,9 @@ def case_cost_rows(elapsed: dict[tuple[str, str, str], float], keyword: str = ""
     from comparisons.kinds.dispatch import compare_case
 
     known, settings = load_known_differences(), RunSettings(full=True)
-    groups = [(case, framework, dtype) for case in all_cases() for framework in frameworks_for(case)
+    runs = get_adapter("scratch").PROFILE.kinds  # make report deselects the other kinds' cases
+    groups = [(case, framework, dtype) for case in all_cases() if case.kind in runs
+              for framework in frameworks_for(case)
               for dtype in case.dtypes if keyword in f"{case.id}-{framework}-{dtype}"]
     warmed = set()
     for case, framework, dtype in groups:  # first calls (imports, TF runtime) are not the case's cost

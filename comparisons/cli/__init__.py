@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add N to every case's seed: other data, the same agreement expected (default 0)")
     run.add_argument("--impl", default="scratch", metavar="SPEC",
                      help="the implementation under test: scratch (default), nnfs:PATH.py or "
-                          "nnfs:module.name (nnfs-style classes, no adapter), PATH.py (an adapter) or "
-                          "module:object")
+                          "nnfs:module.name (nnfs-style classes, no adapter), micrograd:PATH.py or "
+                          "micrograd:module.name (a micrograd-style Value engine, no adapter), "
+                          "PATH.py (an adapter) or module:object")
     run.add_argument("--known-differences", metavar="FILE",
                      help="known-differences CSV (default: $NN_PARITY_KNOWN_DIFFERENCES, else bundled)")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
     listing = sub.add_parser("list", help="the cases, and which would run or be skipped for an --impl")
     listing.add_argument("--impl", default="scratch", metavar="SPEC",
-                         help="default: scratch; as for run: nnfs:PATH.py, PATH.py, module:object")
+                         help="default: scratch; as for run: nnfs:PATH.py, micrograd:PATH.py, PATH.py, "
+                              "module:object")
     template = sub.add_parser("new-adapter", help="write an adapter template for your own network to PATH")
     template.add_argument("path", type=Path, help="the .py file to write (never overwritten)")
     return parser

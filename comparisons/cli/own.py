@@ -18,13 +18,23 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "adapters" / "template_adapt
 
 
 def case_plan(spec: str) -> list[tuple[str, str, str]]:
-    """(test id prefix '<case>-<framework>', 'run' or 'skip', reason) of every case for an implementation."""
+    """(test id prefix '<case>-<framework>', 'run' or 'skip', reason) of every case for an implementation.
+
+    A case of a kind the implementation does not run is 'skip' with that reason (a run deselects it);
+    one that runs in some of its dtypes only is 'run', the reason naming the dtypes skipped and why.
+    """
     settings = RunSettings(implementation=spec)
     plan = []
     for case in all_cases():
         for framework in frameworks_for(case):
-            reason = unavailable(CaseRun(case, framework, case.dtypes[0], settings=settings))
-            plan.append((f"{case.id}-{framework}", "skip" if reason else "run", reason or ""))
+            reasons = {dtype: unavailable(CaseRun(case, framework, dtype, settings=settings))
+                       for dtype in case.dtypes}
+            skipped = {dtype: reason for dtype, reason in reasons.items() if reason}
+            if len(skipped) == len(reasons):
+                plan.append((f"{case.id}-{framework}", "skip", next(iter(skipped.values()))))
+            else:
+                plan.append((f"{case.id}-{framework}", "run",
+                             "; ".join(f"{dtype} skipped: {reason}" for dtype, reason in skipped.items())))
     return plan
 
 
@@ -39,8 +49,8 @@ def command_list(args: argparse.Namespace) -> int:
     for name, verdict, reason in plan:
         print(f"{verdict:4}  {name:{width}}  {reason}".rstrip())
     counts = Counter(verdict for _, verdict, _ in plan)
-    print(f"{args.impl}: {counts['run']} case x framework pairs would run (each in float32 and float64), "
-          f"{counts['skip']} skipped")
+    print(f"{args.impl}: {counts['run']} case x framework pairs would run (each in its dtypes), "
+          f"{counts['skip']} skipped; a run deselects the cases of kinds it does not run")
     return 0
 
 

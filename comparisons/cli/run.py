@@ -99,11 +99,15 @@ def command_run(args: argparse.Namespace) -> int:
     if plugin.rows == 0:
         known = f" (suites: {', '.join(plugin.suites)})" if plugin.suites else ""
         print(f"nn-parity run: nothing matched {_selection(args)}{known}; no report written", file=sys.stderr)
+        for line in plugin.deselected:
+            print(line, file=sys.stderr)
         return 1 if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else int(code)
     reports = load(report_dir)
     if not args.no_render:
         render(reports, console)
     print_summary(console, reports)
+    for line in plugin.deselected:
+        console.print(line, markup=False, style="dim")
     unexplained = unexplained_failures(plugin.failed_nodeids, reports.summary)
     for nodeid in unexplained:
         console.print("[bold red]FAILED[/]", nodeid, markup=True)

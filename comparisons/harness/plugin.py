@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ THREADS = configure_environment()  # before anything imports NumPy: thread count
 
 from comparisons.adapters import SpecError, get_adapter, implementation_label, reference_frameworks  # noqa: E402
 from comparisons.cases import all_cases  # noqa: E402
-from comparisons.core.case import DTYPES  # noqa: E402
+from comparisons.core.case import DTYPES, Case  # noqa: E402
 from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
 from comparisons.core.settings import (  # noqa: E402
     KNOWN_DIFFERENCES_ENV,
@@ -35,6 +36,7 @@ from comparisons.report.files import (  # noqa: E402
 )
 
 ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded
+DESELECTED_KEY = "nn_parity_deselected"  # in a worker's workeroutput: {reason: tests} deselected by kind
 
 
 class ReportCollector:
@@ -49,6 +51,7 @@ class ReportCollector:
         self.sent = (0, 0)  # rows, trajectory rows already sent to the xdist controller
         self.partial = False
         self.write_error: str | None = None  # why the report could not be written, if it could not
+        self.deselected: dict[str, int] = {}  # why comparison tests were deselected (a kind not run): count
         self._known = known
 
     @property
@@ -100,8 +103,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="add N (>= 0) to every case's seed: other data, the same agreement expected")
     group.addoption("--impl", default="scratch", metavar="SPEC",
                     help="the implementation under test: scratch (default), nnfs:PATH.py or "
-                         "nnfs:module.name (nnfs-style classes, no adapter), PATH.py (an adapter) or "
-                         "module:object; see docs/own-implementation.md")
+                         "nnfs:module.name (nnfs-style classes, no adapter), micrograd:PATH.py or "
+                         "micrograd:module.name (a micrograd-style Value engine, no adapter), "
+                         "PATH.py (an adapter) or module:object; see docs/own-implementation.md")
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
                          "comparisons/known_differences.csv)")
@@ -166,18 +170,35 @@ def _param_values(item: pytest.Item) -> dict[str, str | None]:
             "dtype": params.get("dtype")}
 
 
+def _kind_not_run(profile, item: pytest.Item) -> str | None:
+    """Why a comparison test (one that reports rows) is of a kind the implementation does not run, or None."""
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    if "parity_report" not in getattr(item, "fixturenames", ()) or not isinstance(case, Case):
+        return None
+    return profile.unsupported(case) if case.kind not in profile.kinds else None
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m: the counts are of tests that would have run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--suite/--framework/--dtype: deselect comparison params whose exact value is not listed."""
+    """--suite/--framework/--dtype: deselect comparison params whose exact value is not listed; and every
+    comparison of a case kind the implementation under test does not run (its profile's kinds), counted
+    by reason for the terminal summary, so that the report has no rows for it. Finer reasons (a layer
+    type, an option, a dtype, a framework not installed) still give skipped rows."""
+    collector = config.stash[collector_key]
+    profile = get_adapter(collector.settings.implementation).PROFILE
     wanted = {"suite": _wanted(config, "--suite", None),
               "framework": _wanted(config, "--framework", reference_frameworks()),
               "dtype": _wanted(config, "--dtype", DTYPES)}
-    if not any(wanted.values()):
-        return
-    keep, drop = [], []
+    keep, drop, reasons = [], [], Counter()
     for item in items:
         values = _param_values(item)
         selected = all(not wanted[k] or values[k] is None or values[k] in wanted[k] for k in wanted)
-        (keep if selected else drop).append(item)
+        reason = _kind_not_run(profile, item) if selected else None
+        reasons.update([reason] if reason else [])
+        (keep if selected and not reason else drop).append(item)
+    collector.deselected = dict(reasons)
+    if _is_worker(config):
+        config.workeroutput[DESELECTED_KEY] = dict(reasons)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -217,6 +238,13 @@ class ControllerRows:
         self.collector.rows.extend(rows)
         self.collector.trajectories.extend(trajectories)
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """xdist: the tests a worker deselected by kind (every worker collects the same tests)."""
+        deselected = getattr(node, "workeroutput", {}).get(DESELECTED_KEY)
+        if deselected is not None:
+            self.collector.deselected = dict(deselected)
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write every report file once, atomically, with Ctrl-C/SIGTERM held off until they are all written."""
@@ -244,11 +272,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
+def deselection_lines(deselected: dict[str, int]) -> list[str]:
+    """'nn-parity: N comparison tests deselected: <reason>' per reason, for the terminal."""
+    return [f"nn-parity: {count} comparison test{'s' * (count != 1)} deselected: {reason}"
+            for reason, count in sorted(deselected.items())]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     collector = config.stash[collector_key]
     if _is_worker(config):
         return
     if not collector.rows:
+        for line in deselection_lines(collector.deselected):
+            terminalreporter.write_line(line)
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             terminalreporter.write_line(f"nn-parity: no comparison finished before the interruption; nothing "
                                         f"written, {collector.report_dir}/ is as it was")
@@ -260,6 +296,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + f"; worst error/tolerance ratio of the agreeing rows {worst_ratio(collector.rows):.3g}"
     )
+    for line in deselection_lines(collector.deselected):
+        terminalreporter.write_line(line)
     if collector.write_error:
         terminalreporter.write_line(f"NOT written: {collector.write_error}", red=True)
     elif collector.partial:

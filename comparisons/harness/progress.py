@@ -16,7 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from comparisons.harness.plugin import collector_key
+from comparisons.harness.plugin import collector_key, deselection_lines
 
 
 class ProgressPlugin:
@@ -34,6 +34,7 @@ class ProgressPlugin:
         self.write_error: str | None = None  # the report plugin's, when it could not write the files
         self.transcript = io.StringIO()
         self.suites: list[str] = []
+        self.deselected: list[str] = []  # one line per reason comparisons were deselected (a kind not run)
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -101,6 +102,7 @@ class ProgressPlugin:
         collector = session.config.stash.get(collector_key, None)
         self.rows = len(collector.rows) if collector is not None else 0
         self.write_error = collector.write_error if collector is not None else None
+        self.deselected = deselection_lines(collector.deselected) if collector is not None else []
 
     def pytest_unconfigure(self) -> None:
         """Never leave a live display behind (usage errors end the session early)."""
