@@ -26,7 +26,8 @@ class Value:
         self.data = data
         self.grad = 0.0
         self._backward = lambda: None
-        self._prev = set(_children)
+        self._prev = tuple(dict.fromkeys(_children))  # micrograd keeps a set: ordered here, so that
+        # a planted bug (which depends on the order of backward) gives the same numbers in every run
         self._op = _op
 
     def __add__(self, other):
