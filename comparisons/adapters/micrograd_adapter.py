@@ -8,7 +8,7 @@ op are skipped with the reason. When the module also has micrograd's nn.py class
 of `Layer`s of `Neuron`s, ReLU in the hidden layers, a linear last layer, `parameters()` layer by
 layer, each neuron's weights then its bias), pass cases of Dense-ReLU-...-Dense networks run through
 it, one sample at a time, the loss built from Value ops. Everything is compared in float64: Python
-floats. What is mapped: docs/own-implementation.md.
+floats. What is mapped: docs/own-implementation.md §7.
 """
 
 from __future__ import annotations
