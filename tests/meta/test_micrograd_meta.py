@@ -10,7 +10,7 @@ import pytest
 from comparisons.adapters import get_adapter
 from comparisons.cases import case_by_id
 from comparisons.data.expressions import draw_graph
-from tests.harness.test_micrograd_adapter import EXPRESSIONS, MICROGRAD, engine_copy, run
+from tests.own.test_micrograd_adapter import EXPRESSIONS, MICROGRAD, engine_copy, run
 
 SETS_GRAD = ("            self.grad += out.grad\n            other.grad += out.grad\n",
              "            self.grad = out.grad\n            other.grad = out.grad\n")  # in __add__ only
