@@ -54,7 +54,7 @@ def architectures(draw) -> Case:
                 data=data, seed=draw(st.integers(0, 2**16)))
 
 
-@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "jax"])
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=architectures(), dtype=st.sampled_from(("float32", "float64")))
