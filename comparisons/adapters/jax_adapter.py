@@ -148,23 +148,37 @@ def objective(model: JaxModel, masks: dict, targets, prediction: int):
     return f
 
 
-def run_pass(model: JaxModel, spec: dict, batch, shared: dict | None = None) -> dict:
-    """Forward, then one jax.vjp from the loss (cotangent 1) or the random upstream gradient."""
+def pass_function(model: JaxModel, backward: bool):
+    """jax.jit of one pass: (x, params, targets, upstream, seed) -> ((head, penalty), outputs, masks, grads);
+    grads = (dx, dparams, dtaps) of one jax.vjp, from the loss (cotangent 1) or the upstream gradient."""
     import jax
     import jax.numpy as jnp
 
     from reference.jax_models import forward
 
-    x, targets = jnp.asarray(batch.x), jnp.asarray(batch.targets)
-    masks = dropout_masks_for(model, model.params, x, spec.get("seed", 0))
-    loss_name, prediction = effective_loss(spec)
-    taps = [jnp.zeros_like(value) for value in forward(model.layers, model.params, x, masks)[:-1]]
-    f = objective(model, masks, targets, prediction)
-    if spec.get("backward", True):
-        (head, penalty), pullback, outputs = jax.vjp(f, x, model.params, taps, has_aux=True)
-    else:
-        (head, penalty), outputs = f(x, model.params, taps)
-    names, dtype = layer_names(spec), model.dtype
+    loss_name, prediction = effective_loss(model.spec)
+
+    def run(x, params, targets, upstream, seed):
+        masks = dropout_masks_for(model, params, x, seed)
+        taps = [jnp.zeros_like(value) for value in forward(model.layers, params, x, masks)[:-1]]
+        f = objective(model, masks, targets, prediction)
+        if not backward:
+            heads, outputs = f(x, params, taps)
+            return heads, outputs, masks, None
+        (head, penalty), pullback, outputs = jax.vjp(f, x, params, taps, has_aux=True)
+        grads = pullback((jnp.ones_like(head) if loss_name else upstream, jnp.ones_like(penalty)))
+        return (head, penalty), outputs, masks, grads
+
+    return jax.jit(run)
+
+
+def run_pass(model: JaxModel, spec: dict, batch, shared: dict | None = None) -> dict:
+    """Forward and one jax.vjp, the whole pass compiled by jax.jit (one XLA program per case)."""
+    backward = spec.get("backward", True)
+    run = pass_function(model, backward)
+    (head, penalty), outputs, _, grads = run(batch.x, model.params, batch.targets, batch.upstream,
+                                             spec.get("seed", 0))
+    names, dtype, loss_name = layer_names(spec), model.dtype, effective_loss(spec)[0]
     results = {"activation": _arrays("activation", dict(zip(names, outputs, strict=True)), dtype),
                "loss": {}}
     if outputs:
@@ -173,13 +187,11 @@ def run_pass(model: JaxModel, spec: dict, batch, shared: dict | None = None) -> 
         results["loss"]["loss"] = _numpy("loss", head, dtype)
     if penalized_layers(spec):
         results["loss"]["regularization"] = _numpy("regularization", penalty, dtype)
-    if not spec.get("backward", True):
-        return attach_dropout_masks(results, spec)
-    upstream = jnp.ones_like(head) if loss_name else jnp.asarray(batch.upstream)
-    dx, dparams, dtaps = pullback((upstream, jnp.ones_like(penalty)))
-    results["grad_activation"] = _arrays("grad_activation", dict(zip(names, dtaps, strict=True)), dtype)
-    results["grad_param"] = JaxModel(model.layers, spec, dparams, dtype).read(trainable_only=True)
-    results["grad_input"] = {"input": _numpy("grad_input", dx, dtype)}
+    if backward:
+        dx, dparams, dtaps = grads
+        results["grad_activation"] = _arrays("grad_activation", dict(zip(names, dtaps, strict=True)), dtype)
+        results["grad_param"] = JaxModel(model.layers, spec, dparams, dtype).read(trainable_only=True)
+        results["grad_input"] = {"input": _numpy("grad_input", dx, dtype)}
     return attach_dropout_masks(results, spec)
 
 

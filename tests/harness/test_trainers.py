@@ -1,5 +1,5 @@
-"""The fast training paths (a traced tf.function, a lean torch step, a jax.jit step) compute what the eager
-pass does.
+"""The fast training paths (a traced tf.function, a lean torch step, a jax.jit step) compute what the pass
+(run_pass) does.
 
 The trajectory runner trains with make_trainer(...).step; the single-pass cases use run_pass. The
 step must be the same math, bit for bit: the eager pass + the framework optimizer is replayed
@@ -76,8 +76,8 @@ def _eager_steps(framework: str, dtype: str) -> list[dict]:
 
 
 def _same(framework: str, fast: np.ndarray, eager: np.ndarray) -> bool:
-    """Bit for bit; for JAX within 4 ulp of the tensor's largest value: jax.jit compiles the whole step
-    into one XLA program, whose fused products round differently from the op-by-op eager pass (1 ulp
+    """Bit for bit; for JAX within 4 ulp of the tensor's largest value: the pass (jax.vjp) and the step
+    (jax.value_and_grad + optax) are two XLA programs, whose fused products round differently (1 ulp
     measured), the same math."""
     if framework != "jax":
         return np.array_equal(fast, eager)
