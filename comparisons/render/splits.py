@@ -19,12 +19,14 @@ def _groups(verdicts: dict[str, str]) -> str:
 def framework_splits(summary: pd.DataFrame) -> tuple[list[str], list[list]]:
     """(headers, rows): every case x dtype (outside negative controls) where one reference framework passed
     and another failed or had a known difference; one verdict column per framework, then the groups."""
-    frameworks = [f for f in reference_frameworks() if f in set(summary["framework"])]
-    rows = []
+    found = []
     members = summary[summary["suite"] != NEGATIVE_CONTROL]
     for (case, dtype), group in members.groupby(["case", "dtype"], sort=True):
-        verdicts = {f: v for f in frameworks
+        verdicts = {f: v for f in reference_frameworks()
                     for v in group.loc[group["framework"] == f, "verdict"].head(1)}
         if any(v in PASSING for v in verdicts.values()) and any(v in DIFFERING for v in verdicts.values()):
-            rows.append([case, dtype, *(verdicts.get(f, "") for f in frameworks), _groups(verdicts)])
+            found.append((case, dtype, verdicts))
+    frameworks = [f for f in reference_frameworks() if any(f in verdicts for *_, verdicts in found)]
+    rows = [[case, dtype, *(verdicts.get(f, "") for f in frameworks), _groups(verdicts)]
+            for case, dtype, verdicts in found]
     return ["case", "dtype", *frameworks, "same verdict"], rows
