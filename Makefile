@@ -18,7 +18,7 @@ $(BIN)/python:
 # Reinstall only when the project metadata or the pinned versions change.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[torch,tensorflow,sklearn,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[torch,tensorflow,jax,sklearn,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,7 +32,7 @@ report: install
 test: install
 	$(BIN)/python -m pytest tests comparisons -q -p no:cacheprovider -n $(WORKERS) --report-dir $(TEST_REPORT_DIR)
 
-# Training-step timings of scratch vs torch / TensorFlow and the harness's own cost (several minutes):
+# Training-step timings of scratch vs torch / TensorFlow / JAX and the harness's own cost (several minutes):
 # reports/benchmarks.{csv,md,json}, harness_cost.csv, benchmarks*.png. Never part of `make test`.
 bench: install
 	$(BIN)/python -m benchmarks --out $(REPORT_DIR)

@@ -1,4 +1,5 @@
-"""One training step of the same ReLU MLP in scratch, torch (eager) and TensorFlow (eager, tf.function).
+"""One training step of the same ReLU MLP in scratch, torch (eager), TensorFlow (eager, tf.function) and JAX
+(op by op, jax.jit).
 
 Every implementation starts from the same weights and sees the same batch; each step is
 forward -> softmax cross-entropy on the logits (fused) -> backward -> optimizer update, and
@@ -19,6 +20,7 @@ NETWORKS: dict[str, tuple[int, ...]] = {
 # (implementation, mode) pairs that can be timed; the first is the one every ratio is taken against.
 RUNS: tuple[tuple[str, str], ...] = (
     ("scratch", "eager"), ("torch", "eager"), ("tensorflow", "eager"), ("tensorflow", "function"),
+    ("jax", "eager"), ("jax", "jit"),
 )
 OPTIMIZERS = {"sgd": {"lr": 0.01}, "adam": {"lr": 0.001}}
 Step = Callable[[], tuple[float, float]]
@@ -59,7 +61,8 @@ def build_step(implementation: str, mode: str, dims: tuple[int, ...], batch: int
     """(step, model) for one implementation; step() runs one training step on a fixed batch."""
     spec, params = network_spec(dims), initial_params(dims, dtype)
     x, labels = make_batch(dims, batch, dtype)
-    builders = {"scratch": _scratch_step, "torch": _torch_step, "tensorflow": _tensorflow_step}
+    builders = {"scratch": _scratch_step, "torch": _torch_step, "tensorflow": _tensorflow_step,
+                "jax": _jax_step}
     if (implementation, mode) not in RUNS:
         raise KeyError(f"unknown run {implementation}/{mode}; known: {RUNS}")
     return builders[implementation](spec, params, x, labels, dtype, optimizer, mode)
@@ -154,3 +157,39 @@ def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
         return float(loss.numpy()), float(accuracy.numpy())
 
     return step, layers
+
+
+def _jax_step(spec, params, x, labels, dtype, optimizer, mode):
+    """jax.value_and_grad of the reference layer functions + an optax update; 'jit' wraps it in jax.jit."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from reference.jax_models import LOSSES, build_layers, forward
+    from reference.jax_optimizers import build_optimizer
+
+    layer_specs = spec["layers"][: _logit_layers(spec)]
+    layers = build_layers(layer_specs)
+    weights = {key: jnp.asarray(value) for key, value in params.items()}  # W (in, out), as scratch
+    loss_fn = LOSSES["categorical_crossentropy_logits"]  # optax softmax_cross_entropy_with_integer_labels
+    opt = build_optimizer(optimizer, OPTIMIZERS[optimizer])
+    inputs, targets = jnp.asarray(x), jnp.asarray(labels)
+
+    def train(weights, state, inputs, targets):
+        def loss_of(weights):
+            logits = forward(layers, weights, inputs, {})[-1]
+            return loss_fn(logits, targets), logits
+
+        (loss, logits), grads = jax.value_and_grad(loss_of, has_aux=True)(weights)
+        updates, state = opt.update(grads, state, weights)
+        return optax.apply_updates(weights, updates), state, loss, jnp.mean(jnp.argmax(logits, 1) == targets)
+
+    train = jax.jit(train) if mode == "jit" else train
+    current = {"weights": weights, "state": opt.init(weights)}
+
+    def step() -> tuple[float, float]:
+        current["weights"], current["state"], loss, accuracy = train(current["weights"], current["state"],
+                                                                     inputs, targets)
+        return float(loss), float(accuracy)
+
+    return step, current

@@ -137,7 +137,7 @@ def machine() -> dict:
         pass
     blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     versions = {}
-    for package in ("torch", "tensorflow-cpu", "tensorflow", "keras"):
+    for package in ("torch", "tensorflow-cpu", "tensorflow", "keras", "jax", "jaxlib", "optax"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

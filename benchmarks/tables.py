@@ -5,7 +5,8 @@ from __future__ import annotations
 import statistics
 
 RUN_LABELS = {("scratch", "eager"): "scratch", ("torch", "eager"): "torch",
-              ("tensorflow", "eager"): "tf eager", ("tensorflow", "function"): "tf.function"}
+              ("tensorflow", "eager"): "tf eager", ("tensorflow", "function"): "tf.function",
+              ("jax", "eager"): "jax eager", ("jax", "jit"): "jax.jit"}
 
 
 def _ms(seconds: float | None) -> str:
@@ -29,13 +30,13 @@ def grid_table(rows: list[dict]) -> str:
         key = (row["network"], row["dtype"], row["threads"], row["batch"])
         groups.setdefault(key, {})[(row["implementation"], row["mode"])] = row
     header = ["network", "dtype", "threads", "batch", *(f"{label} ms" for label in RUN_LABELS.values()),
-              "scratch/torch", "matmul share", "scratch step MiB", "peak RSS MiB scratch / torch / tf"]
+              "scratch/torch", "matmul share", "scratch step MiB", "peak RSS MiB scratch / torch / tf / jax"]
     lines = []
     for (network, dtype, threads, batch), runs in sorted(groups.items()):
         scratch, torch = runs.get(("scratch", "eager")), runs.get(("torch", "eager"))
         ratio = scratch["median_s"] / torch["median_s"] if scratch and torch else None
         rss = [runs.get(run, {}).get("peak_rss_mib") for run in (("scratch", "eager"), ("torch", "eager"),
-                                                                  ("tensorflow", "eager"))]
+                                                                  ("tensorflow", "eager"), ("jax", "eager"))]
         lines.append([network, dtype, str(threads), str(batch),
                       *(_ms(runs.get(run, {}).get("median_s")) for run in RUN_LABELS),
                       _num(ratio), _num(scratch and scratch.get("matmul_fraction")),

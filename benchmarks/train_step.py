@@ -1,7 +1,7 @@
 """Worker side of `make bench`: time and memory of one training step, run in a fresh process.
 
 A timing task builds every implementation for one (network, dtype, threads) and times them in
-interleaved blocks (scratch, torch, tf eager, tf.function, scratch's matmuls, scratch, ...), so a
+interleaved blocks (scratch, torch, tf eager, tf.function, jax, jax.jit, scratch's matmuls, ...), so a
 change in background load hits all of them alike; the median per-step time of the blocks is the
 result. A memory task runs one implementation alone, so its resident memory is its own.
 Run as `python -m benchmarks.train_step '<task as JSON>'`: one JSON row per line on stdout.
@@ -26,9 +26,12 @@ COOLDOWN_S = 0.12
 
 
 def thread_env(threads: int) -> dict[str, str]:
-    """Environment of a worker: every thread-count variable = threads, quiet TF, Keras on TF."""
+    """Environment of a worker: every thread-count variable = threads, quiet TF, Keras on TF; JAX on the
+    CPU with float64 on and XLA's intra-op threads = threads (docs/conventions.md §16)."""
     return {**{name: str(threads) for name in THREAD_ENV}, "TF_CPP_MIN_LOG_LEVEL": "3",
-            "KERAS_BACKEND": "tensorflow", "PYTHONWARNINGS": "ignore"}
+            "KERAS_BACKEND": "tensorflow", "PYTHONWARNINGS": "ignore", "JAX_ENABLE_X64": "1",
+            "JAX_PLATFORMS": "cpu",
+            "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"}
 
 
 def configure_threads(threads: int, implementations: set[str]) -> None:
@@ -170,6 +173,9 @@ def _import_implementation(implementation: str) -> None:
     if implementation == "tensorflow":
         import reference.tensorflow_models  # noqa: F401
         import reference.tensorflow_optimizers  # noqa: F401
+    if implementation == "jax":
+        import reference.jax_models  # noqa: F401
+        import reference.jax_optimizers  # noqa: F401
 
 
 def scratch_step_alloc_mib(step: Callable) -> float:

@@ -21,6 +21,7 @@ ADAPTER_MODULES = {
     "scratch": "comparisons.adapters.scratch_adapter",
     "torch": "comparisons.adapters.torch_adapter",
     "tensorflow": "comparisons.adapters.tensorflow_adapter",
+    "jax": "comparisons.adapters.jax_adapter",
     "sklearn": "comparisons.adapters.sklearn_adapter",
 }
 

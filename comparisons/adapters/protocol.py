@@ -37,10 +37,12 @@ class Profile:
     optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's
     own formula (docs/conventions.md §6). truncated_initializers: initializer names whose normal draw
     this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
-    own default parameters, per parameter name. packages: the distributions whose versions
-    environment.json records for it. options: the spec keys and hyperparameters it understands (layer
-    options such as 'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat', and the ops
-    of expression cases such as 'log'); None: any. dtypes: the case dtypes it computes in; None: any.
+    own default parameters, per parameter name. no_defaults: case kind -> why it has no defaults of its
+    own to compare there (a Dense default init, a default learning rate); that kind's `defaults` cases
+    are then skipped with the reason. packages: the distributions whose versions environment.json
+    records for it. options: the spec keys and hyperparameters it understands (layer options such as
+    'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat', and the ops of expression
+    cases such as 'log'); None: any. dtypes: the case dtypes it computes in; None: any.
     """
 
     name: str
@@ -54,14 +56,17 @@ class Profile:
     optimizer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     truncated_initializers: frozenset[str] = frozenset()
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
+    no_defaults: Mapping[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
     options: frozenset[str] | None = None
     dtypes: frozenset[str] | None = None
 
     def unsupported(self, case: Case) -> str | None:
-        """Why it cannot run the case (a kind, layer type, loss or optimizer it lacks), or None."""
+        """Why it cannot run the case (a kind, layer type, loss, optimizer or defaults it lacks), or None."""
         if case.kind not in self.kinds:
             return f"{self.name} does not run {case.kind} cases (it runs: {', '.join(sorted(self.kinds))})"
+        if case.options.get("defaults") and case.kind in self.no_defaults:
+            return f"{self.name} has no defaults to compare: {self.no_defaults[case.kind]}"
         wanted = (("layer type", {layer["type"] for layer in case.layers}, self.layers),
                   ("loss", {case.loss} - {None}, self.losses),
                   ("optimizer", {optimizer_name(case)} - {None}, self.optimizers))

@@ -89,6 +89,20 @@ class NnfsL1SubgradientDense(Dense):
         return grad
 
 
+class SignZeroL1SubgradientDense(Dense):
+    """dL1/dW = sign(W), 0 at W = 0 (torch, Keras), where the spec asks for +1 there (JAX's |w|')."""
+
+    def regularization_gradient(self, key: str) -> np.ndarray | float:
+        """l1 * sign(theta) (0 at theta = 0), plus 2 l2 theta."""
+        value = self.params[key]
+        grad: np.ndarray | float = 0.0
+        if self.l1[key]:
+            grad = grad + np.sign(value) * value.dtype.type(self.l1[key])
+        if self.l2[key]:
+            grad = grad + value.dtype.type(2 * self.l2[key]) * value
+        return grad
+
+
 class BiasGradientMeanDense(Dense):
     """Common bug: db = mean_n dz instead of sum_n dz, dividing by N again after the loss's 1/N."""
 
@@ -150,6 +164,7 @@ VARIANTS: dict[str, Callable[[Sequential], int]] = {
     "mae_gradient_wrong_sign": _replace_loss(MAEGradientWrongSign),
     "project09_dropout_backward": _project09_dropout,
     "l1_subgradient_one_at_zero": _recast_every(NnfsL1SubgradientDense),
+    "l1_subgradient_zero_at_zero": _recast_every(SignZeroL1SubgradientDense),
     "softmax_backward_diagonal": _recast_every(SoftmaxDiagonalBackward),
     "sigmoid_derivative_of_preactivation": _recast_every(SigmoidDerivativeOfPreactivation),
     "bias_gradient_mean": _recast_every(BiasGradientMeanDense),

@@ -70,10 +70,21 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         ("grad_param", "0.weight"),
         layers=({"type": "dense", "units": 4, "weight_l1": 0.125, "zero_weights": 6,
                  "l1_zero_subgradient": 0.0},),
-        loss=None,
+        loss=None, frameworks=("torch", "tensorflow"),  # JAX's |w|' is +1 at 0: the next control
         data={"kind": "signed_uniform", "batch": 8, "n_features": 5, "low": 0.1, "high": 2.0},
         notes="unbroken scratch is told l1_zero_subgradient=0.0 and passes; the variant puts nnfs's "
               "+1 back: dW is off by l1 = 0.125 at the 6 zero weights. Not a known difference here",
+    ),
+    _control(
+        "dense_l1_subgradient_sign0", "l1_subgradient_zero_at_zero",
+        "Dense(5,4) L1 subgradient sign(0) = 0 at W = 0 against JAX's +1 (lax.abs's derivative at 0)",
+        ("grad_param", "0.weight"),
+        layers=({"type": "dense", "units": 4, "weight_l1": 0.125, "zero_weights": 6,
+                 "l1_zero_subgradient": 1.0},),
+        loss=None, frameworks=("jax",),
+        data={"kind": "signed_uniform", "batch": 8, "n_features": 5, "low": 0.1, "high": 2.0},
+        notes="the mirror of neg_dense_l1_subgradient_nnfs for a framework whose |w|' is +1 at 0: "
+              "unbroken scratch is told l1_zero_subgradient=1.0 and passes; the variant takes sign(0) = 0",
     ),
     _control(
         "softmax_backward_diagonal", "softmax_backward_diagonal",

@@ -46,18 +46,20 @@ def _matched_cases() -> list[Case]:
 
 def _difference_cases() -> list[Case]:
     """Each framework at its defaults vs scratch at its defaults, and one case per convention gap."""
-    cases = [_case(f"{name}_defaults", name, {}, {}, component=f"{name} at each library's defaults")
+    cases = [_case(f"{name}_defaults", name, {}, {}, component=f"{name} at each library's defaults",
+                   defaults=True)
              for name in ("sgd", "adagrad", "rmsprop", "adam")]
     textbook = {"epsilon": 1e-7}  # the textbook epsilon, with small gradients so it matters
     cases += [
         _case("sgd_momentum_decay_nnfs_form", "sgd", MATCHED["sgd_momentum_decay"][1], {},
-              frameworks=("torch",), component="sgd momentum under decay: nnfs form vs torch form"),
+              frameworks=("torch", "jax"),
+              component="sgd momentum under decay: nnfs form vs torch / optax form"),
         _case("adagrad_eps_outside", "adagrad", {"lr": LR, "initial_accumulator": 0.0, **textbook},
-              {}, frameworks=("tensorflow",), grad_scale=1e-3,
-              component="adagrad: textbook eps outside the sqrt vs Keras inside"),
+              {}, frameworks=("tensorflow", "jax"), grad_scale=1e-3,
+              component="adagrad: textbook eps outside the sqrt vs Keras / optax inside"),
         _case("rmsprop_eps_outside", "rmsprop", {"lr": LR, "rho": RHO, **textbook}, {},
-              frameworks=("tensorflow",), grad_scale=1e-3,
-              component="rmsprop: textbook eps outside the sqrt vs Keras inside"),
+              frameworks=("tensorflow", "jax"), grad_scale=1e-3,
+              component="rmsprop: textbook eps outside the sqrt vs Keras / optax inside"),
         _case("adam_textbook_eps", "adam", {"lr": LR, **BETAS, **textbook}, {},
               frameworks=("tensorflow",), grad_scale=1e-4,
               component="adam: textbook m_hat/(sqrt(v_hat)+eps) vs Keras epsilon-hat"),

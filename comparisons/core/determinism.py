@@ -9,10 +9,18 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_
               "TF_NUM_INTRAOP_THREADS")
 
 
+# XLA on the CPU (JAX): Eigen on one thread, THREADS intra-op threads.
+XLA_FLAGS = f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={THREADS}"
+
+
 def configure_environment() -> None:
-    """Thread counts and TF log level through the environment (before numpy/torch/tf import)."""
+    """Thread counts, TF log level and JAX's float64 switch through the environment (before numpy/torch/
+    tf/jax import): JAX reads JAX_ENABLE_X64 once, at import (docs/conventions.md §16)."""
     for name in THREAD_ENV:
         os.environ.setdefault(name, str(THREADS))
+    os.environ.setdefault("JAX_ENABLE_X64", "1")  # else float64 arrays silently become float32
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("XLA_FLAGS", XLA_FLAGS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
@@ -59,12 +67,21 @@ def configure_tensorflow() -> None:
     _configured.add("tensorflow")
 
 
+def configure_jax() -> None:
+    """The environment above (x64, CPU, XLA threads) set before the first JAX import, once."""
+    if "jax" in _configured:
+        return
+    configure_environment()  # JAX reads these once, when it is first imported
+    _configured.add("jax")
+
+
 def settings() -> dict:
     """The determinism settings in force, for environment.json."""
     return {
         "threads": THREADS,
         **{name: os.environ.get(name) for name in THREAD_ENV},
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        **{name: os.environ.get(name) for name in ("JAX_ENABLE_X64", "JAX_PLATFORMS", "XLA_FLAGS")},
         "torch_deterministic_algorithms": True,
         "tf_op_determinism": True,
         "tf_grappler": "off (disable_meta_optimizer)",

@@ -25,7 +25,14 @@ from comparisons.projects.shared.curves import (
     implementation_series,
     run_label,
 )
-from comparisons.projects.shared.files import LINESTYLES, fixed_layout, log_scale, save_png, write_curve
+from comparisons.projects.shared.files import (
+    LINESTYLES,
+    fixed_layout,
+    log_scale,
+    save_png,
+    style_legend,
+    write_curve,
+)
 
 ACTIVATIONS = {  # name -> layer spec of the hidden activation
     "sigmoid": {"type": "sigmoid"},
@@ -89,7 +96,7 @@ def plot(report_dir: Path) -> list[Path]:
     ax.set_xlabel("step (full batch, 750 points)")
     ax.set_ylabel("training cross-entropy (before each step)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, title="activation: scratch solid, torch dashed, TensorFlow dotted",
+    ax.legend(fontsize=8, title=f"activation: {style_legend()}",
               title_fontsize=8)
     ax.set_title(f"Seed 08 on make_moons: 2-16-8-2 MLP, Adam(0.01), one curve per activation and "
                  f"implementation ({run_label(next(iter(drawn.values())))})", fontsize=9)

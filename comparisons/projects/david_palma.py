@@ -20,7 +20,7 @@ import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_label
-from comparisons.projects.shared.files import fixed_layout, save_png, write_curve
+from comparisons.projects.shared.files import fixed_layout, save_png, style_legend, write_curve
 
 REG = 1e-3
 EPS = 1e-3
@@ -101,6 +101,6 @@ def plot(report_dir: Path) -> list[Path]:
         axes[0, column].set_ylabel("sum_n -log p[n, y_n]")
         _regions_panel(axes[1, column], report_dir, name, title)
     fig.suptitle("david-palma tanh MLP, full-batch GD eps 1e-3, summed CCE + 5e-4 ||W||^2: "
-                 "scratch solid, torch dashed, TensorFlow dotted", fontsize=10)
+                 + style_legend(), fontsize=10)
     fixed_layout(fig, 0.95, 0.2, 0.65, 0.42, wspace=0.25, hspace=0.25)
     return [save_png(fig, Path(report_dir) / "david_palma_training.png")]

@@ -20,11 +20,11 @@ from comparisons.data.training import batch_accuracy
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.shared.curves import FRAMEWORK_OVER, SCRATCH_UNDER, chosen_runs, run_label
 from comparisons.projects.shared.files import (
-    IMPLEMENTATIONS,
     LINESTYLES,
     fixed_layout,
     log_scale,
     save_png,
+    style_legend,
     write_curve,
 )
 
@@ -105,6 +105,6 @@ def plot(report_dir: Path) -> list[Path]:
     for ax, (name, runs) in zip(axes[0], present.items(), strict=True):
         _panel(ax, runs, VARIANTS[name])
     fig.suptitle("Seed 09: dropout on noisy moons, 2-64-64-2 ReLU, Adam(0.01); train (blue) vs validation "
-                 f"(red); {', '.join(IMPLEMENTATIONS)}: solid, dashed, dotted", fontsize=9)
+                 f"(red); {style_legend()}", fontsize=9)
     fixed_layout(fig, 0.8, 0.2, 0.62, 0.6, wspace=0.08)
     return [save_png(fig, Path(report_dir) / "dropout_regularization_curves.png")]

@@ -24,7 +24,7 @@ from comparisons.projects.shared.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, write_curve
+from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, style_legend, write_curve
 
 L2 = {"weight_l2": 5e-4, "bias_l2": 5e-4}  # ch. 14-16: L2 on the first layer's weights and biases
 NNFS_INIT = {"weight_scale": 0.01, "bias": "zeros"}
@@ -124,7 +124,7 @@ def plot(report_dir: Path) -> list[Path]:
         axes[0, 0].legend(fontsize=8)
         if chapter == 17:
             _fit_panel(axes[0, 1], report_dir)
-        fig.suptitle(f"nnfs {title}\nscratch solid, torch dashed, TensorFlow dotted", fontsize=9)
+        fig.suptitle(f"nnfs {title}\n{style_legend()}", fontsize=9)
         fixed_layout(fig, 1.25, 0.2, 0.8, 0.6, wspace=0.15)
         written.append(save_png(fig, Path(report_dir) / f"nnfs_spirals_ch{chapter}_loss.png"))
     return written

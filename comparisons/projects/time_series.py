@@ -25,7 +25,7 @@ from comparisons.projects.shared.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, write_curve
+from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, style_legend, write_curve
 
 WINDOW = 10
 CASES = training_cases(
@@ -78,6 +78,6 @@ def plot(report_dir: Path) -> list[Path]:
     axes[1].legend(fontsize=8)
     axes[1].grid(True, alpha=0.3)
     fig.suptitle("Seed 10: sliding-window forecasting of sin(0.1 t) + noise, chronological split; "
-                 "scratch solid, torch dashed, TensorFlow dotted", fontsize=10)
+                 + style_legend(), fontsize=10)
     fixed_layout(fig, 0.8, 0.2, 0.65, 0.6, wspace=0.12)
     return [save_png(fig, Path(report_dir) / "time_series_forecast.png")]

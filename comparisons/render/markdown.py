@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from comparisons.core.settings import rerun_flags
+from comparisons.render.splits import framework_splits
 from comparisons.report.files import AGREEMENT_COLUMNS, BAD, STATUSES, SUMMARY_COLUMNS, atomic_write_text
 
 SUMMARY_MD = "summary.md"
@@ -210,6 +211,15 @@ def _known_differences(agreement: pd.DataFrame, entries: pd.DataFrame | None) ->
     return lines
 
 
+def _framework_splits(summary: pd.DataFrame) -> list[str]:
+    headers, rows = framework_splits(summary)
+    if not rows:
+        return ["The reference frameworks reached the same verdict on every case."]
+    return ["Cases where one reference framework passes and another fails or has a known difference; "
+            "frameworks joined by `=` reached the same verdict (which of torch and TensorFlow JAX agrees "
+            "with):", "", *md_table(headers, rows)]
+
+
 def _negative_controls(reports: Reports) -> list[str]:
     controls = reports.summary[reports.summary["suite"] == NEGATIVE_CONTROL]
     if controls.empty:
@@ -281,6 +291,7 @@ def render_summary_md(reports: Reports) -> str:
              "## Totals", "", *_totals(reports),
              "", "## Agreement by suite", *_suite_tables(reports.summary),
              "", "## Known differences", "", *_known_differences(reports.agreement, reports.known),
+             "", "## Where the frameworks disagree", "", *_framework_splits(reports.summary),
              "", "## Negative controls", "", *_negative_controls(reports),
              "", "## First divergences", "", *_first_divergences(reports),
              "", "## Plots", "", *_plots(reports.directory),

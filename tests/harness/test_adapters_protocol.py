@@ -76,7 +76,7 @@ def test_cases_without_named_frameworks_run_on_every_reference_that_runs_their_k
         expected = case.frameworks or runs_it
         assert frameworks_for(case) == expected and expected, case.id
     assert frameworks_for(case_by_id("perceptron_and")) == ("sklearn",)
-    assert frameworks_for(case_by_id("mlp_spiral_cce")) == ("torch", "tensorflow")
+    assert frameworks_for(case_by_id("mlp_spiral_cce")) == ("torch", "tensorflow", "jax")
 
 
 def test_a_case_a_profile_cannot_run_is_skipped_with_the_reason(monkeypatch):

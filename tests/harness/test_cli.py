@@ -119,7 +119,7 @@ def test_bad_input_gives_one_clear_message_and_exit_2(argv, message, synthetic, 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["run", "--framework", "jax"], "unknown framework 'jax'; known: torch, tensorflow"),
+    (["run", "--framework", "mxnet"], "unknown framework 'mxnet'; known: torch, tensorflow, jax"),
     (["run", "--dtype", "float16"], "unknown dtype 'float16'; known: float32, float64"),
     (["run", "-n", "many"], "workers must be a number or 'auto'"),
 ])

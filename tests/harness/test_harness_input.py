@@ -49,7 +49,7 @@ def pytest_refusal(*args: str, **env: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(("args", "env", "message"), [
-    (["--framework", "jax"], {}, "--framework: unknown jax; known: torch, tensorflow, sklearn"),
+    (["--framework", "mxnet"], {}, "--framework: unknown mxnet; known: torch, tensorflow, jax, sklearn"),
     (["--dtype", "float16"], {}, "--dtype: unknown float16; known: float32, float64"),
     (["--seed-offset", "-1"], {}, "--seed-offset: must be a whole number >= 0, not '-1'"),
     (["--suite", "models"], {}, "--suite: unknown models; known: activation, expression, initializer, layer"),

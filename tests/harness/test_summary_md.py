@@ -202,3 +202,19 @@ def test_missing_folder_file_or_column_is_a_report_error(tmp_path, report_dir):
     agreement.to_csv(report_dir / "agreement.csv", index=False)
     with pytest.raises(ReportError, match="lacks columns err_ratio"):
         load_reports(report_dir)
+
+
+def test_framework_splits_say_which_frameworks_reached_the_same_verdict():
+    import pandas as pd
+
+    from comparisons.render.splits import framework_splits
+
+    rows = [("act_x", "torch", "passed"), ("act_x", "tensorflow", "known_difference"),
+            ("act_x", "jax", "passed"), ("act_y", "torch", "passed"), ("act_y", "tensorflow", "passed"),
+            ("act_y", "jax", "passed"), ("neg_z", "torch", "caught")]
+    summary = pd.DataFrame([{"case": c, "framework": f, "verdict": v, "dtype": "float64",
+                             "suite": "negative_control" if c.startswith("neg_") else "activation"}
+                            for c, f, v in rows])
+    headers, table = framework_splits(summary)
+    assert headers == ["case", "dtype", "torch", "tensorflow", "jax", "same verdict"]
+    assert table == [["act_x", "float64", "passed", "known_difference", "passed", "torch = jax; tensorflow"]]

@@ -15,7 +15,7 @@ def leaky_relu_backward(self, grad_output):
     return grad_output * np.ones_like(self.inputs)
 
 
-@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "jax"])
 @pytest.mark.parametrize("case_id", ["mlp_spiral_cce", "mlp_spiral_vjp"])
 def test_planted_relu_backward_bug_is_caught_at_the_relu_layer(monkeypatch, framework, case_id):
     monkeypatch.setattr(ReLU, "backward", leaky_relu_backward)

@@ -26,7 +26,7 @@ def glorot_uniform_with_fan_in_twice(shape, rng, dtype=np.float64):
     return rng.uniform(-limit, limit, shape).astype(dtype)
 
 
-@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "jax"])
 def test_a_wrong_fan_fails_the_bounds_std_and_ks_rows(monkeypatch, framework):
     monkeypatch.setitem(initializers.INITIALIZERS, "glorot_uniform", glorot_uniform_with_fan_in_twice)
     outcome = compare_case(case_by_id("init_glorot_uniform"), framework, "float32")

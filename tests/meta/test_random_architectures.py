@@ -1,7 +1,8 @@
-"""Randomized architectures (hypothesis, derandomized): scratch agrees with torch and with TensorFlow.
+"""Randomized architectures (hypothesis, derandomized): scratch agrees with torch, TensorFlow and JAX.
 
 Depth 1-4, widths 1-64, activations and losses from the tables, batch sizes including 1, both
-dtypes. `make test` runs 200 examples; `make fuzz` runs more (NN_PARITY_FUZZ_EXAMPLES).
+dtypes. `make test` runs 200 examples; `make fuzz` runs more (NN_PARITY_FUZZ_EXAMPLES). JAX runs a
+fifth of them: every random architecture is a new XLA program to compile (about 0.5 s on the CPU).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from comparisons.core.case import Case
 from comparisons.kinds.dispatch import compare_case
 
 EXAMPLES = int(os.environ.get("NN_PARITY_FUZZ_EXAMPLES", "200"))
+JAX_EXAMPLES = max(1, EXAMPLES // 5)
 HIDDEN_ACTIVATIONS = (
     {"type": "sigmoid"}, {"type": "tanh"}, {"type": "relu"}, {"type": "leaky_relu", "alpha": 0.25},
     {"type": "elu", "alpha": 1.0}, {"type": "swish"}, {"type": "linear"},
@@ -59,6 +61,17 @@ def architectures(draw) -> Case:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=architectures(), dtype=st.sampled_from(("float32", "float64")))
 def test_random_architecture_agrees(framework, case, dtype):
+    _agrees(framework, case, dtype)
+
+
+@settings(max_examples=JAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=architectures(), dtype=st.sampled_from(("float32", "float64")))
+def test_random_architecture_agrees_with_jax(case, dtype):
+    _agrees("jax", case, dtype)
+
+
+def _agrees(framework: str, case: Case, dtype: str) -> None:
     outcome = compare_case(case, framework, dtype)
     if outcome.rows[0]["status"] == "skipped":
         pytest.skip(outcome.rows[0]["reason"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FRAMEWORKS = {"torch", "tensorflow", "keras", "jax", "sklearn"}
+FRAMEWORKS = {"torch", "tensorflow", "keras", "jax", "optax", "sklearn"}
 STDLIB = set(sys.stdlib_module_names)
 
 

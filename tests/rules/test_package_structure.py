@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("core", "data", "adapters", "kinds", "report", "projects", "cases", "harness", "render", "")
 # The heavy optional libraries: the only imports allowed inside functions, directly or through a
 # project module that imports one of them when it is imported (a reference module, the renderers).
-HEAVY = {"torch", "tensorflow", "keras", "jax", "optax", "sklearn", "scipy", "matplotlib", "pandas", "PIL",
-         "rich", "pytest", "xdist"}
+HEAVY = {"torch", "tensorflow", "keras", "jax", "jaxlib", "optax", "sklearn", "scipy", "matplotlib", "pandas",
+         "PIL", "rich", "pytest", "xdist"}
 MAX_LINES, MAX_MODULES_PER_FOLDER = 310, 13  # "about 300 lines", "about 12 loose modules"
 
 

@@ -48,7 +48,7 @@ def test_serial_run_writes_every_report_with_the_design_columns(serial_report):
     rows = read_rows(serial_report / "agreement.csv")
     frameworks = {row[header.index("framework")] for row in rows}
     dtypes = {row[header.index("dtype")] for row in rows}
-    assert frameworks == {"torch", "tensorflow"} and dtypes == {"float32", "float64"}
+    assert frameworks == {"torch", "tensorflow", "jax"} and dtypes == {"float32", "float64"}
     env = json.loads((serial_report / "environment.json").read_text())
     assert env["partial"] is False and env["packages"]["numpy"]
     assert (serial_report / "summary.csv").stat().st_size > 0

@@ -1,4 +1,4 @@
-"""Loss curves of scratch, torch and TensorFlow read back from the 'curve' artifacts (projects 8-12).
+"""Loss curves of scratch and each framework read back from the 'curve' artifacts (projects 8-12).
 
 Each framework's curve file holds scratch's loss and the framework's at every step; scratch's own
 curve is taken from the first framework file found. Runs are picked free-running first, float64
@@ -49,7 +49,7 @@ def implementation_series(runs: list[Artifact], column: str) -> dict[str, tuple[
 
 def draw_curves(ax, runs: list[Artifact], column: str = "loss", color: str | None = None,
                 prefix: str = "", log: bool = True) -> None:
-    """Scratch solid, torch dashed, TensorFlow dotted: one line per implementation of these runs."""
+    """One line per implementation of these runs, in its profile's style (style_legend)."""
     for name, (steps, values) in implementation_series(runs, column).items():
         ax.plot(steps, values, LINESTYLES[name], color=color or COLORS[name], label=f"{prefix}{name}",
                 **SCRATCH_UNDER if name == "scratch" else FRAMEWORK_OVER)

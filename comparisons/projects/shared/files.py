@@ -32,6 +32,13 @@ from comparisons.projects.shared.common import artifact_path, write_table  # noq
 IMPLEMENTATIONS = tuple(name for name in ADAPTER_MODULES if "training" in profile(name).kinds)
 LINESTYLES = {name: profile(name).style.linestyle for name in ADAPTER_MODULES}  # scratch solid, others not
 COLORS = {name: profile(name).style.color for name in ADAPTER_MODULES}
+LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}
+
+
+def style_legend(names=IMPLEMENTATIONS) -> str:
+    """'scratch solid, torch dashed, tensorflow dotted, jax dash-dot': line styles from the profiles."""
+    return ", ".join(f"{name} {LINESTYLE_NAMES.get(LINESTYLES[name], LINESTYLES[name])}" for name in names)
+
 MODE_ORDER = ("free", "teacher")
 DPI = 110  # every PNG: 8 pt text is 12 pixels high
 
