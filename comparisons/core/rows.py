@@ -25,6 +25,7 @@ class CaseOutcome:
     failures: list[str] = field(default_factory=list)
     trajectory: list[dict] = field(default_factory=list)  # per-step rows of training cases
     extras: dict = field(default_factory=dict)  # kind-specific results for project artifacts
+    implementation: str = "scratch"  # the SPEC of the implementation under test that produced it
 
 
 @dataclass
@@ -89,6 +90,7 @@ class CaseRun:
     def finish(self, outcome: CaseOutcome) -> CaseOutcome:
         """Order and timing columns, known differences applied, first divergence and messages."""
         rerun, elapsed = self.rerun_command(), time.perf_counter() - self.started
+        outcome.implementation = self.implementation
         for order, row in enumerate(outcome.rows):
             row["order"] = order
             row["elapsed_s"] = elapsed

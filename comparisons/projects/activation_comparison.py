@@ -28,6 +28,7 @@ from comparisons.projects.shared.curves import (
 from comparisons.projects.shared.files import (
     LINESTYLES,
     fixed_layout,
+    implementation_spec,
     log_scale,
     save_png,
     style_legend,
@@ -62,7 +63,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
     write_curve(case, framework, dtype, outcome, report_dir)
     data, final = outcome.extras["data"], outcome.extras["final"]
     row = {}
-    for side, who in (("scratch", "scratch"), ("framework", framework)):
+    for side, who in (("scratch", outcome.implementation), ("framework", framework)):
         result = evaluate(who, case, final[side], data["x_val"], data["y_val"], dtype)
         row[f"val_loss_{side}"] = float(result["loss"])
         row[f"val_accuracy_{side}"] = batch_accuracy(np.asarray(result["output"]), data["y_val"])
@@ -96,7 +97,7 @@ def plot(report_dir: Path) -> list[Path]:
     ax.set_xlabel("step (full batch, 750 points)")
     ax.set_ylabel("training cross-entropy (before each step)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, title=f"activation: {style_legend()}",
+    ax.legend(fontsize=8, title=f"activation: {style_legend(spec=implementation_spec(report_dir))}",
               title_fontsize=8)
     ax.set_title(f"Seed 08 on make_moons: 2-16-8-2 MLP, Adam(0.01), one curve per activation and "
                  f"implementation ({run_label(next(iter(drawn.values())))})", fontsize=9)

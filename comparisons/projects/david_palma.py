@@ -20,7 +20,13 @@ import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
 from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_label
-from comparisons.projects.shared.files import fixed_layout, save_png, style_legend, write_curve
+from comparisons.projects.shared.files import (
+    fixed_layout,
+    implementation_spec,
+    save_png,
+    style_legend,
+    write_curve,
+)
 
 REG = 1e-3
 EPS = 1e-3
@@ -56,7 +62,8 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
     grid = np.column_stack([x1.ravel(), x2.ravel()])
     labels = np.zeros(len(grid), dtype=np.int64)
     final = outcome.extras["final"]
-    mine = evaluate("scratch", case, final["scratch"], grid, labels, dtype)["output"].argmax(axis=1)
+    mine = evaluate(outcome.implementation, case, final["scratch"], grid, labels,
+                    dtype)["output"].argmax(axis=1)
     theirs = evaluate(framework, case, final["framework"], grid, labels, dtype)["output"].argmax(axis=1)
     write_table(artifact_path(report_dir, case, framework, dtype, "regions"), [
         {"x1": float(a), "x2": float(b), "class_scratch": int(m), "class_framework": int(t)}
@@ -101,6 +108,6 @@ def plot(report_dir: Path) -> list[Path]:
         axes[0, column].set_ylabel("sum_n -log p[n, y_n]")
         _regions_panel(axes[1, column], report_dir, name, title)
     fig.suptitle("david-palma tanh MLP, full-batch GD eps 1e-3, summed CCE + 5e-4 ||W||^2: "
-                 + style_legend(), fontsize=10)
+                 + style_legend(spec=implementation_spec(report_dir)), fontsize=10)
     fixed_layout(fig, 0.95, 0.2, 0.65, 0.42, wspace=0.25, hspace=0.25)
     return [save_png(fig, Path(report_dir) / "david_palma_training.png")]

@@ -22,8 +22,10 @@ from comparisons.projects.shared.curves import FRAMEWORK_OVER, SCRATCH_UNDER, ch
 from comparisons.projects.shared.files import (
     LINESTYLES,
     fixed_layout,
+    implementation_spec,
     log_scale,
     save_png,
+    shown_name,
     style_legend,
     write_curve,
 )
@@ -65,7 +67,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
     rows = []
     for step in _evaluated_steps(history):
         row = {"step": step}
-        for side, who in (("scratch", "scratch"), ("framework", framework)):
+        for side, who in (("scratch", outcome.implementation), ("framework", framework)):
             for split, x, y in (("train", data["x"], data["y"]), ("val", data["x_val"], data["y_val"])):
                 result = evaluate(who, case, params[step][side], x, y, dtype)
                 row[f"{split}_loss_{side}"] = float(result["loss"])
@@ -75,7 +77,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
 
 
 def _panel(ax, runs, title: str) -> None:
-    drawn = set()
+    drawn, spec = set(), implementation_spec(runs[0].report_dir) if runs else "scratch"
     for artifact in runs:
         table = artifact.sibling("evaluation").read_if_present()
         if table is None:
@@ -86,7 +88,8 @@ def _panel(ax, runs, title: str) -> None:
             drawn.add(who)
             for split, color in (("train", "C0"), ("val", "C3")):
                 ax.plot(table["step"], table[f"{split}_loss_{side}"], LINESTYLES[who], color=color,
-                        label=f"{split} {who}", **SCRATCH_UNDER if who == "scratch" else FRAMEWORK_OVER)
+                        label=f"{split} {shown_name(who, spec)}",
+                        **SCRATCH_UNDER if who == "scratch" else FRAMEWORK_OVER)
     ax.set_title(f"{title} ({run_label(runs)})", fontsize=9)
     ax.set_xlabel("step (full batch, 100 points)")
     ax.set_ylabel("cross-entropy, inference mode")
@@ -105,6 +108,6 @@ def plot(report_dir: Path) -> list[Path]:
     for ax, (name, runs) in zip(axes[0], present.items(), strict=True):
         _panel(ax, runs, VARIANTS[name])
     fig.suptitle("Seed 09: dropout on noisy moons, 2-64-64-2 ReLU, Adam(0.01); train (blue) vs validation "
-                 f"(red); {style_legend()}", fontsize=9)
+                 f"(red); {style_legend(spec=implementation_spec(report_dir))}", fontsize=9)
     fixed_layout(fig, 0.8, 0.2, 0.62, 0.6, wspace=0.08)
     return [save_png(fig, Path(report_dir) / "dropout_regularization_curves.png")]

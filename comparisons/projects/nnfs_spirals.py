@@ -24,7 +24,14 @@ from comparisons.projects.shared.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, style_legend, write_curve
+from comparisons.projects.shared.files import (
+    LINESTYLES,
+    fixed_layout,
+    implementation_spec,
+    save_png,
+    style_legend,
+    write_curve,
+)
 
 L2 = {"weight_l2": 5e-4, "bias_l2": 5e-4}  # ch. 14-16: L2 on the first layer's weights and biases
 NNFS_INIT = {"weight_scale": 0.01, "bias": "zeros"}
@@ -86,7 +93,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
         return
     x, y = outcome.extras["data"]["x"], outcome.extras["data"]["y"]
     final = outcome.extras["final"]
-    mine = evaluate("scratch", case, final["scratch"], x, y, dtype)["output"]
+    mine = evaluate(outcome.implementation, case, final["scratch"], x, y, dtype)["output"]
     theirs = evaluate(framework, case, final["framework"], x, y, dtype)["output"]
     write_table(artifact_path(report_dir, case, framework, dtype, "fit"), [
         {"x": float(a), "y": float(b), "out_scratch": float(m), "out_framework": float(t)}
@@ -100,7 +107,7 @@ def _fit_panel(ax, report_dir: Path) -> None:
         if index == 0:
             ax.plot(table["x"], table["y"], color="0.3", linewidth=1, label="sin(2 pi x)")
             ax.plot(table["x"], table["out_scratch"], LINESTYLES["scratch"], color=COLORS["scratch"],
-                    label="scratch", **SCRATCH_UNDER)
+                    label=implementation_spec(report_dir), **SCRATCH_UNDER)
         ax.plot(table["x"], table["out_framework"], LINESTYLES[artifact.framework],
                 color=COLORS[artifact.framework], label=artifact.framework, **FRAMEWORK_OVER)
     ax.set_title(f"fitted sine after training ({run_label(runs)})", fontsize=9)
@@ -124,7 +131,7 @@ def plot(report_dir: Path) -> list[Path]:
         axes[0, 0].legend(fontsize=8)
         if chapter == 17:
             _fit_panel(axes[0, 1], report_dir)
-        fig.suptitle(f"nnfs {title}\n{style_legend()}", fontsize=9)
+        fig.suptitle(f"nnfs {title}\n{style_legend(spec=implementation_spec(report_dir))}", fontsize=9)
         fixed_layout(fig, 1.25, 0.2, 0.8, 0.6, wspace=0.15)
         written.append(save_png(fig, Path(report_dir) / f"nnfs_spirals_ch{chapter}_loss.png"))
     return written

@@ -25,7 +25,14 @@ from comparisons.projects.shared.curves import (
     draw_curves,
     run_label,
 )
-from comparisons.projects.shared.files import LINESTYLES, fixed_layout, save_png, style_legend, write_curve
+from comparisons.projects.shared.files import (
+    LINESTYLES,
+    fixed_layout,
+    implementation_spec,
+    save_png,
+    style_legend,
+    write_curve,
+)
 
 WINDOW = 10
 CASES = training_cases(
@@ -46,7 +53,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
     data, final = outcome.extras["data"], outcome.extras["final"]
     forecasts = {side: np.ravel(evaluate(who, case, final[side], data["x_val"], data["y_val"],
                                          dtype)["output"])
-                 for side, who in (("scratch", "scratch"), ("framework", framework))}
+                 for side, who in (("scratch", outcome.implementation), ("framework", framework))}
     first = len(data["x"]) + WINDOW  # series index of the first test target
     write_table(artifact_path(report_dir, case, framework, dtype, "forecast"), [
         {"t": first + i, "truth": float(truth), "forecast_scratch": float(forecasts["scratch"][i]),
@@ -70,7 +77,7 @@ def plot(report_dir: Path) -> list[Path]:
         if index == 0:
             axes[1].plot(table["t"], table["truth"], "o", color="0.5", markersize=3, label="truth")
             axes[1].plot(table["t"], table["forecast_scratch"], LINESTYLES["scratch"],
-                         color=COLORS["scratch"], label="scratch", **SCRATCH_UNDER)
+                         color=COLORS["scratch"], label=implementation_spec(report_dir), **SCRATCH_UNDER)
         axes[1].plot(table["t"], table["forecast_framework"], LINESTYLES[artifact.framework],
                      color=COLORS[artifact.framework], label=artifact.framework, **FRAMEWORK_OVER)
     axes[1].set_xlabel("t (test segment, after every training window)")
@@ -78,6 +85,6 @@ def plot(report_dir: Path) -> list[Path]:
     axes[1].legend(fontsize=8)
     axes[1].grid(True, alpha=0.3)
     fig.suptitle("Seed 10: sliding-window forecasting of sin(0.1 t) + noise, chronological split; "
-                 + style_legend(), fontsize=10)
+                 + style_legend(spec=implementation_spec(report_dir)), fontsize=10)
     fixed_layout(fig, 0.8, 0.2, 0.65, 0.6, wspace=0.12)
     return [save_png(fig, Path(report_dir) / "time_series_forecast.png")]

@@ -27,6 +27,7 @@ from comparisons.projects.shared.files import (
     LINESTYLES,
     find_artifacts,
     fixed_layout,
+    implementation_spec,
     preferred_mode,
     save_png,
     write_curve,
@@ -77,15 +78,15 @@ def _runs(files: list) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
 
 def weight_evolution_figure(files: list):
     """One panel per parameter: its value against the step, scratch solid, frameworks dashed."""
-    runs = _runs(files)
+    runs, spec = _runs(files), implementation_spec(files[0].report_dir)
     scratch = runs[0][1]
     fig, axes = plt.subplots(3, 3, figsize=(12, 8.5), sharex=True)
     for ax, key in zip(axes.ravel(), scratch.columns, strict=False):
-        ax.plot(scratch.index, scratch[key], LINESTYLES["scratch"], label="scratch", linewidth=2.4)
+        ax.plot(scratch.index, scratch[key], LINESTYLES["scratch"], label=spec, linewidth=2.4)
         gaps = []
         for framework, own_scratch, theirs in runs:
             if not own_scratch.equals(scratch):  # scratch follows this framework's optimizer formula
-                ax.plot(own_scratch.index, own_scratch[key], "-", linewidth=1, label=f"scratch ({framework})")
+                ax.plot(own_scratch.index, own_scratch[key], "-", linewidth=1, label=f"{spec} ({framework})")
             ax.plot(theirs.index, theirs[key], LINESTYLES.get(framework, "--"), label=framework,
                     linewidth=1.4)
             gaps.append(float(np.max(np.abs(theirs[key].to_numpy() - own_scratch[key].to_numpy()))))
@@ -120,9 +121,9 @@ def _draw_network(ax, params: dict[str, float], scale: float, title: str) -> Non
 
 def network_figure(files: list):
     """The network at step 0 and each implementation's final weights: width |w|, blue +, red -."""
-    runs = _runs(files)
+    runs, spec = _runs(files), implementation_spec(files[0].report_dir)
     scratch = runs[0][1]
-    panels = [("initial (step 0)", scratch.iloc[0]), (f"scratch, step {scratch.index[-1]}", scratch.iloc[-1])]
+    panels = [("initial (step 0)", scratch.iloc[0]), (f"{spec}, step {scratch.index[-1]}", scratch.iloc[-1])]
     panels += [(f"{framework}, step {theirs.index[-1]}", theirs.iloc[-1]) for framework, _, theirs in runs]
     keys = [c for c in scratch.columns if "weight" in c]
     scale = max(abs(float(row[k])) for _, row in panels for k in keys) or 1.0

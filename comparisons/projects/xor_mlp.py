@@ -43,7 +43,7 @@ def _outputs(case, framework: str, dtype: str, outcome, x: np.ndarray) -> tuple[
     """(scratch's, the framework's) own inference outputs at x from their own final parameters."""
     targets = np.zeros((len(x), 1))
     final = outcome.extras["final"]
-    mine = evaluate("scratch", case, final["scratch"], x, targets, dtype)["output"]
+    mine = evaluate(outcome.implementation, case, final["scratch"], x, targets, dtype)["output"]
     theirs = evaluate(framework, case, final["framework"], x, targets, dtype)["output"]
     return np.asarray(mine, np.float64).ravel(), np.asarray(theirs, np.float64).ravel()
 

@@ -15,10 +15,12 @@ from comparisons.projects.shared.files import (
     LINESTYLES,
     find_artifacts,
     fixed_layout,
+    implementation_spec,
     label,
     log_scale,
     preferred_mode,
     save_png,
+    shown_name,
     write_curve,
 )
 
@@ -36,7 +38,7 @@ def accuracy_rows(case, framework: str, dtype: str, outcome) -> list[dict]:
     """Final accuracy and loss on the train and test splits, scratch and the framework, own forward."""
     data, final = outcome.extras["data"], outcome.extras["final"]
     rows = []
-    for side, implementation in (("scratch", "scratch"), ("framework", framework)):
+    for side, implementation in (("scratch", outcome.implementation), ("framework", framework)):
         for split, x, y in (("train", data["x"], data["y"]), ("test", data["x_val"], data["y_val"])):
             accuracy, loss = _scores(implementation, case, final[side], x, y, dtype)
             rows.append({"implementation": implementation, "side": side, "split": split,
@@ -53,7 +55,8 @@ def epoch_rows(case, framework: str, dtype: str, outcome) -> list[dict]:
                     if h["step"] % per_epoch == 0 or h is history[-1]]
     rows = []
     for step, mine, theirs in checkpoints:
-        accuracy_mine, loss_mine = _scores("scratch", case, mine, data["x_val"], data["y_val"], dtype)
+        accuracy_mine, loss_mine = _scores(outcome.implementation, case, mine, data["x_val"], data["y_val"],
+                                           dtype)
         accuracy_theirs, loss_theirs = _scores(framework, case, theirs, data["x_val"], data["y_val"], dtype)
         rows.append({"step": step, "epoch": step / per_epoch,
                      "test_accuracy_scratch": accuracy_mine, "test_accuracy_framework": accuracy_theirs,
@@ -79,13 +82,13 @@ def accuracy_figure(report_dir: Path, project: str, title: str):
     if not files:
         return None
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(files) + 2), 4.2))
-    width = 0.38
+    width, spec = 0.38, implementation_spec(report_dir)
     for i, artifact in enumerate(files):
         test = artifact.read().query("split == 'test'").set_index("side")
         for offset, side, color in ((-width / 2, "scratch", "0.55"), (width / 2, "framework", "tab:green")):
             value = float(test.loc[side, "accuracy"])
             ax.bar(i + offset, value, width, color=color,
-                   label=("scratch" if side == "scratch" else "framework") if i == 0 else None)
+                   label=(spec if side == "scratch" else "framework") if i == 0 else None)
             ax.text(i + offset, value + 0.005, f"{value:.3f}", ha="center", fontsize=7, rotation=90)
     ax.set_xticks(range(len(files)), [label(a).replace(" ", "\n") for a in files], fontsize=8)
     low = min(float(a.read().query("split == 'test'")["accuracy"].min()) for a in files)
@@ -105,7 +108,7 @@ def curves_figure(report_dir: Path, project: str, title: str):
     curves = preferred_mode(find_artifacts(report_dir, f"proj_{project}_", "curve"))
     if not curves:
         return None
-    frameworks = list(dict.fromkeys(a.framework for a in curves))
+    frameworks, spec = list(dict.fromkeys(a.framework for a in curves)), implementation_spec(report_dir)
     fig, axes = plt.subplots(2, len(frameworks), figsize=(6 * len(frameworks), 7), squeeze=False)
     for column, framework in enumerate(frameworks):
         loss_ax, acc_ax = axes[0, column], axes[1, column]
@@ -115,14 +118,14 @@ def curves_figure(report_dir: Path, project: str, title: str):
             for side, implementation in (("scratch", "scratch"), ("framework", framework)):
                 style = {"color": color, "linestyle": LINESTYLES[implementation],
                          "linewidth": 2.0 if side == "scratch" else 1.2,
-                         "label": f"{implementation} {artifact.dtype}"}
+                         "label": f"{shown_name(implementation, spec)} {artifact.dtype}"}
                 loss_ax.plot(table["step"], table[f"loss_{side}"], alpha=0.45, **{**style, "label": None})
                 if epochs is not None:
                     acc_ax.plot(epochs["epoch"], epochs[f"test_accuracy_{side}"], marker=".", **style)
                     loss_ax.plot(epochs["step"], epochs[f"test_loss_{side}"], marker="o", markersize=3,
                                  **style)
         loss_ax.set(xlabel="step", ylabel="loss: training batch (thin), test per epoch (dots)",
-                    title=f"scratch vs {framework}")
+                    title=f"{spec} vs {framework}")
         log_scale(loss_ax)
         acc_ax.set(xlabel="epoch", ylabel="test accuracy (own forward)")
         loss_ax.legend(fontsize=7)

@@ -18,8 +18,10 @@ from comparisons.projects.shared.files import (
     LINESTYLES,
     Artifact,
     find_artifacts,
+    implementation_spec,
     log_scale,
     preferred_mode,
+    shown_name,
 )
 
 # scratch drawn wide and pale underneath, the frameworks thin on top: identical curves stay visible
@@ -49,9 +51,12 @@ def implementation_series(runs: list[Artifact], column: str) -> dict[str, tuple[
 
 def draw_curves(ax, runs: list[Artifact], column: str = "loss", color: str | None = None,
                 prefix: str = "", log: bool = True) -> None:
-    """One line per implementation of these runs, in its profile's style (style_legend)."""
+    """One line per implementation of these runs, in its profile's style (style_legend); the
+    implementation under test labelled with the run's SPEC."""
+    spec = implementation_spec(runs[0].report_dir) if runs else "scratch"
     for name, (steps, values) in implementation_series(runs, column).items():
-        ax.plot(steps, values, LINESTYLES[name], color=color or COLORS[name], label=f"{prefix}{name}",
+        ax.plot(steps, values, LINESTYLES[name], color=color or COLORS[name],
+                label=f"{prefix}{shown_name(name, spec)}",
                 **SCRATCH_UNDER if name == "scratch" else FRAMEWORK_OVER)
     if log:
         log_scale(ax)

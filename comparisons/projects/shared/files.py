@@ -6,6 +6,7 @@ file is named '<case>-<framework>-<dtype>-<what>.csv' (common.artifact_path).
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import tempfile
@@ -35,9 +36,27 @@ COLORS = {name: profile(name).style.color for name in ADAPTER_MODULES}
 LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}
 
 
-def style_legend(names=IMPLEMENTATIONS) -> str:
-    """'scratch solid, torch dashed, tensorflow dotted, jax dash-dot': line styles from the profiles."""
-    return ", ".join(f"{name} {LINESTYLE_NAMES.get(LINESTYLES[name], LINESTYLES[name])}" for name in names)
+def style_legend(names=IMPLEMENTATIONS, spec: str = "scratch") -> str:
+    """'scratch solid, torch dashed, tensorflow dotted, jax dash-dot': line styles from the profiles;
+    the implementation under test named by its SPEC (shown_name)."""
+    return ", ".join(f"{shown_name(name, spec)} {LINESTYLE_NAMES.get(LINESTYLES[name], LINESTYLES[name])}"
+                     for name in names)
+
+
+def implementation_spec(report_dir: Path) -> str:
+    """The --impl SPEC of the implementation a report folder's run checked (environment.json's
+    implementation.spec): what plots call the 'scratch' side; 'scratch' when absent (older reports)."""
+    try:
+        environment = json.loads((Path(report_dir) / "environment.json").read_text())
+    except (OSError, ValueError):
+        return "scratch"
+    implementation = environment.get("implementation") if isinstance(environment, dict) else None
+    return (implementation if isinstance(implementation, dict) else {}).get("spec") or "scratch"
+
+
+def shown_name(name: str, spec: str) -> str:
+    """A legend's name for an implementation: the SPEC for the 'scratch' side, else the name itself."""
+    return spec if name == "scratch" else name
 
 MODE_ORDER = ("free", "teacher")
 DPI = 110  # every PNG: 8 pt text is 12 pixels high
@@ -52,6 +71,11 @@ class Artifact:
     dtype: str
     what: str
     path: Path
+
+    @property
+    def report_dir(self) -> Path:
+        """The report folder this file is in (its projects/ folder's parent)."""
+        return self.path.parent.parent
 
     @property
     def mode(self) -> str:
