@@ -17,7 +17,8 @@ from comparisons.kinds.dispatch import compare_case
 from reference.layouts import Layout, LayoutError
 from scratch.registry import LAYER_TYPES, LOSSES
 
-REFERENCE_MODULES = {"torch": "reference.torch_models", "tensorflow": "reference.tensorflow_models"}
+REFERENCE_MODULES = {"torch": "reference.torch_models", "tensorflow": "reference.tensorflow_models",
+                     "jax": "reference.jax_models"}
 
 
 @pytest.mark.parametrize("name", sorted(ADAPTER_MODULES))
