@@ -25,6 +25,11 @@ from types import ModuleType
 
 from comparisons.adapters.protocol import conformance_problems
 
+IMPL_HELP = ("the implementation under test: scratch (default), nnfs:PATH.py or nnfs:module.name "
+             "(nnfs-style classes, no adapter), micrograd:PATH.py or micrograd:module.name (a "
+             "micrograd-style Value engine, no adapter), PATH.py (an adapter) or module:object; "
+             "see docs/own-implementation.md")
+
 
 class SpecError(ValueError):
     """A SPEC that does not name a usable implementation; the message says which SPEC and why."""

@@ -12,6 +12,7 @@ from comparisons.core.determinism import configure_environment
 configure_environment()  # NOTE: before anything imports numpy, as the pytest plugin does
 
 from comparisons.adapters import reference_frameworks  # noqa: E402
+from comparisons.adapters.specs import IMPL_HELP  # noqa: E402
 from comparisons.cli.common import NEEDS, CliError, choices, offset, require, workers  # noqa: E402
 from comparisons.cli.own import command_list, command_new_adapter  # noqa: E402
 from comparisons.cli.reading import command_env, command_explain, command_render, command_summary  # noqa: E402
@@ -41,11 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-render", action="store_true", help="write the CSV files only, no summary.md/plots")
     run.add_argument("--seed-offset", type=offset, default=0, metavar="N",
                      help="add N to every case's seed: other data, the same agreement expected (default 0)")
-    run.add_argument("--impl", default="scratch", metavar="SPEC",
-                     help="the implementation under test: scratch (default), nnfs:PATH.py or "
-                          "nnfs:module.name (nnfs-style classes, no adapter), micrograd:PATH.py or "
-                          "micrograd:module.name (a micrograd-style Value engine, no adapter), "
-                          "PATH.py (an adapter) or module:object")
+    run.add_argument("--impl", default="scratch", metavar="SPEC", help=IMPL_HELP)
     run.add_argument("--known-differences", metavar="FILE",
                      help="known-differences CSV (default: $NN_PARITY_KNOWN_DIFFERENCES, else bundled)")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")

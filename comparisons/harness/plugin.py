@@ -19,6 +19,7 @@ from comparisons.core.determinism import configure_environment
 THREADS = configure_environment()  # before anything imports NumPy: thread counts through the environment
 
 from comparisons.adapters import SpecError, get_adapter, implementation_label, reference_frameworks  # noqa: E402
+from comparisons.adapters.specs import IMPL_HELP  # noqa: E402
 from comparisons.cases import all_cases  # noqa: E402
 from comparisons.core.case import DTYPES, Case  # noqa: E402
 from comparisons.core.known_differences import KnownDifferencesError, load_known_differences  # noqa: E402
@@ -101,11 +102,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dtype", default="", help=f"comma list of dtypes: {','.join(DTYPES)} (default: all)")
     group.addoption("--seed-offset", type=_seed_offset, default=0, metavar="N",
                     help="add N (>= 0) to every case's seed: other data, the same agreement expected")
-    group.addoption("--impl", default="scratch", metavar="SPEC",
-                    help="the implementation under test: scratch (default), nnfs:PATH.py or "
-                         "nnfs:module.name (nnfs-style classes, no adapter), micrograd:PATH.py or "
-                         "micrograd:module.name (a micrograd-style Value engine, no adapter), "
-                         "PATH.py (an adapter) or module:object; see docs/own-implementation.md")
+    group.addoption("--impl", default="scratch", metavar="SPEC", help=IMPL_HELP)
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
                          "comparisons/known_differences.csv)")
