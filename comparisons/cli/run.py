@@ -32,7 +32,8 @@ def run_exit_code(summary, unexplained: list[str]) -> int:
 
 def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     """The pytest command line of `nn-parity run`: comparisons/, the report folder, the run's options."""
-    arguments = [str(COMPARISONS_DIR), "-p", "no:cacheprovider",
+    # NOTE: hypothesis (used by tests/, not by comparisons/) would cost 0.3-0.8 s of plugin start-up
+    arguments = [str(COMPARISONS_DIR), "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
                    "--report-dir", str(report_dir)]
     for option, value in (("-k", args.keyword), ("--framework", args.framework), ("--dtype", args.dtype),
                           ("--suite", args.suite), ("--known-differences", args.known_differences),
