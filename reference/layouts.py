@@ -7,6 +7,7 @@ whose shape does not match after the permutation fails loudly: nothing is ever r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,3 +39,13 @@ class Layout:
         if not self.permutation:
             return np.array(value)
         return np.transpose(value, np.argsort(self.permutation)).copy()
+
+
+def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layout]],
+                     trainable_only: bool = False) -> Iterator[tuple[int, str, Layout]]:
+    """(layer position, scratch key '<i>.<name>', layout) of every declared parameter and buffer, in
+    layer order (parameters only when trainable_only)."""
+    for i, layer_spec in enumerate(layer_specs):
+        for name, layout in layouts.get(layer_spec["type"], {}).items():
+            if layout.trainable or not trainable_only:
+                yield i, f"{i}.{name}", layout

@@ -17,6 +17,7 @@ from comparisons.adapters.dropout import attach_dropout_masks
 from comparisons.adapters.protocol import PlotStyle, Profile
 from comparisons.core.determinism import configure_jax
 from comparisons.core.spec import effective_loss, indices_of, layer_names, penalized_layers
+from reference.layouts import declared_tensors
 from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
@@ -85,10 +86,8 @@ class JaxModel:
         """(scratch key, layout, framework shape) of every parameter and buffer (or parameters only)."""
         from reference.jax_models import LAYOUTS
 
-        for i, layer_spec in enumerate(self.spec["layers"]):
-            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
-                if layout.trainable or not trainable_only:
-                    yield f"{i}.{name}", layout, self.layers[i].shapes[layout.attribute]
+        for i, key, layout in declared_tensors(self.spec["layers"], LAYOUTS, trainable_only):
+            yield key, layout, self.layers[i].shapes[layout.attribute]
 
     def load(self, params: dict[str, np.ndarray], trainable_only: bool = False) -> None:
         """Copy scratch-layout arrays in as jax arrays (jnp.asarray); LayoutError on a misfit."""

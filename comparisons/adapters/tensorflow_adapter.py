@@ -21,6 +21,7 @@ from comparisons.core.spec import (
     penalized_layers,
     training_indices,
 )
+from reference.layouts import declared_tensors
 from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
@@ -65,10 +66,8 @@ class KerasModel:
         """(scratch key, Keras variable, layout) of every parameter and buffer (or parameters only)."""
         from reference.tensorflow_models import LAYOUTS
 
-        for i, layer_spec in enumerate(self.spec["layers"]):
-            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
-                if layout.trainable or not trainable_only:
-                    yield f"{i}.{name}", getattr(self.layers[i], layout.attribute), layout
+        for i, key, layout in declared_tensors(self.spec["layers"], LAYOUTS, trainable_only):
+            yield key, getattr(self.layers[i], layout.attribute), layout
 
     def parameters(self):
         """(scratch key, Keras variable) of every trainable parameter."""

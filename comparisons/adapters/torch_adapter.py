@@ -11,6 +11,7 @@ from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
 from comparisons.adapters.protocol import PlotStyle, Profile
 from comparisons.core.determinism import configure_torch
 from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
+from reference.layouts import declared_tensors
 from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
@@ -50,10 +51,8 @@ class TorchModel:
         """(scratch key, torch tensor, layout) of every parameter and buffer (trainable_only: parameters)."""
         from reference.torch_models import LAYOUTS
 
-        for i, layer_spec in enumerate(self.spec["layers"]):
-            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
-                if layout.trainable or not trainable_only:
-                    yield f"{i}.{name}", getattr(self.layers[i], layout.attribute), layout
+        for i, key, layout in declared_tensors(self.spec["layers"], LAYOUTS, trainable_only):
+            yield key, getattr(self.layers[i], layout.attribute), layout
 
     def parameters(self):
         """(scratch key, torch tensor, layout) of every trainable parameter."""
