@@ -3,6 +3,10 @@
 Scratch keeps Dense weights as (in, out) for z = x @ W + b; torch's nn.Linear keeps (out, in), so its
 layout is the permutation (1, 0); Keras's Dense kernel is (in, out) already (no permutation). A copy
 whose shape does not match after the permutation fails loudly: nothing is ever reshaped silently.
+
+Images are channel-first everywhere in the harness, (N, C, *spatial), as torch keeps them; Keras keeps
+them channel-last, (N, *spatial, C), so its adapter moves the channel axis of every image tensor on the
+way in and back on the way out (to_channels_last / to_channels_first).
 """
 
 from __future__ import annotations
@@ -49,3 +53,13 @@ def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layou
         for name, layout in layouts.get(layer_spec["type"], {}).items():
             if layout.trainable or not trainable_only:
                 yield i, f"{i}.{name}", layout
+
+
+def to_channels_last(array: np.ndarray, image: bool = True) -> np.ndarray:
+    """(N, C, *spatial) -> (N, *spatial, C), contiguous; a non-image array unchanged."""
+    return np.ascontiguousarray(np.moveaxis(array, 1, -1)) if image else array
+
+
+def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
+    """(N, *spatial, C) -> (N, C, *spatial), contiguous; a non-image array unchanged."""
+    return np.ascontiguousarray(np.moveaxis(array, -1, 1)) if image else array

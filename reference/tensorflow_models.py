@@ -19,6 +19,24 @@ class Heaviside(keras.layers.Layer):
         return keras.ops.heaviside(x, keras.ops.ones((), dtype=x.dtype))
 
 
+class ChannelsFirstFlatten(keras.layers.Layer):
+    """Rows in c, h, w order (torch's) from a channel-last image: Flatten of keras.ops.moveaxis(x, -1, 1)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.flatten = keras.layers.Flatten(dtype=self.dtype_policy)
+
+    def call(self, x):
+        return self.flatten(keras.ops.moveaxis(x, -1, 1))
+
+
+def _flatten(spec: dict, dtype: str) -> keras.layers.Layer:
+    """keras Flatten (h, w, c order on Keras's channel-last images), or ChannelsFirstFlatten (c, h, w)."""
+    if spec.get("order") == "channels_last":
+        return keras.layers.Flatten(dtype=dtype)
+    return ChannelsFirstFlatten(dtype=dtype)
+
+
 def _dense(spec: dict, dtype: str) -> keras.layers.Dense:
     """keras.layers.Dense with keras.regularizers.L1L2 on kernel and bias when the spec asks."""
 
@@ -54,6 +72,7 @@ def _activation(name: str):
 LAYERS = {
     "dense": _dense,
     "dropout": lambda spec, dtype: keras.layers.Dropout(spec["rate"], seed=spec.get("seed"), dtype=dtype),
+    "flatten": _flatten,
     "step": lambda spec, dtype: Heaviside(dtype=dtype),
     "linear": _activation("linear"),
     "sigmoid": _activation("sigmoid"),

@@ -20,6 +20,18 @@ class Heaviside(nn.Module):
         return torch.heaviside(x, torch.ones((), dtype=x.dtype))
 
 
+class ChannelsLastFlatten(nn.Module):
+    """Rows in h, w, c order from a channel-first image: torch.flatten(torch.movedim(x, 1, -1), 1)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(torch.movedim(x, 1, -1), 1)
+
+
+def _flatten(spec: dict, dtype: str) -> nn.Module:
+    """nn.Flatten() (c, h, w order: torch's own), or ChannelsLastFlatten for Keras's h, w, c order."""
+    return ChannelsLastFlatten() if spec.get("order") == "channels_last" else nn.Flatten()
+
+
 def _options(spec: dict, **names: str) -> dict:
     """Options the spec gives, renamed to torch's keywords; absent ones keep torch's defaults."""
     return {torch_name: spec[name] for name, torch_name in names.items() if name in spec}
@@ -34,6 +46,7 @@ def _prelu(spec: dict, dtype: str) -> nn.Module:
 LAYERS = {
     "dense": lambda spec, dtype: nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype]),
     "dropout": lambda spec, dtype: nn.Dropout(spec["rate"]),
+    "flatten": _flatten,
     "step": lambda spec, dtype: Heaviside(),
     "linear": lambda spec, dtype: nn.Identity(),
     "sigmoid": lambda spec, dtype: nn.Sigmoid(),

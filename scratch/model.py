@@ -239,7 +239,8 @@ class Sequential:
 
     def _check_batch(self, x: np.ndarray, y: np.ndarray | None = None, what: str = "") -> None:
         component = f"{self.name} ({what})" if what else self.name
-        first = next((layer for layer in self.layers if hasattr(layer, "n_inputs")), None)
+        # the first layer with parameters fixes the input's width when it is a Dense-like one
+        first = next((layer for layer in self.layers if layer.params), None)
         check_inputs(component, x, self.dtype, getattr(first, "n_inputs", None))
         if y is not None:
             check_targets(component, x, y)

@@ -1,20 +1,14 @@
 """Layer types, activations and losses by the names plain-data specs use; one record per layer type.
 
-A record says everything the rest of the project needs to know about a layer type, so nothing else
-branches on its name: how to build it, which spec keys it needs and takes, its trainable parameters
-and buffers (non-trainable state such as running statistics: updated by the layer, never by an
-optimizer, saved and loaded with the model) with their shapes, whether its forward takes `training`,
-which parameters take L1/L2 penalties, and its output shape for an input shape. Shapes here are
-per sample (the batch axis left out) and N-D.
+The records (scratch.layers.base.LayerType) of every family module of scratch.layers are collected
+here, with one generated record per activation. Shapes are per sample (the batch axis left out) and
+N-D; images are channel-first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
-
-import numpy as np
 
 from scratch.activations import (
     ELU,
@@ -29,7 +23,8 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import Dense, Dropout, Layer
+from scratch.layers import dense, dropout, flatten
+from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -38,47 +33,8 @@ from scratch.losses import (
     MeanSquaredError,
 )
 
-Shape = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """A parameter or buffer of a layer type: its name, its shape for a resolved spec, how it is drawn.
-
-    `draw` names the harness's rule for random test values: 'weight' (N(0, 1/fan_in), fan_in the
-    product of all but the last axis), 'bias' (|b| ~ U(0.05, 0.5), random sign) or 'slope'
-    (U(0.05, 0.5)). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it.
-    """
-
-    name: str
-    shape: Callable[[dict], Shape]
-    draw: str
-    regularized: bool = False
-
-
-def _same_shape(spec: dict, shape: Shape) -> Shape:
-    return tuple(shape)
-
-
-@dataclass(frozen=True)
-class LayerType:
-    """One layer type: how to build it and what it holds; see the module docstring."""
-
-    name: str
-    build: Callable[[dict, str], Layer]
-    required: tuple[str, ...] = ()
-    options: tuple[str, ...] = ()
-    params: tuple[Tensor, ...] = ()
-    buffers: tuple[Tensor, ...] = ()
-    takes_training: bool = False
-    output_shape: Callable[[dict, Shape], Shape] = _same_shape
-    is_activation: bool = False
-    notes: str = field(default="", compare=False)
-
-    def regularizer_keys(self) -> tuple[str, ...]:
-        """Spec keys that set a penalty: '<param>_l1', '<param>_l2' of every regularized parameter."""
-        return tuple(f"{p.name}_{norm}" for p in self.params if p.regularized for norm in ("l1", "l2"))
-
+__all__ = ["ACTIVATIONS", "LAYER_TYPES", "LOSSES", "LayerType", "Shape", "Tensor", "build_layer",
+           "build_loss", "buffer_shapes", "layer_type", "output_shape", "parameter_shapes"]
 
 # Activation name -> class; spec keys other than type/n_inputs/units are its keyword options.
 ACTIVATIONS: dict[str, type[Activation]] = {
@@ -98,22 +54,6 @@ LOSSES: dict[str, Callable[[], Loss]] = {
                                                    reduction="sum"),
 }
 
-DENSE_OPTIONS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2", "l1_zero_subgradient")
-
-
-def _dense(spec: dict, dtype: str) -> Dense:
-    """Dense(n_inputs, units) with its penalty options; weight_init needs a 'seed'."""
-    options = {k: spec[k] for k in DENSE_OPTIONS if k in spec}
-    if "weight_init" in spec:
-        options.update(weight_init=spec["weight_init"], rng=np.random.default_rng(spec["seed"]))
-    return Dense(spec["n_inputs"], spec["units"], dtype=dtype, **options)
-
-
-def _dropout(spec: dict, dtype: str) -> Dropout:
-    """{'type': 'dropout', 'rate': p}; the mask is shared via set_mask, or drawn from 'seed'."""
-    return Dropout(spec["rate"], rng=np.random.default_rng(spec["seed"]) if "seed" in spec else None)
-
-
 def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
     def build(spec: dict, dtype: str) -> Activation:
         options = {k: v for k, v in spec.items() if k not in ("type", "n_inputs", "units")}
@@ -124,14 +64,9 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
     return build
 
 
+FAMILIES = (dense, dropout, flatten)  # modules of scratch.layers, each ending with its RECORDS
 LAYER_TYPES: dict[str, LayerType] = {
-    "dense": LayerType(
-        "dense", _dense, required=("n_inputs", "units"), options=(*DENSE_OPTIONS, "weight_init", "seed"),
-        params=(Tensor("weight", lambda s: (s["n_inputs"], s["units"]), "weight", regularized=True),
-                Tensor("bias", lambda s: (s["units"],), "bias", regularized=True)),
-        output_shape=lambda spec, shape: (*shape[:-1], spec["units"]),
-        notes="z = x @ W + b, W (in, out)"),
-    "dropout": LayerType("dropout", _dropout, required=("rate",), options=("seed",), takes_training=True),
+    **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(
         name, _activation(cls), is_activation=True,
         params=(Tensor("alpha", lambda s: (s.get("num_parameters", 1),), "slope"),) if cls.parametric else ())

@@ -18,13 +18,15 @@ from comparisons.adapters.protocol import PlotStyle, Profile
 from comparisons.core.determinism import configure_jax
 from comparisons.core.spec import effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
-from scratch.registry import LAYER_TYPES, LOSSES
+from scratch.registry import LOSSES
 
 PROFILE = Profile(
     name="jax", label="JAX / optax", reference=True,
     kinds=frozenset({"pass", "optimizer", "training", "initializer", "landscape"}),
     style=PlotStyle(color="C3", linestyle="-."),
-    layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
+    # reference.jax_models.LAYERS (a test checks the table): the MLP layer types, no image layers yet
+    layers=frozenset({"dense", "dropout", "step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
+                      "elu", "swish", "softmax"}), losses=frozenset(LOSSES),
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
     # optax.sgd: trace = g + mu*trace, then lr (torch's form); adagrad and rmsprop: g/sqrt(acc + eps);
     # optax.adam is the textbook form (docs/conventions.md §16)

@@ -16,12 +16,13 @@ from comparisons.core.determinism import configure_tensorflow
 from comparisons.core.spec import (
     buffer_keys,
     effective_loss,
+    image_positions,
     indices_of,
     layer_names,
     penalized_layers,
     training_indices,
 )
-from reference.layouts import declared_tensors
+from reference.layouts import declared_tensors, to_channels_first, to_channels_last
 from scratch.registry import LAYER_TYPES, LOSSES
 
 PROFILE = Profile(
@@ -151,17 +152,20 @@ def tape_pass(model: KerasModel, spec: dict, x, targets, upstream, loss) -> dict
 
 
 def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -> dict:
-    """Forward under a GradientTape; gradients w.r.t. every layer input and every variable."""
+    """Forward under a GradientTape; gradients w.r.t. every layer input and every variable; images in
+    channel-last (Keras's layout), back channel-first (image[i]: is [x, out_0, ...][i] an image)."""
     import tensorflow as tf
 
-    loss = make_loss(spec, batch.x.dtype.name, batch.targets.ndim == 1)
-    tensors = tape_pass(model, spec, tf.constant(batch.x), tf.constant(batch.targets),
-                        None if loss else tf.constant(batch.upstream), loss)
+    image, loss = image_positions(spec), make_loss(spec, batch.x.dtype.name, batch.targets.ndim == 1)
+    tensors = tape_pass(model, spec, tf.constant(to_channels_last(batch.x, image[0])),
+                        tf.constant(batch.targets),
+                        None if loss else tf.constant(to_channels_last(batch.upstream, image[-1])), loss)
     names = layer_names(spec)
-    results = {"activation": {n: o.numpy() for n, o in zip(names, tensors["outputs"], strict=True)},
+    results = {"activation": {n: to_channels_first(o.numpy(), image[i + 1])
+                              for i, (n, o) in enumerate(zip(names, tensors["outputs"], strict=True))},
                "loss": {}}
     if tensors["outputs"]:
-        results["output"] = {"output": tensors["outputs"][-1].numpy()}
+        results["output"] = {"output": results["activation"][names[-1]]}
     if buffer_keys(spec):  # running statistics after the pass
         results["buffer"] = model.buffers()
     if tensors["loss"] is not None:
@@ -170,10 +174,10 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
         results["loss"]["regularization"] = tensors["regularization"].numpy()
     if "grad_param" in tensors:
         keys = [key for key, _ in model.parameters()]
-        results["grad_activation"] = {n: g.numpy() for n, g in zip(names, tensors["grad_activation"],
-                                                                   strict=True)}
+        results["grad_activation"] = {n: to_channels_first(g.numpy(), image[i]) for i, (n, g) in
+                                      enumerate(zip(names, tensors["grad_activation"], strict=True))}
         results["grad_param"] = {k: g.numpy() for k, g in zip(keys, tensors["grad_param"], strict=True)}
-        results["grad_input"] = {"input": tensors["grad_input"].numpy()}
+        results["grad_input"] = {"input": to_channels_first(tensors["grad_input"].numpy(), image[0])}
     return attach_dropout_masks(results, spec)
 
 
@@ -204,7 +208,7 @@ class KerasTrainer:
     def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
         from reference.tensorflow_optimizers import build_optimizer
 
-        self.dtype = dtype
+        self.dtype, self.image = dtype, image_positions(spec)
         self.dropout = indices_of(spec, ("dropout",))  # layers whose masks are shared
         self.model = build(spec, params, dtype)
         self.keys = [key for key, _ in self.model.parameters()]
@@ -243,12 +247,13 @@ class KerasTrainer:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
         import tensorflow as tf
 
+        x = to_channels_last(x, self.image[0])
         train = self._compiled("train", x, targets)
         loss, output, grads, params, masks = train(tf.constant(x), tf.constant(targets))
         dropout = dict(zip(self.dropout, masks, strict=True))
-        outputs = {i: dropout[i][0].numpy() for i in dropout}
-        input_grads = {i: dropout[i][1].numpy() for i in dropout}
-        return {"loss": loss.numpy(), "output": output.numpy(),
+        outputs = {i: to_channels_first(dropout[i][0].numpy(), self.image[i + 1]) for i in dropout}
+        input_grads = {i: to_channels_first(dropout[i][1].numpy(), self.image[i]) for i in dropout}
+        return {"loss": loss.numpy(), "output": to_channels_first(output.numpy(), self.image[-1]),
                 "grads": {k: g.numpy() for k, g in zip(self.keys, grads, strict=True)},
                 "params": {k: p.numpy() for k, p in zip(self.keys, params, strict=True)},
                 "buffers": self.model.buffers(),
@@ -258,6 +263,7 @@ class KerasTrainer:
         """The data loss of one forward (the spec's training flag decides dropout), no update."""
         import tensorflow as tf
 
+        x = to_channels_last(x, self.image[0])
         return self._compiled("loss", x, targets)(tf.constant(x), tf.constant(targets)).numpy()
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:

@@ -114,6 +114,11 @@ def _layer_cases() -> list[Case]:
         component="Dense(5,6)-ReLU-Dropout(0.4)-Dense(6,3) training, shared mask",
         layers=({"type": "dense", "units": 6}, {"type": "relu"}, {"type": "dropout", "rate": 0.4},
                 {"type": "dense", "units": 3}), loss=None, data=data))
+    image = {"kind": "signed_uniform", "batch": 4, "shape": (3, 4, 5), "image": True, "low": 0.1, "high": 2.0}
+    for order in ("channels_first", "channels_last"):
+        cases.append(Case(
+            id=f"flatten_{order}", suite="layer", component=f"Flatten {order} order of a 3x4x5 image",
+            layers=({"type": "flatten", "order": order},), loss=None, data=image))
     cases.append(Case(
         id="dropout_5_inference", suite="layer", component="Dropout(0.5) inference: identity",
         layers=({"type": "dropout", "rate": 0.5},), loss=None, data=data, training=False))

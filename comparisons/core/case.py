@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scratch.registry import output_shape
+from scratch.registry import layer_type, output_shape
 
 DTYPES = ("float32", "float64")
 KINDS = ("pass", "optimizer", "training", "initializer", "perceptron", "landscape", "expression")
@@ -34,16 +34,23 @@ class Case:
     notes: str = field(default="", compare=False)
 
     def model_spec(self) -> dict:
-        """Plain-data spec every implementation builds from: layers with input widths, loss."""
-        shape = (self.data["n_features"],)
+        """Plain-data spec every implementation builds from: layers with the sizes they read off their
+        input (n_inputs, in_channels), loss; an image input adds 'image': True (channel-first)."""
+        shape = input_shape(self.data)
         layers = []
         for layer in self.layers:
-            resolved = dict(layer, n_inputs=shape[-1])
+            resolved = {**layer, **layer_type(layer["type"]).input_keys(shape)}
             shape = output_shape(resolved, shape)
             layers.append(resolved)
-        return {"layers": layers, "loss": self.loss, "training": self.training,
+        spec = {"layers": layers, "loss": self.loss, "training": self.training,
                 "backward": self.backward, "seed": self.seed,
                 "scratch_variant": self.options.get("scratch_variant")}
+        return {**spec, "image": True} if self.data.get("image") else spec
+
+
+def input_shape(data: dict) -> tuple[int, ...]:
+    """The per-sample input shape of a data spec: data['shape'] (N-D), else (data['n_features'],)."""
+    return tuple(data["shape"]) if "shape" in data else (data["n_features"],)
 
 
 def run_length(value, full: bool):

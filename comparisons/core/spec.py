@@ -49,3 +49,18 @@ def buffer_keys(spec: dict) -> list[str]:
     """'<position>.<buffer>' of every layer's buffers (non-trainable state), in layer order."""
     return [f"{i}.{buffer.name}" for i, layer in enumerate(spec["layers"])
             for buffer in layer_type(layer["type"]).buffers]
+
+
+def image_positions(spec: dict) -> list[bool]:
+    """For [x, out_0, ..., out_n-1]: whether that tensor is an image, (N, channels, *spatial).
+
+    The input is one when the spec says 'image'; an image stays one until a layer whose record
+    `ends_image` (flatten, global pooling). Frameworks that keep images channel-last move the
+    channel axis at exactly these tensors.
+    """
+    image = bool(spec.get("image"))
+    positions = [image]
+    for layer in spec["layers"]:
+        image = image and not layer_type(layer["type"]).ends_image
+        positions.append(image)
+    return positions

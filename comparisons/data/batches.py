@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from comparisons.core.case import input_shape
 from comparisons.data.parameters import draw_params, signed_uniform
 from scratch.datasets import spiral_data, xor
 from scratch.registry import output_shape
@@ -13,7 +14,7 @@ from scratch.registry import output_shape
 
 @dataclass(frozen=True)
 class Batch:
-    """Inputs (N, in), targets (int64 labels or floats), upstream gradient (N, out); float64 until cast."""
+    """Inputs (N, *in), targets (int64 labels or floats), upstream gradient (N, *out); float64 until cast."""
 
     x: np.ndarray
     targets: np.ndarray
@@ -78,7 +79,7 @@ def _saturated(kind: str, targets: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and targets from the data spec (kind: spiral, signed_uniform, loss, xor, fixed)."""
-    kind, shape = data["kind"], (data.get("batch", 0), data.get("n_features", 0))
+    kind, shape = data["kind"], (data.get("batch", 0), *input_shape(data))
     if kind == "spiral":
         x, y = spiral_data(data["samples_per_class"], data["classes"], rng)
         rows = rng.choice(len(x), size=data["batch"], replace=False)
@@ -86,7 +87,7 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     if kind == "signed_uniform":
         x = signed_uniform(rng, shape, data["low"], data["high"])
         x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
-        target_shape = (shape[0], data.get("target_width", shape[1]))
+        target_shape = (shape[0], data.get("target_width", shape[-1]))
         return x, _targets(data.get("targets", "sparse"), rng, target_shape)
     if kind == "loss":
         targets = _targets(data["targets"], rng, shape)
@@ -101,12 +102,12 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss, xor, fixed")
 
 
-def output_width(spec: dict, data: dict) -> int:
-    """Width of the model output: the last axis of the layers' output shape for the input width."""
-    shape = (data["n_features"],)
+def model_output_shape(spec: dict, data: dict) -> tuple[int, ...]:
+    """Per-sample shape of the model output for the data's per-sample input shape."""
+    shape = input_shape(data)
     for layer in spec["layers"]:
         shape = output_shape(layer, shape)
-    return shape[-1]
+    return shape
 
 
 def draw_case_data(spec: dict, data: dict, seed: int) -> tuple[Batch, dict[str, np.ndarray]]:
@@ -114,5 +115,5 @@ def draw_case_data(spec: dict, data: dict, seed: int) -> tuple[Batch, dict[str, 
     rng = np.random.default_rng(seed)
     params = draw_params(spec["layers"], rng)
     x, targets = draw_inputs(data, rng)
-    upstream = rng.standard_normal((len(x), output_width(spec, data)))
+    upstream = rng.standard_normal((len(x), *model_output_shape(spec, data)))
     return Batch(x, targets, upstream), params

@@ -15,7 +15,7 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.core.agreement import compare
-from comparisons.core.spec import layer_names
+from comparisons.core.spec import image_positions, layer_names
 from comparisons.core.tolerances import tolerance_for
 from comparisons.data.batches import Batch
 
@@ -41,7 +41,8 @@ def _blame(spec: dict, failed: set) -> tuple[str, int] | None:
 def _isolated(spec: dict, params: dict, index: int, with_loss: bool) -> tuple[dict, dict]:
     """Spec and parameters of layer `index` alone (renumbered 0), keeping the loss if asked."""
     layer = spec["layers"][index]
-    sub = {**spec, "layers": [layer], "loss": spec["loss"] if with_loss else None, "backward": True}
+    sub = {**spec, "layers": [layer], "loss": spec["loss"] if with_loss else None, "backward": True,
+           "image": image_positions(spec)[index]}
     prefix = f"{index}."
     return sub, {f"0.{k[len(prefix):]}": v for k, v in params.items() if k.startswith(prefix)}
 
@@ -50,7 +51,8 @@ def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, refe
              framework: str, dtype: str, shared: dict, implementation: str) -> tuple[bool, float]:
     names = layer_names(spec)
     if rule == "loss":
-        sub, sub_params, x = {**spec, "layers": [], "backward": True}, {}, reference["output"]["output"]
+        sub = {**spec, "layers": [], "backward": True, "image": image_positions(spec)[-1]}
+        sub_params, x = {}, reference["output"]["output"]
         quantity, tensor, upstream = "loss", "loss", batch.upstream
     else:
         last = index == len(names) - 1

@@ -44,7 +44,9 @@ def test_profiles_claim_exactly_what_the_reference_tables_build(framework):
     if get_adapter(framework).unavailable_reason():
         pytest.skip(get_adapter(framework).unavailable_reason())
     reference = importlib.import_module(REFERENCE_MODULES[framework])
-    assert set(reference.LAYERS) == set(profile(framework).layers) == set(LAYER_TYPES)
+    assert set(reference.LAYERS) == set(profile(framework).layers) <= set(LAYER_TYPES)
+    if framework in ("torch", "tensorflow"):  # the two references of every layer type
+        assert set(reference.LAYERS) == set(LAYER_TYPES)
     assert set(reference.LOSSES) == set(profile(framework).losses) == set(LOSSES)
 
 
@@ -53,8 +55,8 @@ def test_every_parameter_and_buffer_of_a_record_has_a_declared_layout(framework)
     if get_adapter(framework).unavailable_reason():
         pytest.skip(get_adapter(framework).unavailable_reason())
     layouts = importlib.import_module(REFERENCE_MODULES[framework]).LAYOUTS
-    for name, record in LAYER_TYPES.items():
-        declared = layouts.get(name, {})
+    for name in profile(framework).layers:
+        record, declared = LAYER_TYPES[name], layouts.get(name, {})
         assert set(declared) == {t.name for t in (*record.params, *record.buffers)}, name
         assert {k for k, v in declared.items() if not v.trainable} == {b.name for b in record.buffers}, name
 

@@ -8,6 +8,8 @@ place each:
 
 - EXAMPLE_SPECS: spec keys of a layer type that GUESSED_VALUES cannot supply (a new layer type whose
   required keys are not there adds its example spec here; `example_spec` says so when it is missing);
+- EXAMPLE_SHAPES: the per-sample input shape of a layer type that does not take rows of width 4
+  (images are channel-first); the spec keys the record reads off it (input_keys) come from it;
 - NOT_DIFFERENTIABLE: layer types whose forward has no useful derivative, with the reason.
 
 A layer with `set_mask` (dropout) gets a fixed random 0/1 mask before every training forward, so
@@ -29,7 +31,9 @@ from tests.helpers.gradcheck import check_layer_gradients
 
 BATCH = 5  # rows of every example input
 # Values for required spec keys that mean the same in every layer type.
-GUESSED_VALUES: dict[str, object] = {"n_inputs": 4, "units": 3, "rate": 0.25}
+GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
+DEFAULT_SHAPE = (4,)  # rows of width 4
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5)}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {}
 NOT_DIFFERENTIABLE: dict[str, str] = {
@@ -51,13 +55,18 @@ def layer_type_params(differentiable_only: bool = False) -> list:
 
 # ----- building a layer from its record -----
 
-def example_spec(record: LayerType, n_inputs: int | None = None) -> dict:
-    """{'type': name, 'n_inputs': 4, ...} plus every required key, from GUESSED_VALUES and EXAMPLE_SPECS."""
-    spec = {"type": record.name, "n_inputs": GUESSED_VALUES["n_inputs"]}
+def example_shape(record: LayerType, widened: bool = False) -> tuple[int, ...]:
+    """The per-sample example input shape (EXAMPLE_SHAPES, else DEFAULT_SHAPE); widened: every axis + 1."""
+    shape = EXAMPLE_SHAPES.get(record.name, DEFAULT_SHAPE)
+    return tuple(size + 1 for size in shape) if widened else shape
+
+
+def example_spec(record: LayerType, shape: tuple[int, ...] | None = None) -> dict:
+    """{'type': name, what the record reads off the input shape, ...} plus every required key, from
+    GUESSED_VALUES and EXAMPLE_SPECS."""
+    spec = {"type": record.name, **record.input_keys(shape or example_shape(record))}
     spec.update({key: GUESSED_VALUES[key] for key in record.required if key in GUESSED_VALUES})
     spec.update(EXAMPLE_SPECS.get(record.name, {}))
-    if n_inputs is not None:
-        spec["n_inputs"] = n_inputs
     missing = [key for key in record.required if key not in spec]
     if missing:
         raise LookupError(
@@ -80,13 +89,13 @@ def draw(tensor: Tensor, shape: tuple[int, ...], rng: np.random.Generator) -> np
     raise LookupError(f"tensor {tensor.name!r}: unknown draw rule {tensor.draw!r} (weight, bias or slope)")
 
 
-def build(record: LayerType, dtype: str = "float64", seed: int = 0, n_inputs: int | None = None
+def build(record: LayerType, dtype: str = "float64", seed: int = 0, shape: tuple[int, ...] | None = None
           ) -> tuple[Layer, dict]:
     """(layer, spec): record.build of the example spec, every parameter and buffer set to a seeded draw.
 
     Asserts that the layer holds exactly the record's parameters and buffers, with their shapes.
     """
-    spec = example_spec(record, n_inputs)
+    spec = example_spec(record, shape)
     layer = record.build(spec, dtype)
     rng = np.random.default_rng(seed)
     for kind, tensors, held in (("parameters", record.params, layer.params),
@@ -101,9 +110,11 @@ def build(record: LayerType, dtype: str = "float64", seed: int = 0, n_inputs: in
     return layer, spec
 
 
-def example_input(spec: dict, dtype: str = "float64", seed: int = 0) -> np.ndarray:
-    """(BATCH, n_inputs) standard normal input (no exact zeros, so no kink is hit)."""
-    return np.random.default_rng(1000 + seed).standard_normal((BATCH, spec["n_inputs"])).astype(dtype)
+def example_input(record: LayerType, dtype: str = "float64", seed: int = 0,
+                  shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """(BATCH, *example shape) standard normal input (no exact zeros, so no kink is hit)."""
+    shape = shape or example_shape(record)
+    return np.random.default_rng(1000 + seed).standard_normal((BATCH, *shape)).astype(dtype)
 
 
 def forward(record: LayerType, layer: Layer, x: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -116,12 +127,12 @@ def forward(record: LayerType, layer: Layer, x: np.ndarray, seed: int = 0) -> np
 
 
 def fixed_width(record: LayerType) -> bool:
-    """Whether the layer's parameter or buffer shapes depend on n_inputs (so only that width fits)."""
-    def shapes(n_inputs: int) -> list[tuple[int, ...]]:
-        spec = example_spec(record, n_inputs)
+    """Whether the parameter or buffer shapes depend on the input shape (so only that shape fits)."""
+    def shapes(widened: bool) -> list[tuple[int, ...]]:
+        spec = example_spec(record, example_shape(record, widened))
         return [tuple(t.shape(spec)) for t in (*record.params, *record.buffers)]
 
-    return shapes(4) != shapes(5)
+    return shapes(False) != shapes(True)
 
 
 # ----- the checks -----
@@ -133,7 +144,7 @@ def check_gradients(record: LayerType) -> None:
     parameter gradients as backward, bit for bit.
     """
     layer, spec = build(record, "float64", seed=1)
-    x = example_input(spec, seed=1)
+    x = example_input(record, seed=1)
     out = forward(record, layer, x, seed=1)
     upstream = np.random.default_rng(3).standard_normal(out.shape)
     layer.backward(upstream)
@@ -152,7 +163,7 @@ def check_gradients(record: LayerType) -> None:
 def check_dtype_preserved(record: LayerType, dtype: str = "float32") -> None:
     """Built in and fed `dtype`: output, input gradient, parameters, gradients and buffers all `dtype`."""
     layer, spec = build(record, dtype)
-    out = forward(record, layer, example_input(spec, dtype))
+    out = forward(record, layer, example_input(record, dtype))
     grad_input = layer.backward(np.random.default_rng(5).standard_normal(out.shape).astype(dtype))
     found = {"output": out, "input gradient": grad_input,
              **{f"parameter {k}": v for k, v in layer.params.items()},
@@ -162,10 +173,10 @@ def check_dtype_preserved(record: LayerType, dtype: str = "float32") -> None:
     assert not wrong, f"{record.name} in {dtype}: {wrong}"
 
 
-def check_output_shape(record: LayerType, n_inputs: int | None = None) -> None:
+def check_output_shape(record: LayerType, shape: tuple[int, ...] | None = None) -> None:
     """The output's per-sample shape is record.output_shape(spec, input shape); so is the input gradient's."""
-    layer, spec = build(record, n_inputs=n_inputs)
-    x = example_input(spec)
+    layer, spec = build(record, shape=shape)
+    x = example_input(record, shape=shape)
     out = forward(record, layer, x)
     expected = (BATCH, *record.output_shape(spec, x.shape[1:]))
     assert out.shape == expected, f"{record.name}: output shape {out.shape}, the record says {expected}"
@@ -186,20 +197,20 @@ def refused(record: LayerType, layer: Layer, x: np.ndarray, what: str) -> None:
 
 def check_rejects_nan_input(record: LayerType) -> None:
     """A NaN in the input is refused with a ValueError naming the layer."""
-    layer, spec = build(record)
-    x = example_input(spec)
-    x[BATCH // 2, -1] = np.nan
+    layer, _ = build(record)
+    x = example_input(record)
+    x[BATCH // 2].flat[-1] = np.nan
     refused(record, layer, x, "a NaN input")
 
 
 def check_input_width(record: LayerType) -> None:
-    """A layer with width-dependent tensors refuses another width; any other layer takes it (output_shape)."""
-    width = GUESSED_VALUES["n_inputs"] + 1
+    """A layer with shape-dependent tensors refuses a widened input; any other takes it (output_shape)."""
+    widened = example_shape(record, widened=True)
     if fixed_width(record):
         layer, _ = build(record)
-        refused(record, layer, example_input({"n_inputs": width}), f"an input of width {width}")
+        refused(record, layer, example_input(record, shape=widened), f"an input of shape {widened}")
     else:
-        check_output_shape(record, n_inputs=width)
+        check_output_shape(record, shape=widened)
 
 
 def assert_same_state(record: LayerType, got: Sequential, expected: Sequential, when: str) -> None:
@@ -236,6 +247,6 @@ def check_save_load_round_trip(record: LayerType, directory: Path, dtype: str = 
     model, other = Sequential([saved]), Sequential([loaded])
     other.load(model.save(directory / f"{record.name}-{dtype}.npz"))
     assert_same_state(record, other, model, "after save/load")
-    x = example_input(spec, dtype)
+    x = example_input(record, dtype)
     np.testing.assert_array_equal(forward(record, loaded, x), forward(record, saved, x),
                                   err_msg=f"{record.name}: output after save/load")

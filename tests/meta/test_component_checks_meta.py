@@ -14,7 +14,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from scratch import activations, layers
+from scratch import activations
+from scratch.layers import dense as dense_module
 from scratch.activations import PReLU, Softmax, Tanh
 from scratch.errors import check_float_array, check_shape
 from scratch.layers import Dense, Dropout, Layer
@@ -166,7 +167,7 @@ def test_a_width_error_that_does_not_name_the_layer(monkeypatch):
     def anonymous(component, name, array, expected):
         check_shape("somewhere", name, array, expected)
 
-    monkeypatch.setattr(layers, "check_shape", anonymous)
+    monkeypatch.setattr(dense_module, "check_shape", anonymous)
     with pytest.raises(AssertionError, match="does not name Dense"):
         checks.check_input_width(LAYER_TYPES["dense"])
 
