@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters.protocol import PlotStyle, Profile
-from comparisons.adapters.scratch_variants import apply_variant
+from comparisons.adapters.variants import apply_variant
 from comparisons.core.case import KINDS
 from comparisons.core.spec import buffer_keys, has_regularizer, layer_names
 from scratch.initializers import get_initializer

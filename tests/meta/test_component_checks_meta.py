@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from scratch import activations
-from scratch.layers import dense as dense_module
 from scratch.activations import PReLU, Softmax, Tanh
 from scratch.errors import check_float_array, check_shape
 from scratch.layers import Dense, Dropout, Layer
+from scratch.layers import dense as dense_module
 from scratch.model import Sequential
 from scratch.registry import LAYER_TYPES, LayerType, Tensor
 from tests.helpers import component_checks as checks

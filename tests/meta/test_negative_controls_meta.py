@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from comparisons.adapters import frameworks_for
-from comparisons.adapters.scratch_variants import VARIANTS, apply_variant
+from comparisons.adapters.variants import VARIANTS, apply_variant
 from comparisons.cases import all_cases, case_by_id
 from comparisons.cases.negative_controls import (
     NEGATIVE_CONTROL_CASES,

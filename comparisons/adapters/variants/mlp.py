@@ -1,10 +1,4 @@
-"""Negative controls: deliberately wrong scratch components (real bugs) that the harness must catch.
-
-Each wrong component subclasses the correct scratch class and overrides one formula; scratch/
-itself stays correct. apply_variant(model, name) patches a built scratch Sequential in place:
-a wrong layer class is put on every layer of its correct class (the layer keeps its parameters
-and options), a wrong loss replaces the model's loss.
-"""
+"""Negative controls of the MLP components: losses, dropout, L1 subgradients, softmax, sigmoid, Dense."""
 
 from __future__ import annotations
 
@@ -12,8 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from comparisons.adapters.variants.base import recast, recast_every, replace_loss
 from scratch.activations import Sigmoid, Softmax
-from scratch.layers import Dense, Dropout, Layer
+from scratch.layers import Dense, Dropout
 from scratch.losses import MeanAbsoluteError, MeanSquaredError
 from scratch.model import Sequential
 
@@ -113,69 +108,25 @@ class BiasGradientMeanDense(Dense):
         return grad_input
 
 
-def _recast(layer: Layer, wrong: type[Layer]) -> None:
-    """Give a built layer its wrong subclass in place: parameters and options stay as they are."""
-    correct = wrong.__bases__[0]
-    if type(layer) is not correct:
-        raise TypeError(f"{wrong.__name__} replaces {correct.__name__}, not {type(layer).__name__}")
-    layer.__class__ = wrong
-
-
-def _recast_every(wrong: type[Layer]) -> Callable[[Sequential], int]:
-    """A variant that recasts every layer of the correct class; returns how many it patched."""
-    correct = wrong.__bases__[0]
-
-    def patch(model: Sequential) -> int:
-        targets = [layer for layer in model.layers if type(layer) is correct]
-        for layer in targets:
-            _recast(layer, wrong)
-        return len(targets)
-
-    return patch
-
-
-def _replace_loss(wrong: type) -> Callable[[Sequential], int]:
-    """A variant that swaps the model's loss for the wrong subclass of the same loss."""
-    correct = wrong.__bases__[0]
-
-    def patch(model: Sequential) -> int:
-        if type(model.loss) is not correct:
-            return 0
-        model.loss = wrong()
-        return 1
-
-    return patch
-
-
 def _project09_dropout(model: Sequential) -> int:
     """Every Sigmoid -> Dropout pair gets project 09's backward: mask without 1/(1-p), d(1-d) on the drop."""
     pairs = [(a, b) for a, b in zip(model.layers, model.layers[1:], strict=False)
              if type(a) is Sigmoid and type(b) is Dropout]
     for sigmoid_layer, dropout_layer in pairs:
-        _recast(dropout_layer, Project09Dropout)
-        _recast(sigmoid_layer, Project09Sigmoid)
+        recast(dropout_layer, Project09Dropout)
+        recast(sigmoid_layer, Project09Sigmoid)
         sigmoid_layer.dropout = dropout_layer
     return len(pairs)
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
 VARIANTS: dict[str, Callable[[Sequential], int]] = {
-    "mse_gradient_without_mean": _replace_loss(MSEGradientWithoutMean),
-    "mae_gradient_wrong_sign": _replace_loss(MAEGradientWrongSign),
+    "mse_gradient_without_mean": replace_loss(MSEGradientWithoutMean),
+    "mae_gradient_wrong_sign": replace_loss(MAEGradientWrongSign),
     "project09_dropout_backward": _project09_dropout,
-    "l1_subgradient_one_at_zero": _recast_every(NnfsL1SubgradientDense),
-    "l1_subgradient_zero_at_zero": _recast_every(SignZeroL1SubgradientDense),
-    "softmax_backward_diagonal": _recast_every(SoftmaxDiagonalBackward),
-    "sigmoid_derivative_of_preactivation": _recast_every(SigmoidDerivativeOfPreactivation),
-    "bias_gradient_mean": _recast_every(BiasGradientMeanDense),
+    "l1_subgradient_one_at_zero": recast_every(NnfsL1SubgradientDense),
+    "l1_subgradient_zero_at_zero": recast_every(SignZeroL1SubgradientDense),
+    "softmax_backward_diagonal": recast_every(SoftmaxDiagonalBackward),
+    "sigmoid_derivative_of_preactivation": recast_every(SigmoidDerivativeOfPreactivation),
+    "bias_gradient_mean": recast_every(BiasGradientMeanDense),
 }
-
-
-def apply_variant(model: Sequential, name: str) -> Sequential:
-    """Patch the built scratch model in place with the named wrong component; returns the model."""
-    if name not in VARIANTS:
-        raise KeyError(f"unknown scratch variant {name!r}; known: {', '.join(VARIANTS)}")
-    if VARIANTS[name](model) == 0:
-        raise ValueError(f"scratch variant {name!r} found nothing to patch in layers "
-                         f"{model.layer_names} with loss {model.loss!r}")
-    return model
