@@ -241,9 +241,12 @@ class Sequential:
         component = f"{self.name} ({what})" if what else self.name
         # the first layer with parameters fixes the input's width when it is a Dense-like one
         first = next((layer for layer in self.layers if layer.params), None)
-        check_inputs(component, x, self.dtype, getattr(first, "n_inputs", None))
+        if getattr(first, "takes_ids", False):  # integer ids for an embedding, which checks them
+            first.check_ids(x)
+        else:
+            check_inputs(component, x, self.dtype, getattr(first, "n_inputs", None))
         if y is not None:
-            check_targets(component, x, y)
+            check_targets(component, x, y, self.dtype)
 
     def _require(self, *attributes: str) -> None:
         for attribute in attributes:

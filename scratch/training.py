@@ -21,8 +21,9 @@ def check_inputs(component: str, x: np.ndarray, dtype: np.dtype | None, n_inputs
         check_shape(component, "x", x, (None, n_inputs))
 
 
-def check_targets(component: str, x: np.ndarray, y: np.ndarray) -> None:
-    """Require targets y with one row per row of x; float targets finite and of x's dtype."""
+def check_targets(component: str, x: np.ndarray, y: np.ndarray, dtype: np.dtype | None = None) -> None:
+    """Require targets y with one row per row of x; float targets finite and of the model's dtype
+    (x's when not given; x is integer ids for an embedding)."""
     if not isinstance(y, np.ndarray):
         raise TypeError(f"{component}: y must be a numpy.ndarray, got {type(y).__name__}")
     if y.ndim == 0 or y.shape[0] != x.shape[0]:
@@ -32,8 +33,10 @@ def check_targets(component: str, x: np.ndarray, y: np.ndarray) -> None:
         )
     if np.issubdtype(y.dtype, np.floating):
         check_float_array(component, "y", y)
-        if y.dtype != x.dtype:
-            raise TypeError(f"{component}: float targets y must have x's dtype {x.dtype}, got {y.dtype}")
+        expected = x.dtype if x.dtype.kind == "f" or dtype is None else dtype  # ids: the model's
+        if y.dtype != expected:
+            whose = "x's" if expected == x.dtype else "the model's"
+            raise TypeError(f"{component}: float targets y must have {whose} dtype {expected}, got {y.dtype}")
 
 
 def check_positive_int(component: str, name: str, value: int | None, allow_none: bool = False) -> None:

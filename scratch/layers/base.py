@@ -60,13 +60,20 @@ class Tensor:
     `draw` names the harness's rule for random test values: 'weight' (N(0, 1/fan_in), fan_in the
     product of all but the last axis), 'bias' (|b| ~ U(0.05, 0.5), random sign), 'slope'
     (U(0.05, 0.5)), 'scale' (U(0.5, 1.5): normalization gains) or 'variance' (U(0.5, 2): running
-    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it.
+    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: the
+    spec option that must be set for the layer to hold it (a learned initial state); None: always held.
     """
 
     name: str
     shape: Callable[[dict], Shape]
     draw: str
     regularized: bool = False
+    when: str | None = None
+
+
+def held(tensors: tuple[Tensor, ...], spec: dict) -> tuple[Tensor, ...]:
+    """The tensors a layer of this resolved spec holds: those without `when`, or whose option is set."""
+    return tuple(t for t in tensors if t.when is None or spec.get(t.when))
 
 
 def same_shape(spec: dict, shape: Shape) -> Shape:

@@ -10,7 +10,10 @@ place each:
   required keys are not there adds its example spec here; `example_spec` says so when it is missing);
 - EXAMPLE_SHAPES: the per-sample input shape of a layer type that does not take rows of width 4
   (images are channel-first); the spec keys the record reads off it (input_keys) come from it;
-- NOT_DIFFERENTIABLE: layer types whose forward has no useful derivative, with the reason.
+- NOT_DIFFERENTIABLE: layer types whose forward has no useful derivative, with the reason;
+- INTEGER_INPUTS: layer types whose input is integer ids (an embedding), with the spec key bounding
+  them: their example input is ids with a repeat, they return no input gradient, and a float input
+  (one holding a NaN) is what they must refuse.
 
 A layer with `set_mask` (dropout) gets a fixed random 0/1 mask before every training forward, so
 its forward is a deterministic function of the input.
@@ -25,6 +28,7 @@ import numpy as np
 import pytest
 
 from scratch.layers import Layer
+from scratch.layers.base import held
 from scratch.model import Sequential
 from scratch.registry import LAYER_TYPES, LayerType, Tensor
 from tests.helpers.gradcheck import check_layer_gradients
@@ -33,9 +37,17 @@ BATCH = 5  # rows of every example input
 # Values for required spec keys that mean the same in every layer type.
 GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
 DEFAULT_SHAPE = (4,)  # rows of width 4
-EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5)}
+SEQUENCE = (4, 5)  # T = 4 steps of F = 5 features (units 3: hidden != input)
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "embedding": (6,), "simple_rnn": SEQUENCE,
+                                              "lstm": SEQUENCE, "gru": SEQUENCE}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
-EXAMPLE_SPECS: dict[str, dict] = {}
+EXAMPLE_SPECS: dict[str, dict] = {
+    "embedding": {"vocab_size": 5, "embedding_dim": 3},
+    "simple_rnn": {"return_sequences": True, "biases": 2},
+    "lstm": {"learned_initial_state": True},
+    "gru": {"return_sequences": True, "reset_after": False, "learned_initial_state": True},
+}
+INTEGER_INPUTS: dict[str, str] = {"embedding": "vocab_size"}
 NOT_DIFFERENTIABLE: dict[str, str] = {
     "step": "piecewise constant: its backward is 0 by definition (the perceptron rule trains it, not "
             "backpropagation), so finite differences check nothing",
@@ -98,23 +110,29 @@ def build(record: LayerType, dtype: str = "float64", seed: int = 0, shape: tuple
     spec = example_spec(record, shape)
     layer = record.build(spec, dtype)
     rng = np.random.default_rng(seed)
-    for kind, tensors, held in (("parameters", record.params, layer.params),
-                                ("buffers", record.buffers, layer.buffers)):
-        names = [t.name for t in tensors]
-        assert list(held) == names, f"{record.name}: the layer holds {kind} {list(held)}, the record {names}"
-        for tensor in tensors:
+    for kind, tensors, holds in (("parameters", record.params, layer.params),
+                                 ("buffers", record.buffers, layer.buffers)):
+        names = [t.name for t in held(tensors, spec)]
+        assert list(holds) == names, f"{record.name}: the layer holds {kind} {list(holds)}, record {names}"
+        for tensor in held(tensors, spec):
             shape = tuple(tensor.shape(spec))
-            assert held[tensor.name].shape == shape, (
-                f"{record.name}.{tensor.name}: shape {held[tensor.name].shape}, the record says {shape}")
-            held[tensor.name][...] = draw(tensor, shape, rng)  # in place: the layer keeps its own array
+            assert holds[tensor.name].shape == shape, (
+                f"{record.name}.{tensor.name}: shape {holds[tensor.name].shape}, the record says {shape}")
+            holds[tensor.name][...] = draw(tensor, shape, rng)  # in place: the layer keeps its own array
     return layer, spec
 
 
 def example_input(record: LayerType, dtype: str = "float64", seed: int = 0,
                   shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """(BATCH, *example shape) standard normal input (no exact zeros, so no kink is hit)."""
+    """(BATCH, *example shape) standard normal input (no exact zeros, so no kink is hit); for a layer of
+    INTEGER_INPUTS, int64 ids below its bound with a repeated id (the last equals the first)."""
     shape = shape or example_shape(record)
-    return np.random.default_rng(1000 + seed).standard_normal((BATCH, *shape)).astype(dtype)
+    rng = np.random.default_rng(1000 + seed)
+    if record.name in INTEGER_INPUTS:
+        ids = rng.integers(0, example_spec(record, shape)[INTEGER_INPUTS[record.name]], (BATCH, *shape))
+        ids.flat[-1] = ids.flat[0]
+        return ids
+    return rng.standard_normal((BATCH, *shape)).astype(dtype)
 
 
 def forward(record: LayerType, layer: Layer, x: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -130,7 +148,7 @@ def fixed_width(record: LayerType) -> bool:
     """Whether the parameter or buffer shapes depend on the input shape (so only that shape fits)."""
     def shapes(widened: bool) -> list[tuple[int, ...]]:
         spec = example_spec(record, example_shape(record, widened))
-        return [tuple(t.shape(spec)) for t in (*record.params, *record.buffers)]
+        return [tuple(t.shape(spec)) for t in held((*record.params, *record.buffers), spec)]
 
     return shapes(False) != shapes(True)
 
@@ -148,9 +166,9 @@ def check_gradients(record: LayerType) -> None:
     out = forward(record, layer, x, seed=1)
     upstream = np.random.default_rng(3).standard_normal(out.shape)
     layer.backward(upstream)
-    assert sorted(layer.grads) == sorted(t.name for t in record.params), (
-        f"{record.name}: backward filled gradients {sorted(layer.grads)}, the parameters are "
-        f"{[t.name for t in record.params]}")
+    params = [t.name for t in held(record.params, spec)]
+    assert sorted(layer.grads) == sorted(params), (
+        f"{record.name}: backward filled gradients {sorted(layer.grads)}, the parameters are {params}")
     backward_grads = {name: grad.copy() for name, grad in layer.grads.items()}
     layer.grads.clear()
     layer.param_backward(upstream)
@@ -165,7 +183,7 @@ def check_dtype_preserved(record: LayerType, dtype: str = "float32") -> None:
     layer, spec = build(record, dtype)
     out = forward(record, layer, example_input(record, dtype))
     grad_input = layer.backward(np.random.default_rng(5).standard_normal(out.shape).astype(dtype))
-    found = {"output": out, "input gradient": grad_input,
+    found = {"output": out, **({"input gradient": grad_input} if grad_input is not None else {}),
              **{f"parameter {k}": v for k, v in layer.params.items()},
              **{f"gradient of {k}": v for k, v in layer.grads.items()},
              **{f"buffer {k}": v for k, v in layer.buffers.items()}}
@@ -181,7 +199,10 @@ def check_output_shape(record: LayerType, shape: tuple[int, ...] | None = None) 
     expected = (BATCH, *record.output_shape(spec, x.shape[1:]))
     assert out.shape == expected, f"{record.name}: output shape {out.shape}, the record says {expected}"
     grad_input = layer.backward(np.ones(out.shape))
-    assert grad_input.shape == x.shape, f"{record.name}: input gradient {grad_input.shape}, input {x.shape}"
+    if record.name in INTEGER_INPUTS:  # ids have no gradient
+        assert grad_input is None, f"{record.name}: an input gradient for integer ids"
+    else:
+        assert grad_input.shape == x.shape, f"{record.name}: input gradient {grad_input.shape}, x {x.shape}"
 
 
 def refused(record: LayerType, layer: Layer, x: np.ndarray, what: str) -> None:
@@ -196,9 +217,9 @@ def refused(record: LayerType, layer: Layer, x: np.ndarray, what: str) -> None:
 
 
 def check_rejects_nan_input(record: LayerType) -> None:
-    """A NaN in the input is refused with a ValueError naming the layer."""
+    """A NaN in the input is refused with a ValueError naming the layer (an embedding: floats at all)."""
     layer, _ = build(record)
-    x = example_input(record)
+    x = example_input(record).astype(np.float64)
     x[BATCH // 2].flat[-1] = np.nan
     refused(record, layer, x, "a NaN input")
 
@@ -226,12 +247,12 @@ def assert_same_state(record: LayerType, got: Sequential, expected: Sequential, 
 
 def check_params_round_trip(record: LayerType, dtype: str = "float64") -> None:
     """Sequential get_params/set_params and get_buffers/set_buffers carry every tensor, exactly, as copies."""
-    source, _ = build(record, dtype, seed=1)
+    source, spec = build(record, dtype, seed=1)
     target, _ = build(record, dtype, seed=2)
     model, other = Sequential([source]), Sequential([target])
     params, buffers = model.get_params(), model.get_buffers()
     for kind, keys, tensors in (("parameters", params, record.params), ("buffers", buffers, record.buffers)):
-        expected = sorted(f"0.{t.name}" for t in tensors)
+        expected = sorted(f"0.{t.name}" for t in held(tensors, spec))
         assert sorted(keys) == expected, f"{record.name}: {kind} {sorted(keys)}, the record's {expected}"
     other.set_params(params)
     other.set_buffers(buffers)
