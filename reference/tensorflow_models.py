@@ -10,6 +10,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 
 from reference.layouts import Layout  # noqa: E402
+from reference.sequence import tensorflow_sequence  # noqa: E402
 
 
 class Heaviside(keras.layers.Layer):
@@ -84,10 +85,12 @@ LAYERS = {
     "elu": lambda spec, dtype: keras.layers.ELU(**_options(spec, alpha="alpha"), dtype=dtype),
     "swish": _activation("silu"),
     "softmax": lambda spec, dtype: keras.layers.Softmax(axis=-1, dtype=dtype),
+    **tensorflow_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
 }
 
 # Layer type -> {scratch parameter or buffer name: where Keras keeps it}; Dense kernels are (in, out) already.
-LAYOUTS = {"dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")}}
+LAYOUTS = {"dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
+           **tensorflow_sequence.LAYOUTS}
 
 
 def _categorical(from_logits: bool, reduction: str = "sum_over_batch_size"):

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference.layouts import Layout
+from reference.sequence import torch_sequence
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -57,12 +58,14 @@ LAYERS = {
     "elu": lambda spec, dtype: nn.ELU(**_options(spec, alpha="alpha")),
     "swish": lambda spec, dtype: nn.SiLU(),
     "softmax": lambda spec, dtype: nn.Softmax(dim=1),
+    **torch_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
 }
 
 # Layer type -> {scratch parameter or buffer name: where torch keeps it}; nn.Linear.weight is (out, in).
 LAYOUTS = {
     "dense": {"weight": Layout("weight", permutation=(1, 0)), "bias": Layout("bias")},
     "prelu": {"alpha": Layout("weight")},
+    **torch_sequence.LAYOUTS,
 }
 
 

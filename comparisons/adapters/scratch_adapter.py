@@ -84,9 +84,11 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
             grad_input = model.backward_from_loss(batch.targets)
         else:
             grad_input = model.backward(batch.upstream)
-        results["grad_activation"] = dict(zip(names, model.layer_input_grads, strict=True))
+        # None where a layer's input is integer ids (an embedding): no gradient exists there
+        results["grad_activation"] = {name: grad for name, grad in zip(names, model.layer_input_grads,
+                                                                        strict=True) if grad is not None}
         results["grad_param"] = model.get_grads()
-        results["grad_input"] = {"input": grad_input}
+        results["grad_input"] = {} if grad_input is None else {"input": grad_input}
     return results
 
 

@@ -126,8 +126,10 @@ def tape_pass(model: KerasModel, spec: dict, x, targets, upstream, loss) -> dict
     """
     import tensorflow as tf
 
+    from reference.sequence.tensorflow_sequence import dense_gradients
+
     with tf.GradientTape() as tape:
-        tape.watch(x)
+        tape.watch(x if x.dtype.is_floating else [])  # integer ids (an embedding's input): no gradient
         inputs, outputs = _forward(model, x, spec.get("training", True))
         if loss is not None:
             heads = [loss(targets, inputs[effective_loss(spec)[1]])]
@@ -144,7 +146,7 @@ def tape_pass(model: KerasModel, spec: dict, x, targets, upstream, loss) -> dict
         return tensors
     variables = [v for _, v in model.parameters()]
     sources = inputs[: len(model.layers)] + [x] * (not model.layers) + variables
-    grads = tape.gradient(heads, sources, output_gradients=head_grads)
+    grads = dense_gradients(tape, heads, sources, head_grads)  # None only at integer ids
     tensors["grad_activation"] = grads[: len(model.layers)]
     tensors["grad_param"] = grads[len(sources) - len(variables):]
     tensors["grad_input"] = grads[0]
@@ -156,7 +158,7 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
     channel-last (Keras's layout), back channel-first (image[i]: is [x, out_0, ...][i] an image)."""
     import tensorflow as tf
 
-    image, loss = image_positions(spec), make_loss(spec, batch.x.dtype.name, batch.targets.ndim == 1)
+    image, loss = image_positions(spec), make_loss(spec, batch.dtype, batch.targets.ndim == 1)
     tensors = tape_pass(model, spec, tf.constant(to_channels_last(batch.x, image[0])),
                         tf.constant(batch.targets),
                         None if loss else tf.constant(to_channels_last(batch.upstream, image[-1])), loss)
@@ -168,16 +170,14 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
         results["output"] = {"output": results["activation"][names[-1]]}
     if buffer_keys(spec):  # running statistics after the pass
         results["buffer"] = model.buffers()
-    if tensors["loss"] is not None:
-        results["loss"]["loss"] = tensors["loss"].numpy()
-    if tensors["regularization"] is not None:
-        results["loss"]["regularization"] = tensors["regularization"].numpy()
+    results["loss"] = {k: tensors[k].numpy() for k in ("loss", "regularization") if tensors[k] is not None}
     if "grad_param" in tensors:
         keys = [key for key, _ in model.parameters()]
-        results["grad_activation"] = {n: to_channels_first(g.numpy(), image[i]) for i, (n, g) in
-                                      enumerate(zip(names, tensors["grad_activation"], strict=True))}
+        results["grad_activation"] = {n: to_channels_first(g.numpy(), image[i]) for i, (n, g) in enumerate(
+            zip(names, tensors["grad_activation"], strict=True)) if g is not None}  # None at integer ids
         results["grad_param"] = {k: g.numpy() for k, g in zip(keys, tensors["grad_param"], strict=True)}
-        results["grad_input"] = {"input": to_channels_first(tensors["grad_input"].numpy(), image[0])}
+        grad = tensors["grad_input"]  # None when the input is integer ids
+        results["grad_input"] = {} if grad is None else {"input": to_channels_first(grad.numpy(), image[0])}
     return attach_dropout_masks(results, spec)
 
 

@@ -113,7 +113,9 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
     from reference.torch_models import LOSSES
 
     torch.manual_seed(spec.get("seed", 0))  # torch's own dropout draws its masks from this
-    x = torch.from_numpy(batch.x.copy()).requires_grad_(True)
+    x = torch.from_numpy(batch.x.copy())
+    ids = not x.is_floating_point()  # integer ids (an embedding's input) have no gradient
+    x.requires_grad_(not ids)
     inputs, outputs = [x], []
     for layer in model.layers:
         outputs.append(layer(inputs[-1]))
@@ -142,9 +144,10 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
     if not spec.get("backward", True):
         return attach_dropout_masks(results, spec)
     torch.autograd.backward(heads, head_grads)
-    results["grad_activation"] = {n: _numpy(t.grad) for n, t in zip(names, inputs, strict=False)}
+    results["grad_activation"] = {n: _numpy(t.grad) for n, t in zip(names, inputs, strict=False)
+                                  if t is not x or not ids}
     results["grad_param"] = {key: _numpy(t.grad, layout) for key, t, layout in model.parameters()}
-    results["grad_input"] = {"input": _numpy(x.grad)}
+    results["grad_input"] = {} if ids else {"input": _numpy(x.grad)}
     return attach_dropout_masks(results, spec)
 
 

@@ -14,16 +14,22 @@ from scratch.registry import output_shape
 
 @dataclass(frozen=True)
 class Batch:
-    """Inputs (N, *in), targets (int64 labels or floats), upstream gradient (N, *out); float64 until cast."""
+    """Inputs (N, *in) (floats, or int64 ids), targets (int64 labels or floats), upstream gradient
+    (N, *out); float64 until cast."""
 
     x: np.ndarray
     targets: np.ndarray
     upstream: np.ndarray
 
+    @property
+    def dtype(self) -> str:
+        """The case dtype: the inputs', or the upstream gradient's when the inputs are integer ids."""
+        return (self.upstream if self.x.dtype.kind in "iu" else self.x).dtype.name
+
     def cast(self, dtype: str) -> Batch:
-        """The same batch with float arrays in the case dtype (integer labels stay int64)."""
-        targets = self.targets if self.targets.dtype.kind in "iu" else self.targets.astype(dtype)
-        return Batch(self.x.astype(dtype), targets, self.upstream.astype(dtype))
+        """The same batch with float arrays in the case dtype (integer ids and labels stay int64)."""
+        x, targets = (a if a.dtype.kind in "iu" else a.astype(dtype) for a in (self.x, self.targets))
+        return Batch(x, targets, self.upstream.astype(dtype))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -77,8 +83,20 @@ def _saturated(kind: str, targets: np.ndarray, shape: tuple[int, int]) -> np.nda
     raise KeyError(f"no saturated form for prediction kind {kind!r}")
 
 
+def _ids(data: dict, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """int64 ids in [0, vocab) with a repeated id guaranteed (the last equals the first) and the ids of
+    data['plant'] (a padding index) written after the first."""
+    ids = rng.integers(0, data["vocab"], shape)
+    planted = list(data.get("plant", ()))
+    if ids.size < len(planted) + 2:
+        raise ValueError(f"ids data {data}: {ids.size} ids cannot hold a repeat and {planted}")
+    ids.ravel()[1:1 + len(planted)] = planted
+    ids.ravel()[-1] = ids.ravel()[0]  # NOTE: dW[ids] += g would count this id once
+    return ids.astype(np.int64)
+
+
 def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs and targets from the data spec (kind: spiral, signed_uniform, loss, xor, fixed)."""
+    """Inputs and targets from the data spec (kind: spiral, signed_uniform, ids, loss, xor, fixed)."""
     kind, shape = data["kind"], (data.get("batch", 0), *input_shape(data))
     if kind == "spiral":
         x, y = spiral_data(data["samples_per_class"], data["classes"], rng)
@@ -89,6 +107,9 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
         x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
         target_shape = (shape[0], data.get("target_width", shape[-1]))
         return x, _targets(data.get("targets", "sparse"), rng, target_shape)
+    if kind == "ids":  # integer ids for an embedding, e.g. {"batch": 4, "shape": (T,), "vocab": 7}
+        x = _ids(data, rng, shape)
+        return x, _targets(data.get("targets", "sparse"), rng, (shape[0], data.get("target_width", 2)))
     if kind == "loss":
         targets = _targets(data["targets"], rng, shape)
         if data.get("saturated"):
@@ -99,7 +120,7 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
         return x, labels.astype(np.float64).reshape(-1, 1)
     if kind == "fixed":  # samples written into the case, float targets (seed 07's single sample)
         return np.array(data["x"], dtype=np.float64), np.array(data["y"], dtype=np.float64)
-    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, loss, xor, fixed")
+    raise KeyError(f"unknown data kind {kind!r}; known: spiral, signed_uniform, ids, loss, xor, fixed")
 
 
 def model_output_shape(spec: dict, data: dict) -> tuple[int, ...]:
