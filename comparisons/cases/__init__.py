@@ -15,6 +15,8 @@ from comparisons.cases.models import CASES as MODEL_CASES
 from comparisons.cases.negative_controls import NEGATIVE_CONTROL_CASES
 from comparisons.cases.optimizers import OPTIMIZER_CASES
 from comparisons.cases.perceptron import PERCEPTRON_CASES
+from comparisons.cases.recurrent import CASES as RECURRENT_CASES
+from comparisons.cases.recurrent import NEGATIVE_CONTROLS as RECURRENT_CONTROLS
 from comparisons.core.case import Case
 from comparisons.projects import project_cases
 
@@ -27,7 +29,8 @@ def all_cases() -> tuple[Case, ...]:
     training = tuple(case for case in projects if case.kind == "training")
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
-    return (*MODEL_CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
+    return (*MODEL_CASES, *COMPONENT_CASES, *RECURRENT_CASES, *OPTIMIZER_CASES, *training,
+            *NEGATIVE_CONTROL_CASES, *RECURRENT_CONTROLS,
             *INITIALIZER_CASES, *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
 
 
