@@ -239,8 +239,7 @@ class Sequential:
 
     def _check_batch(self, x: np.ndarray, y: np.ndarray | None = None, what: str = "") -> None:
         component = f"{self.name} ({what})" if what else self.name
-        # the first layer with parameters fixes the input's width when it is a Dense-like one
-        first = next((layer for layer in self.layers if layer.params), None)
+        first = next((layer for layer in self.layers if layer.params), None)  # a Dense fixes x's width
         if getattr(first, "takes_ids", False):  # integer ids for an embedding, which checks them
             first.check_ids(x)
         else:

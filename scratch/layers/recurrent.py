@@ -82,7 +82,7 @@ class Recurrent(Layer):
         if len(states) != self.states:
             raise ValueError(f"{self.name}: initial_state must be {self.states} array(s) of shape "
                              f"(N={n}, H={self.units}), got {len(states)}")
-        for name, state in zip(STATE_NAMES, states, strict=True):
+        for name, state in zip(STATE_NAMES[:self.states], states, strict=True):
             check_float_array(self.name, f"initial_state {name[-1]}", state)
             if state.shape != (n, self.units):
                 raise ValueError(f"{self.name}: initial_state {name[-1]} must have shape (N={n}, "

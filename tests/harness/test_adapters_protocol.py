@@ -14,7 +14,7 @@ from comparisons.adapters import ADAPTER_MODULES, frameworks_for, get_adapter, p
 from comparisons.adapters.protocol import KIND_PROTOCOLS, PlotStyle, Profile, conformance_problems
 from comparisons.cases import all_cases, case_by_id
 from comparisons.kinds.dispatch import compare_case
-from reference.layouts import Layout, LayoutError
+from reference.layouts import Layout, LayoutError, declared_tensors
 from scratch.registry import LAYER_TYPES, LOSSES
 
 REFERENCE_MODULES = {"torch": "reference.torch_models", "tensorflow": "reference.tensorflow_models",
@@ -59,6 +59,9 @@ def test_every_parameter_and_buffer_of_a_record_has_a_declared_layout(framework)
         record, declared = LAYER_TYPES[name], layouts.get(name, {})
         assert set(declared) == {t.name for t in (*record.params, *record.buffers)}, name
         assert {k for k, v in declared.items() if not v.trainable} == {b.name for b in record.buffers}, name
+        # a tensor an option adds (a learned initial state) is declared for that same option
+        assert {k: v.when for k, v in declared.items()} == {
+            t.name: t.when for t in (*record.params, *record.buffers)}, name
 
 
 def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():
@@ -71,6 +74,42 @@ def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():
         layout.to_framework(weight, (2, 3), "torch 0.weight")  # the permuted (3, 2) does not fit
     with pytest.raises(LayoutError, match="has shape"):
         Layout("kernel").to_framework(weight.ravel(), (2, 3), "tf 0.weight")  # never reshaped silently
+
+
+def test_a_layout_reorders_gate_blocks_both_ways_and_only_where_declared():
+    kernel = np.arange(12.0).reshape(2, 6)  # scratch (F, 3H), GRU blocks z, r, h of H = 2
+    torch_gru = Layout("weight_ih_l0", permutation=(1, 0), blocks=(1, 0, 2))  # torch: r, z, n
+    moved = torch_gru.to_framework(kernel, (6, 2), "torch 0.kernel")
+    np.testing.assert_array_equal(moved[:2], kernel[:, 2:4].T)  # torch's first block: scratch's r
+    np.testing.assert_array_equal(moved[2:4], kernel[:, :2].T)
+    np.testing.assert_array_equal(torch_gru.from_framework(moved), kernel)
+    rotate = Layout("bias", blocks=(2, 0, 1))  # not its own inverse: the way back must undo it
+    bias = np.arange(6.0)
+    np.testing.assert_array_equal(rotate.to_framework(bias, (6,), "b"), [4, 5, 0, 1, 2, 3])
+    np.testing.assert_array_equal(rotate.from_framework(rotate.to_framework(bias, (6,), "b")), bias)
+    with pytest.raises(LayoutError, match="does not split into 3 equal blocks"):
+        rotate.to_framework(np.arange(7.0), (7,), "b")
+    layouts = {"lstm": {"kernel": Layout("k"), "initial_h": Layout("h", when="learned_initial_state")}}
+    keys = [key for _, key, _ in declared_tensors([{"type": "lstm"}, {"type": "lstm",
+                                                   "learned_initial_state": True}], layouts)]
+    assert keys == ["0.kernel", "1.kernel", "1.initial_h"]
+
+
+@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+def test_integer_ids_have_no_gradient_and_the_embedding_gradient_sums_repeats(framework):
+    """An embedding's input is int64 ids: no grad_input, no gradient row for it, no crash; the repeated id's
+    row of dW is the sum of its upstream rows on both sides (Keras's IndexedSlices summed dense)."""
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    outcome = compare_case(case_by_id("embedding_repeated_ids"), framework, "float64")
+    batch, results = outcome.extras["batch"], outcome.extras["results"]
+    assert batch.x.dtype == np.int64 and batch.x.flat[-1] == batch.x.flat[0] and batch.dtype == "float64"
+    for side in results.values():
+        assert side["grad_input"] == {} and side["grad_activation"] == {}
+    grad = results["framework"]["grad_param"]["0.weight"]
+    np.testing.assert_allclose(grad[batch.x.flat[0]], batch.upstream[batch.x == batch.x.flat[0]].sum(axis=0))
+    assert {(r["quantity"], r["status"]) for r in outcome.rows} == {
+        ("param_copy", "passed"), ("activation", "passed"), ("output", "passed"), ("grad_param", "passed")}
 
 
 def test_cases_without_named_frameworks_run_on_every_reference_that_runs_their_kind():
