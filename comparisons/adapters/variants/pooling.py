@@ -34,18 +34,18 @@ class FlattenWrongOrder(Flatten):
 class MaxPoolGradientToEveryTie(MaxPool2D):
     """Common bug: mask = (x == window max), so every tied maximum gets the whole upstream gradient."""
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dx = g added at every element equal to its window's maximum (not only the first one)."""
-        output = self.cache["output"]
-        windows = self.cache["windows"]
-        return self._scatter(grad_output, lambda offset: np.where(
-            windows[..., offset // self.pool_size[1], offset % self.pool_size[1]] == output, grad_output, 0))
-
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """The correct forward; keeps the windows and the output for the wrong backward."""
-        output = super().forward(inputs, training)
-        self.cache["windows"], self.cache["output"] = self._windows(inputs), output
+        windows = self._windows(inputs)
+        output = super().forward(inputs, training)  # a fresh cache, to which the two are added
+        self.cache.update(windows=windows, output=output)
         return output
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """dx = g added at every element equal to its window's maximum (not only the first one)."""
+        windows, output, width = self.cache["windows"], self.cache["output"], self.pool_size[1]
+        return self._scatter(grad_output, lambda offset: np.where(
+            windows[..., offset // width, offset % width] == output, grad_output, 0))
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
