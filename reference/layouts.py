@@ -63,3 +63,16 @@ def to_channels_last(array: np.ndarray, image: bool = True) -> np.ndarray:
 def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
     """(N, *spatial, C) -> (N, C, *spatial), contiguous; a non-image array unchanged."""
     return np.ascontiguousarray(np.moveaxis(array, -1, 1)) if image else array
+
+
+def pair(value) -> tuple[int, int]:
+    """A pool size or stride as (height, width): an int is used for both."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def same_padding(size: int, pool: int, stride: int) -> tuple[int, int]:
+    """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §18): out = ceil(size/s),
+    total = max((out - 1)*s + k - size, 0), before = total // 2; the odd pixel goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + pool - size, 0)
+    return total // 2, total - total // 2

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference.layouts import Layout
+from reference.layouts import Layout, pair, same_padding
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -32,6 +32,59 @@ def _flatten(spec: dict, dtype: str) -> nn.Module:
     return ChannelsLastFlatten() if spec.get("order") == "channels_last" else nn.Flatten()
 
 
+class TfSamePool2d(nn.Module):
+    """TF 'same' pooling: F.pad with TF's split (value -inf for max; 0 for an average whose divisor counts
+    the padding, kh*kw) then the pool module with padding=0 (docs/conventions.md §18)."""
+
+    def __init__(self, pool: nn.Module, fill: float) -> None:
+        super().__init__()
+        self.pool, self.fill = pool, fill
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (top, bottom), (left, right) = (same_padding(n, k, s) for n, k, s in zip(
+            x.shape[2:], self.pool.kernel_size, self.pool.stride, strict=True))
+        return self.pool(F.pad(x, (left, right, top, bottom), value=self.fill))
+
+
+class TfSameAvgPool2d(nn.Module):
+    """TF 'same' average over the input elements only: F.avg_pool2d(count_include_pad=False, ceil_mode=True)
+    with torch's symmetric padding p per axis: total/2 when TF's split is even; before, and ceil_mode's
+    window over the odd pixel, at stride > 1; after, and its first output dropped, at stride 1."""
+
+    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int]) -> None:
+        super().__init__()
+        self.pool_size, self.strides = pool_size, strides
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads, first, outs = [], [], []
+        for n, k, s in zip(x.shape[2:], self.pool_size, self.strides, strict=True):
+            before, after = same_padding(n, k, s)
+            shifted = before != after and s == 1
+            pads.append(after if shifted else before)
+            first.append(int(shifted))
+            outs.append(-(-n // s))
+        y = F.avg_pool2d(x, self.pool_size, self.strides, padding=tuple(pads), ceil_mode=True,
+                         count_include_pad=False)
+        if any(size < start + out for size, start, out in zip(y.shape[2:], first, outs, strict=True)):
+            raise ValueError(f"TfSameAvgPool2d: torch gave {tuple(y.shape[2:])} windows, TF's 'same' needs "
+                             f"{tuple(outs)} from offsets {tuple(first)}")
+        return y[:, :, first[0]:first[0] + outs[0], first[1]:first[1] + outs[1]]
+
+
+def _pool(spec: dict, dtype: str) -> nn.Module:
+    """nn.MaxPool2d / nn.AvgPool2d (stride default = pool size); 'same' through TfSamePool2d or, for an
+    average over the input elements only (count_include_pad=False), TfSameAvgPool2d."""
+    size = pair(spec["pool_size"])
+    strides = pair(spec.get("strides") or spec["pool_size"])
+    maximum, same = spec["type"] == "maxpool2d", spec.get("padding", "valid") == "same"
+    pool = nn.MaxPool2d(size, strides) if maximum else nn.AvgPool2d(size, strides)
+    if not same:
+        return pool
+    if maximum or spec.get("count_include_pad", False):
+        return TfSamePool2d(pool, float("-inf") if maximum else 0.0)
+    return TfSameAvgPool2d(size, strides)
+
+
 def _options(spec: dict, **names: str) -> dict:
     """Options the spec gives, renamed to torch's keywords; absent ones keep torch's defaults."""
     return {torch_name: spec[name] for name, torch_name in names.items() if name in spec}
@@ -47,6 +100,9 @@ LAYERS = {
     "dense": lambda spec, dtype: nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype]),
     "dropout": lambda spec, dtype: nn.Dropout(spec["rate"]),
     "flatten": _flatten,
+    "maxpool2d": _pool,
+    "avgpool2d": _pool,
+    "global_avgpool2d": lambda spec, dtype: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()),
     "step": lambda spec, dtype: Heaviside(),
     "linear": lambda spec, dtype: nn.Identity(),
     "sigmoid": lambda spec, dtype: nn.Sigmoid(),

@@ -33,9 +33,13 @@ BATCH = 5  # rows of every example input
 # Values for required spec keys that mean the same in every layer type.
 GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
 DEFAULT_SHAPE = (4,)  # rows of width 4
-EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5)}
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d": (3, 5, 6),
+                                              "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5)}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
-EXAMPLE_SPECS: dict[str, dict] = {}
+EXAMPLE_SPECS: dict[str, dict] = {
+    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
+}
 NOT_DIFFERENTIABLE: dict[str, str] = {
     "step": "piecewise constant: its backward is 0 by definition (the perceptron rule trains it, not "
             "backpropagation), so finite differences check nothing",
