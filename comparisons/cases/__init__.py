@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from comparisons.cases import convolution
 from comparisons.cases.components import COMPONENT_CASES
 from comparisons.cases.expressions import EXPRESSION_CASES
 from comparisons.cases.initializers import INITIALIZER_CASES
@@ -27,8 +28,9 @@ def all_cases() -> tuple[Case, ...]:
     training = tuple(case for case in projects if case.kind == "training")
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
-    return (*MODEL_CASES, *COMPONENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
-            *INITIALIZER_CASES, *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
+    return (*MODEL_CASES, *COMPONENT_CASES, *convolution.CASES, *OPTIMIZER_CASES, *training,
+            *NEGATIVE_CONTROL_CASES, *convolution.NEGATIVE_CONTROLS, *INITIALIZER_CASES, *PERCEPTRON_CASES,
+            *EXPRESSION_CASES, *others)
 
 
 def case_by_id(case_id: str) -> Case:
