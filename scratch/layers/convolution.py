@@ -178,13 +178,14 @@ class Conv2D(Convolution):
     kind = "conv2d"
 
 
-OPTIONS = ("stride", "dilation", "padding", "use_bias", "groups", "weight_init", "seed")
+GEOMETRY = ("stride", "dilation", "padding", "use_bias", "groups")
+OPTIONS = (*GEOMETRY, "weight_init", "seed")
 
 
 def _builder(cls: type[Convolution]) -> Callable[[dict, str], Convolution]:
     def build(spec: dict, dtype: str) -> Convolution:
         """cls(in_channels, filters, kernel_size, options...); weight_init draws from default_rng(seed)."""
-        options = {k: spec[k] for k in OPTIONS[:5] if k in spec}
+        options = {k: spec[k] for k in GEOMETRY if k in spec}
         if "weight_init" in spec:
             options.update(weight_init=spec["weight_init"], rng=np.random.default_rng(spec.get("seed", 0)))
         return cls(spec["in_channels"], spec["filters"], spec["kernel_size"], dtype=dtype, **options)
@@ -195,7 +196,7 @@ def _builder(cls: type[Convolution]) -> Callable[[dict, str], Convolution]:
 def _layer_of(cls: type[Convolution], spec: dict) -> Convolution:
     """A zero-parameter layer of the spec's geometry (shapes only, never computed with)."""
     return cls(spec["in_channels"], spec["filters"], spec["kernel_size"],
-               **{k: spec[k] for k in OPTIONS[:5] if k in spec},
+               **{k: spec[k] for k in GEOMETRY if k in spec},
                weight=np.zeros(_kernel_shape(cls, spec)))
 
 

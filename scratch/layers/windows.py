@@ -7,7 +7,6 @@ stride s an axis of (padded) length P gives (P - span) // s + 1 windows (docs/co
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -115,8 +114,3 @@ def crop(padded: np.ndarray, pads: Pads) -> np.ndarray:
     """The inverse of pad(): the spatial axes without their (before, after) zeros."""
     return padded[(slice(None), slice(None),
                    *(slice(b, size - a) for (b, a), size in zip(pads, padded.shape[2:], strict=True)))]
-
-
-def window_count(sizes: Sequence[int]) -> int:
-    """Windows per sample: the product of the output sizes."""
-    return math.prod(sizes)
