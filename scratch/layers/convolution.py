@@ -33,8 +33,8 @@ class Convolution(Layer):
                  weight_init: str | dict | Callable[..., np.ndarray] | None = None) -> None:
         super().__init__()
         n, label = self.spatial_axes, type(self).__name__
-        self.in_channels, self.filters = win.as_sizes(label, "in_channels", in_channels, 1)[0], \
-            win.as_sizes(label, "filters", filters, 1)[0]
+        self.in_channels = win.as_sizes(label, "in_channels", in_channels, 1)[0]
+        self.filters = win.as_sizes(label, "filters", filters, 1)[0]
         self.kernel_size = win.as_sizes(label, "kernel_size", kernel_size, n)
         self.stride = win.as_sizes(label, "stride", stride, n)
         self.dilation = win.as_sizes(label, "dilation", dilation, n)

@@ -19,7 +19,8 @@ def as_sizes(component: str, name: str, value: int | Sequence[int], n: int) -> t
     sizes = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
     if len(sizes) != n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1
                               for v in sizes):
-        raise ValueError(f"{component}: {name} must be a positive int or {n} positive ints, got {value!r}")
+        expected = "a positive int" + (f" or {n} positive ints" if n > 1 else "")
+        raise ValueError(f"{component}: {name} must be {expected}, got {value!r}")
     return tuple(int(v) for v in sizes)
 
 
