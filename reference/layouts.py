@@ -82,3 +82,17 @@ def padding_pairs(padding, spatial_axes: int) -> tuple[tuple[int, int], ...]:
     if spatial_axes == 1 and not isinstance(padding, int) and len(padding) == 2:
         padding = [tuple(padding)]
     return tuple((p, p) if isinstance(p, int) else tuple(p) for p in per_axis(padding, spatial_axes))
+
+
+def pair(value) -> tuple[int, int]:
+    """A pool size or stride as (height, width): an int is used for both."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def same_padding(size: int, pool: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §17, §18): out =
+    ceil(size/s), total = max((out - 1)*s + (k - 1)*d + 1 - size, 0), before = total // 2; the odd pixel
+    goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (pool - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2

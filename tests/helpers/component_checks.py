@@ -33,9 +33,13 @@ BATCH = 5  # rows of every example input
 # Values for required spec keys that mean the same in every layer type.
 GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
 DEFAULT_SHAPE = (4,)  # rows of width 4
-EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "conv1d": (3, 8), "conv2d": (3, 5, 6)}
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d": (3, 5, 6),
+                                              "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5),
+                                              "conv1d": (3, 8), "conv2d": (3, 5, 6)}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {
+    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
     "conv1d": {"filters": 4, "kernel_size": 3, "dilation": 2, "padding": "same", "use_bias": False},
     "conv2d": {"filters": 4, "kernel_size": (3, 2), "stride": 2, "padding": "same"},  # odd 'same' padding
 }
