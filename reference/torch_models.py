@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference.layouts import Layout, pair, same_padding
+from reference.layouts import Layout, padding_pairs, pair, per_axis, same_padding
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -30,6 +30,53 @@ class ChannelsLastFlatten(nn.Module):
 def _flatten(spec: dict, dtype: str) -> nn.Module:
     """nn.Flatten() (c, h, w order: torch's own), or ChannelsLastFlatten for Keras's h, w, c order."""
     return ChannelsLastFlatten() if spec.get("order") == "channels_last" else nn.Flatten()
+
+
+class PaddedConv(nn.Module):
+    """F.pad(x, pads) then the conv with padding=0, where torch's own padding cannot say it.
+
+    TensorFlow's 'same' at stride > 1 (torch refuses padding='same' there), split by
+    reference.layouts.same_padding for each input's sizes (the odd pixel after), or explicit
+    (before, after) pairs that differ. docs/conventions.md §17.
+    """
+
+    def __init__(self, conv: nn.Module, pairs: tuple[tuple[int, int], ...] | None = None) -> None:
+        super().__init__()
+        self.conv, self.pairs = conv, pairs  # pairs None: TensorFlow's 'same' split for each input
+
+    @property
+    def weight(self) -> nn.Parameter:
+        return self.conv.weight
+
+    @property
+    def bias(self) -> nn.Parameter | None:
+        return self.conv.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        conv = self.conv
+        pairs = self.pairs if self.pairs is not None else [same_padding(*geometry) for geometry in zip(
+            x.shape[2:], conv.kernel_size, conv.stride, conv.dilation, strict=True)]
+        return self.conv(F.pad(x, [p for pair in reversed(pairs) for p in pair]))  # last axis first
+
+
+def _conv(spatial_axes: int):
+    """nn.Conv1d / nn.Conv2d with torch's own padding where it can say the spec's ('valid', 'same' at
+    stride 1, symmetric ints), else PaddedConv (docs/conventions.md §17)."""
+    module = {1: nn.Conv1d, 2: nn.Conv2d}[spatial_axes]
+
+    def build(spec: dict, dtype: str) -> nn.Module:
+        padding, stride = spec.get("padding", "valid"), per_axis(spec.get("stride", 1), spatial_axes)
+        pairs = None if isinstance(padding, str) else padding_pairs(padding, spatial_axes)
+        own = padding if isinstance(padding, str) else 0
+        if pairs is not None and all(b == a for b, a in pairs):
+            own, pairs = tuple(b for b, _ in pairs), None  # symmetric: torch's padding=(ph, pw)
+        strided_same = padding == "same" and set(stride) != {1}
+        conv = module(spec["in_channels"], spec["filters"], spec["kernel_size"], stride=stride,
+                      padding=0 if strided_same or pairs else own, dilation=spec.get("dilation", 1),
+                      groups=spec.get("groups", 1), bias=spec.get("use_bias", True), dtype=DTYPES[dtype])
+        return PaddedConv(conv, pairs) if strided_same or pairs else conv
+
+    return build
 
 
 class TfSamePool2d(nn.Module):
@@ -100,6 +147,8 @@ LAYERS = {
     "dense": lambda spec, dtype: nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype]),
     "dropout": lambda spec, dtype: nn.Dropout(spec["rate"]),
     "flatten": _flatten,
+    "conv1d": _conv(1),
+    "conv2d": _conv(2),
     "maxpool2d": _pool,
     "avgpool2d": _pool,
     "global_avgpool2d": lambda spec, dtype: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()),
@@ -119,6 +168,9 @@ LAYERS = {
 LAYOUTS = {
     "dense": {"weight": Layout("weight", permutation=(1, 0)), "bias": Layout("bias")},
     "prelu": {"alpha": Layout("weight")},
+    # scratch kernels (*k, in/groups, out); nn.Conv1d/2d weights (out, in/groups, *k)
+    "conv1d": {"weight": Layout("weight", permutation=(2, 1, 0)), "bias": Layout("bias", when="use_bias")},
+    "conv2d": {"weight": Layout("weight", permutation=(3, 2, 0, 1)), "bias": Layout("bias", when="use_bias")},
 }
 
 

@@ -23,7 +23,7 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import dense, dropout, flatten, pooling
+from scratch.layers import convolution, dense, dropout, flatten, pooling
 from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
@@ -64,7 +64,8 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
     return build
 
 
-FAMILIES = (dense, dropout, flatten, pooling)  # modules of scratch.layers, each ending with its RECORDS
+# modules of scratch.layers, each ending with its RECORDS
+FAMILIES = (dense, dropout, flatten, pooling, convolution)
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(
@@ -104,12 +105,12 @@ def output_shape(spec: dict, shape: Shape) -> Shape:
 
 def parameter_shapes(spec: dict) -> dict[str, Shape]:
     """{parameter name: shape} of a resolved layer spec, in the record's order."""
-    return {p.name: tuple(p.shape(spec)) for p in layer_type(spec["type"]).params}
+    return {p.name: tuple(p.shape(spec)) for p in layer_type(spec["type"]).params_of(spec)}
 
 
 def buffer_shapes(spec: dict) -> dict[str, Shape]:
     """{buffer name: shape} of a resolved layer spec (non-trainable state), in the record's order."""
-    return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers}
+    return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers_of(spec)}
 
 
 def build_loss(name: str) -> Loss:

@@ -32,7 +32,7 @@ def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, 
     params = {}
     for i, spec in enumerate(layer_specs):
         record = layer_type(spec["type"])
-        for tensor in (*record.params, *record.buffers):
+        for tensor in (*record.params_of(spec), *record.buffers_of(spec)):
             params[f"{i}.{tensor.name}"] = DRAW_RULES[tensor.draw](rng, tuple(tensor.shape(spec)), spec)
     return params
 
