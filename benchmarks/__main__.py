@@ -24,6 +24,7 @@ from benchmarks.suite import (
     QUICK,
     ROOT,
     Settings,
+    cnn_tasks,
     grid_tasks,
     machine,
     merge,
@@ -43,6 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed blocks per run (default 15)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-run memory processes")
     parser.add_argument("--no-scaling", action="store_true", help="skip the batch/width doubling study")
+    parser.add_argument("--no-cnn", action="store_true", help="skip the CNN training steps")
     parser.add_argument("--no-harness", action="store_true",
                         help="skip `make report`, the per-case cost and the --impl run cost")
     return parser.parse_args(argv)
@@ -61,9 +63,10 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def step_rows(settings: Settings, memory: bool, scaling: bool) -> list[dict]:
+def step_rows(settings: Settings, memory: bool, scaling: bool, cnn: bool = True) -> list[dict]:
     """Run every timing and memory task, each in its own worker process; the merged rows."""
-    tasks = [t for t in grid_tasks(settings) if memory or t["kind"] == "timing"]
+    tasks = [t for t in grid_tasks(settings) + (cnn_tasks(settings) if cnn else [])
+             if memory or t["kind"] == "timing"]
     tasks += scaling_tasks(settings) if scaling else []
     timing, memory_rows = [], []
     for i, task in enumerate(tasks, 1):
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run what the options ask for and write the report files; returns the exit status."""
     args = parse_args(argv)
     settings = _settings(args)
-    rows = step_rows(settings, memory=not args.no_memory, scaling=not args.no_scaling)
+    rows = step_rows(settings, memory=not args.no_memory, scaling=not args.no_scaling, cnn=not args.no_cnn)
     write_outputs(args.out, rows, settings, [], [])  # the step results are kept even if the harness run fails
     if not args.no_harness:
         write_outputs(args.out, rows, settings, *harness_rows())
@@ -108,7 +111,8 @@ def write_outputs(out: Path, rows: list[dict], settings: Settings, make_runs: li
     """benchmarks.csv, harness_cost.csv (when measured), benchmarks.json, benchmarks.md, the PNGs."""
     from benchmarks.plots import plot_grid, plot_scaling
 
-    described = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("networks", "runs")}
+    described = {k: v for k, v in dataclasses.asdict(settings).items()
+                 if k not in ("networks", "runs", "cnn_runs")}
     info = machine()
     atomic_write_text(out / "benchmarks.csv", csv_text(rows, BENCHMARK_COLUMNS))
     if cost:

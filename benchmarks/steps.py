@@ -1,5 +1,5 @@
-"""One training step of the same ReLU MLP in scratch, torch (eager), TensorFlow (eager, tf.function) and JAX
-(op by op, jax.jit).
+"""One training step of the same ReLU MLP or CNN in scratch, torch (eager), TensorFlow (eager, tf.function)
+and JAX (op by op, jax.jit; MLPs only: JAX has no image layers here).
 
 Every implementation starts from the same weights and sees the same batch; each step is
 forward -> softmax cross-entropy on the logits (fused) -> backward -> optimizer update, and
@@ -22,6 +22,21 @@ RUNS: tuple[tuple[str, str], ...] = (
     ("scratch", "eager"), ("torch", "eager"), ("tensorflow", "eager"), ("tensorflow", "function"),
     ("jax", "eager"), ("jax", "jit"),
 )
+# CNN name -> (per-sample input shape, layers): the digits_cnn project's net, and a LeNet-sized net on
+# 28x28 synthetic images (conv 6@5x5 same, pool, conv 16@5x5, pool, 400-120-84-10).
+CNNS: dict[str, tuple[tuple[int, ...], tuple[dict, ...]]] = {
+    "cnn-digits": ((1, 8, 8), ({"type": "conv2d", "filters": 6, "kernel_size": 3, "padding": "same"},
+                               {"type": "relu"}, {"type": "maxpool2d", "pool_size": 2}, {"type": "flatten"},
+                               {"type": "dense", "units": 10}, {"type": "softmax"})),
+    "lenet-28": ((1, 28, 28), ({"type": "conv2d", "filters": 6, "kernel_size": 5, "padding": "same"},
+                               {"type": "relu"}, {"type": "maxpool2d", "pool_size": 2},
+                               {"type": "conv2d", "filters": 16, "kernel_size": 5}, {"type": "relu"},
+                               {"type": "maxpool2d", "pool_size": 2}, {"type": "flatten"},
+                               {"type": "dense", "units": 120}, {"type": "relu"},
+                               {"type": "dense", "units": 84}, {"type": "relu"},
+                               {"type": "dense", "units": 10}, {"type": "softmax"})),
+}
+CNN_CLASSES = 10
 OPTIMIZERS = {"sgd": {"lr": 0.01}, "adam": {"lr": 0.001}}
 Step = Callable[[], tuple[float, float]]
 
@@ -50,17 +65,36 @@ def initial_params(dims: tuple[int, ...], dtype: str, seed: int = 0) -> dict[str
     return params
 
 
-def make_batch(dims: tuple[int, ...], batch: int, dtype: str, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic inputs x ~ N(0, 1) of shape (batch, in) and int64 labels in [0, classes)."""
+def make_batch(shape: tuple[int, ...], classes: int, batch: int, dtype: str, seed: int = 1
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic inputs x ~ N(0, 1) of shape (batch, *shape) and int64 labels in [0, classes)."""
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((batch, dims[0])).astype(dtype), rng.integers(0, dims[-1], batch)
+    return rng.standard_normal((batch, *shape)).astype(dtype), rng.integers(0, classes, batch)
 
 
-def build_step(implementation: str, mode: str, dims: tuple[int, ...], batch: int, dtype: str,
+def network_setup(network: str | tuple[int, ...], dtype: str) -> tuple[dict, dict, tuple[int, ...], int]:
+    """(spec, initial parameters, per-sample input shape, classes) of an MLP's widths or a CNN's name.
+
+    A CNN's spec is resolved like a case's (in_channels, n_inputs read off the shapes) and its
+    parameters drawn by the harness's draw rules (comparisons.data.parameters)."""
+    if isinstance(network, str):
+        from comparisons.core.case import Case
+        from comparisons.data.parameters import draw_params
+
+        shape, layers = CNNS[network]
+        spec = Case(id=network, suite="benchmark", component=network, layers=layers,
+                    loss="categorical_crossentropy", data={"shape": shape, "image": True}).model_spec()
+        params = draw_params(spec["layers"], np.random.default_rng(0))
+        return spec, {k: v.astype(dtype) for k, v in params.items()}, shape, CNN_CLASSES
+    dims = tuple(network)
+    return network_spec(dims), initial_params(dims, dtype), (dims[0],), dims[-1]
+
+
+def build_step(implementation: str, mode: str, network: str | tuple[int, ...], batch: int, dtype: str,
                optimizer: str = "sgd") -> tuple[Step, object]:
     """(step, model) for one implementation; step() runs one training step on a fixed batch."""
-    spec, params = network_spec(dims), initial_params(dims, dtype)
-    x, labels = make_batch(dims, batch, dtype)
+    spec, params, shape, classes = network_setup(network, dtype)
+    x, labels = make_batch(shape, classes, batch, dtype)
     builders = {"scratch": _scratch_step, "torch": _torch_step, "tensorflow": _tensorflow_step,
                 "jax": _jax_step}
     if (implementation, mode) not in RUNS:
@@ -95,17 +129,17 @@ def _logit_layers(spec: dict) -> int:
 def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
     import torch
 
+    from reference.layouts import declared_tensors
     from reference.torch_models import LAYOUTS, LOSSES, build_layers
     from reference.torch_optimizers import build_optimizer
 
     layer_specs = spec["layers"][: _logit_layers(spec)]
     net = torch.nn.Sequential(*build_layers(layer_specs, dtype))
     with torch.no_grad():
-        for i, layer_spec in enumerate(layer_specs):
-            for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
-                tensor = getattr(net[i], layout.attribute)
-                value = layout.to_framework(params[f"{i}.{name}"], tuple(tensor.shape), f"torch {i}.{name}")
-                tensor.copy_(torch.from_numpy(value))
+        for i, key, layout in declared_tensors(layer_specs, LAYOUTS):
+            tensor = getattr(net[i], layout.attribute)
+            value = layout.to_framework(params[key], tuple(tensor.shape), f"torch {key}")
+            tensor.copy_(torch.from_numpy(value))
     loss_fn = LOSSES["categorical_crossentropy_logits"]  # F.cross_entropy on logits
     opt, _ = build_optimizer(optimizer, list(net.parameters()), OPTIMIZERS[optimizer])
     inputs, targets = torch.from_numpy(x), torch.from_numpy(labels)
@@ -124,21 +158,20 @@ def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
 def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
     import tensorflow as tf
 
+    from reference.layouts import declared_tensors, to_channels_last
     from reference.tensorflow_models import LAYOUTS, LOSSES, build_layers
     from reference.tensorflow_optimizers import build_optimizer
 
     layer_specs = spec["layers"][: _logit_layers(spec)]
     layers = build_layers(layer_specs, dtype)
-    for i, layer_spec in enumerate(layer_specs):
-        for name, layout in LAYOUTS.get(layer_spec["type"], {}).items():
-            variable = getattr(layers[i], layout.attribute)
-            value = layout.to_framework(params[f"{i}.{name}"], tuple(variable.shape), f"tf {i}.{name}")
-            variable.assign(value)
+    for i, key, layout in declared_tensors(layer_specs, LAYOUTS):
+        variable = getattr(layers[i], layout.attribute)
+        variable.assign(layout.to_framework(params[key], tuple(variable.shape), f"tf {key}"))
     variables = [v for layer in layers for v in layer.trainable_variables]
     loss_fn = LOSSES["categorical_crossentropy_logits"](dtype, True)  # Sparse CCE, from_logits=True
     opt = build_optimizer(optimizer, OPTIMIZERS[optimizer])
     opt.build(variables)
-    inputs, targets = tf.constant(x), tf.constant(labels)
+    inputs, targets = tf.constant(to_channels_last(x, spec.get("image", False))), tf.constant(labels)
 
     def train(inputs, targets):
         with tf.GradientTape() as tape:

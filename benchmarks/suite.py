@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.steps import NETWORKS, RUNS, network_name
+from benchmarks.steps import CNNS, NETWORKS, RUNS, network_name
 from benchmarks.train_step import MATMUL, thread_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK_COLUMNS = (
     "study", "network", "implementation", "mode", "dtype", "batch", "threads", "optimizer",
     "median_s", "min_s", "iqr_s", "samples_per_s", "ratio_to_scratch", "matmul_s", "matmul_fraction",
-    "baseline_rss_mib", "peak_rss_mib", "step_alloc_mib", "steps_per_repeat", "repeats", "load_avg",
+    "baseline_rss_mib", "peak_rss_mib", "step_alloc_mib", "im2col_mib", "steps_per_repeat", "repeats",
+    "load_avg",
 )
 KEY = ("study", "network", "implementation", "mode", "dtype", "batch", "threads", "optimizer")
 
@@ -39,15 +40,22 @@ class Settings:
     scaling_batches: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)
     scaling_widths: tuple[int, ...] = (64, 128, 256, 512, 1024, 2048)  # 784-w-w/2-10 at batch 128
     scaling_runs: tuple[tuple[str, str], ...] = (("scratch", "eager"), ("torch", "eager"))
+    cnns: tuple[str, ...] = tuple(CNNS)  # float32, one thread: scratch vs torch eager vs tf.function
+    cnn_batches: tuple[int, ...] = (32, 128)
+    cnn_runs: tuple[tuple[str, str], ...] = (("scratch", "eager"), ("torch", "eager"),
+                                             ("tensorflow", "function"))
 
 
 QUICK = Settings(threads=(1,), batches=(32, 128), repeats=3, block_s=0.02, warmup=2, memory_steps=1,
                  scaling_batches=(32, 64, 128), scaling_widths=(64, 128, 256))
 
 
-def _task(kind: str, study: str, dims: tuple[int, ...], dtype: str, threads: int, settings: Settings,
+def _task(kind: str, study: str, dims: tuple[int, ...] | str, dtype: str, threads: int, settings: Settings,
           **extra) -> dict:
-    return {"kind": kind, "study": study, "network": network_name(dims), "dims": list(dims), "dtype": dtype,
+    """A worker task; dims are an MLP's widths, or a CNN's name (benchmarks.steps.CNNS)."""
+    network = {"network": dims, "cnn": dims} if isinstance(dims, str) else {
+        "network": network_name(dims), "dims": list(dims)}
+    return {"kind": kind, "study": study, **network, "dtype": dtype,
             "threads": threads, "optimizer": settings.optimizer, "repeats": settings.repeats,
             "block_s": settings.block_s, "warmup": settings.warmup, "steps": settings.memory_steps, **extra}
 
@@ -75,6 +83,17 @@ def scaling_tasks(settings: Settings) -> list[dict]:
     for width in settings.scaling_widths:
         tasks.append(_task("timing", "scaling_width", (784, width, width // 2, 10), "float32", threads,
                            settings, runs=runs, batches=[128]))
+    return tasks
+
+
+def cnn_tasks(settings: Settings) -> list[dict]:
+    """Timing and memory of the CNNs' training step: float32, the first thread count, cnn_runs."""
+    tasks, threads = [], settings.threads[0]
+    for network in settings.cnns:
+        common = {"dtype": "float32", "threads": threads, "settings": settings,
+                  "batches": list(settings.cnn_batches)}
+        tasks.append(_task("timing", "cnn", network, runs=[list(r) for r in settings.cnn_runs], **common))
+        tasks += [_task("memory", "cnn", network, run=list(run), **common) for run in settings.cnn_runs]
     return tasks
 
 

@@ -45,6 +45,30 @@ def grid_table(rows: list[dict]) -> str:
     return _table(header, lines)
 
 
+def cnn_table(rows: list[dict]) -> str:
+    """Per CNN and batch: median step (ms) of scratch, torch, tf.function; scratch/torch; the conv and
+    Dense GEMMs' share of the scratch step; im2col columns held; scratch's step allocation; peak RSS."""
+    groups: dict[tuple, dict] = {}
+    for row in (r for r in rows if r["study"] == "cnn"):
+        groups.setdefault((row["network"], row["dtype"], row["threads"], row["batch"]),
+                          {})[(row["implementation"], row["mode"])] = row
+    runs = (("scratch", "eager"), ("torch", "eager"), ("tensorflow", "function"))
+    header = ["network", "dtype", "threads", "batch", *(f"{RUN_LABELS[run]} ms" for run in runs),
+              "scratch/torch", "GEMM share", "im2col MiB", "scratch step MiB",
+              "peak RSS MiB scratch / torch / tf"]
+    lines = []
+    for (network, dtype, threads, batch), found in sorted(groups.items()):
+        scratch, torch = found.get(runs[0]), found.get(runs[1])
+        lines.append([network, dtype, str(threads), str(batch),
+                      *(_ms(found.get(run, {}).get("median_s")) for run in runs),
+                      _num(scratch["median_s"] / torch["median_s"] if scratch and torch else None),
+                      _num(scratch and scratch.get("matmul_fraction")),
+                      _num(scratch and scratch.get("im2col_mib"), 2),
+                      _num(scratch and scratch.get("step_alloc_mib"), 1),
+                      " / ".join(_num(found.get(run, {}).get("peak_rss_mib"), 0) for run in runs)])
+    return _table(header, lines)
+
+
 def scaling_table(rows: list[dict], study: str, varied: str) -> str:
     """Median step (ms) per run as the batch or width doubles, and each doubling's time factor."""
     picked = sorted((r for r in rows if r["study"] == study),
@@ -100,6 +124,9 @@ def markdown(rows: list[dict], machine: dict, settings: dict, make_runs: list[di
              "`scratch/torch` < 1 means scratch is faster; the matmul share is the time of the scratch "
              "step's matrix products alone (NumPy, same shapes) over the whole scratch step.", "",
              grid_table(rows)]
+    if any(r["study"] == "cnn" for r in rows):
+        parts += ["", "## CNN training step (float32; the GEMM share counts the convolutions' im2col GEMMs "
+                  "and the Dense products)", "", cnn_table(rows)]
     if any(r["study"] == "scaling_batch" for r in rows):
         parts += ["", "## How cost grows: batch doubling (784-256-128-10, float32)", "",
                   scaling_table(rows, "scaling_batch", "batch")]

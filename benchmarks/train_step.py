@@ -47,29 +47,46 @@ def configure_threads(threads: int, implementations: set[str]) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def matmul_replay(model) -> Callable[[], None]:
-    """The matrix products of one scratch training step alone, on the same shapes and dtype.
+def _gemm_operands(layer):
+    """(x, W) of a layer's matrix product: Dense's (N, in) @ (in, out); a convolution's im2col columns
+    (G, N*out, k*C/G) @ its grouped kernel (G, k*C/G, F/G); None for a layer without one."""
+    if layer.kind == "dense":
+        return layer.inputs, layer.params["weight"]
+    if layer.kind in ("conv1d", "conv2d"):
+        return layer.cache["cols"], layer._grouped_weight()
+    return None
 
-    Per Dense layer: z = x @ W, dW = x.T @ dz and, for every Dense but the first, dx = dz @ W.T
+
+def matmul_replay(model) -> Callable[[], None]:
+    """The matrix products of one scratch training step alone (Dense and convolution GEMMs), on the same
+    shapes and dtype.
+
+    Per layer: z = x @ W, dW = x^T @ dz and, for every such layer but the first, dx = dz @ W^T
     (Sequential's training backward skips the input gradient nobody uses, as autograd does).
     """
     import numpy as np
 
-    dense = [layer for layer in model.layers if layer.kind == "dense"]
+    operands = [found for layer in model.layers if (found := _gemm_operands(layer)) is not None]
     work = []
-    for i, layer in enumerate(dense):
-        x, weight = layer.inputs, layer.params["weight"]
-        grad = np.ones((x.shape[0], weight.shape[1]), dtype=weight.dtype)  # values do not change the time
+    for i, (x, weight) in enumerate(operands):
+        grad = np.ones((*x.shape[:-1], weight.shape[-1]), dtype=weight.dtype)  # values do not change the time
         work.append((x, weight, grad, i > 0))
 
     def replay() -> None:
         for x, weight, grad, input_grad in work:
-            _ = x @ weight
-            _ = x.T @ grad
+            _ = np.matmul(x, weight)
+            _ = np.matmul(np.swapaxes(x, -1, -2), grad)
             if input_grad:
-                _ = grad @ weight.T
+                _ = np.matmul(grad, np.swapaxes(weight, -1, -2))
 
     return replay
+
+
+def im2col_mib(model) -> float | None:
+    """MiB of the im2col columns a scratch step holds (forward's; backward's dcols are the same size
+    again), or None for a network without convolutions."""
+    sizes = [layer.cache["cols"].nbytes for layer in model.layers if layer.kind in ("conv1d", "conv2d")]
+    return sum(sizes) / 2**20 if sizes else None
 
 
 def time_interleaved(runs: dict[tuple[str, str], Callable], repeats: int, block_s: float, warmup: int,
@@ -116,25 +133,27 @@ def timing_rows(task: dict) -> list[dict]:
     """Rows of one timing task: every run of task['runs'] at every batch size, interleaved."""
     from benchmarks.steps import build_step
 
-    dims, dtype, threads = tuple(task["dims"]), task["dtype"], task["threads"]
+    network, dtype, threads = task.get("cnn") or tuple(task["dims"]), task["dtype"], task["threads"]
     runs = [tuple(run) for run in task["runs"]]
     configure_threads(threads, {impl for impl, _ in runs})
     rows = []
     for batch in task["batches"]:
-        steps, scratch_model = {}, None
+        steps, scratch_model, columns = {}, None, None
         for implementation, mode in runs:
-            step, model = build_step(implementation, mode, dims, batch, dtype, task["optimizer"])
+            step, model = build_step(implementation, mode, network, batch, dtype, task["optimizer"])
             steps[(implementation, mode)] = step
             scratch_model = model if implementation == "scratch" else scratch_model
         if scratch_model is not None:
-            steps[("scratch", "eager")]()  # one step caches every Dense layer's input for the replay
+            steps[("scratch", "eager")]()  # one step caches every layer's GEMM input for the replay
             steps[MATMUL] = matmul_replay(scratch_model)
+            columns = im2col_mib(scratch_model)
         results = time_interleaved(steps, task["repeats"], task["block_s"], task["warmup"],
                                    COOLDOWN_S if threads > 1 else 0.0)
         for (implementation, mode), result in results.items():
             rows.append({**row_key(task, implementation, mode, batch), **summarize(result["times"]),
                          "steps_per_repeat": result["steps"], "repeats": len(result["times"]),
-                         "load_avg": round(os.getloadavg()[0], 2)})
+                         "load_avg": round(os.getloadavg()[0], 2),
+                         "im2col_mib": columns if implementation == "scratch" else None})
         del steps, scratch_model, results
         gc.collect()
     return rows
@@ -198,17 +217,17 @@ def memory_rows(task: dict) -> list[dict]:
     from benchmarks.steps import build_step
 
     implementation, mode = task["run"]
-    dims, dtype, threads = tuple(task["dims"]), task["dtype"], task["threads"]
+    network, dtype, threads = task.get("cnn") or tuple(task["dims"]), task["dtype"], task["threads"]
     _import_implementation(implementation)
     configure_threads(threads, {implementation})
-    build_step(implementation, mode, dims, 2, dtype, task["optimizer"])[0]()  # runtime initialised
+    build_step(implementation, mode, network, 2, dtype, task["optimizer"])[0]()  # runtime initialised
     gc.collect()
     baseline = _status_mib("VmRSS")
     rows = []
     for batch in sorted(task["batches"]):
         gc.collect()
         peak_known = reset_peak_rss()
-        step, _ = build_step(implementation, mode, dims, batch, dtype, task["optimizer"])
+        step, _ = build_step(implementation, mode, network, batch, dtype, task["optimizer"])
         for _ in range(task["steps"]):
             step()
         row = {**row_key(task, implementation, mode, batch), "baseline_rss_mib": baseline,

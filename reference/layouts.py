@@ -30,8 +30,9 @@ class Layout:
     """The framework attribute holding a scratch array, and the axis permutation from scratch to it.
 
     blocks: the framework's order of the equal blocks the scratch array's axis `block_axis` is cut
-    into (framework block j holds scratch block blocks[j]); None: the same order. when: the layer spec
-    option that must be set for the tensor to exist (scratch's Tensor.when); None: always.
+    into (framework block j holds scratch block blocks[j]); None: the same order. when / when_default:
+    the layer spec option the tensor exists with, and its value when the spec leaves it out (scratch's
+    Tensor.when); None: always.
     """
 
     attribute: str
@@ -39,7 +40,13 @@ class Layout:
     trainable: bool = True  # False for buffers (running statistics): never given to an optimizer
     blocks: tuple[int, ...] | None = None
     block_axis: int = -1
-    when: str | None = None
+    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias)
+    when_default: bool = True  # that option when the spec leaves it out (Tensor.when_default)
+
+    def held_by(self, layer_spec: dict) -> bool:
+        """Whether a layer of this spec has the tensor: layer_spec[when], when_default when absent (as the
+        scratch record's Tensor.when says)."""
+        return self.when is None or bool(layer_spec.get(self.when, self.when_default))
 
     def _reorder(self, value: np.ndarray, order) -> np.ndarray:
         """value with the blocks of block_axis taken in `order`; LayoutError when they are not equal."""
@@ -67,12 +74,11 @@ class Layout:
 
 def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layout]],
                      trainable_only: bool = False) -> Iterator[tuple[int, str, Layout]]:
-    """(layer position, scratch key '<i>.<name>', layout) of every declared parameter and buffer the
-    layer holds (Layout.when), in layer order (parameters only when trainable_only)."""
+    """(layer position, scratch key '<i>.<name>', layout) of every declared parameter and buffer its
+    layer holds (no bias with use_bias=False), in layer order (parameters only when trainable_only)."""
     for i, layer_spec in enumerate(layer_specs):
         for name, layout in layouts.get(layer_spec["type"], {}).items():
-            held = layout.when is None or layer_spec.get(layout.when)
-            if held and (layout.trainable or not trainable_only):
+            if (layout.trainable or not trainable_only) and layout.held_by(layer_spec):
                 yield i, f"{i}.{name}", layout
 
 
@@ -84,3 +90,30 @@ def to_channels_last(array: np.ndarray, image: bool = True) -> np.ndarray:
 def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
     """(N, *spatial, C) -> (N, C, *spatial), contiguous; a non-image array unchanged."""
     return np.ascontiguousarray(np.moveaxis(array, -1, 1)) if image else array
+
+
+def per_axis(value, spatial_axes: int) -> tuple:
+    """A layer option given as one int or one value per spatial axis, as a tuple per axis."""
+    return (value,) * spatial_axes if isinstance(value, int) else tuple(value)
+
+
+def padding_pairs(padding, spatial_axes: int) -> tuple[tuple[int, int], ...]:
+    """Explicit conv padding as (before, after) per spatial axis: an int, ints per axis (symmetric), or
+    (before, after) pairs; in 1-D a pair of ints is (before, after) (docs/conventions.md §17)."""
+    if spatial_axes == 1 and not isinstance(padding, int) and len(padding) == 2:
+        padding = [tuple(padding)]
+    return tuple((p, p) if isinstance(p, int) else tuple(p) for p in per_axis(padding, spatial_axes))
+
+
+def pair(value) -> tuple[int, int]:
+    """A pool size or stride as (height, width): an int is used for both."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def same_padding(size: int, pool: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §17, §18): out =
+    ceil(size/s), total = max((out - 1)*s + (k - 1)*d + 1 - size, 0), before = total // 2; the odd pixel
+    goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (pool - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2

@@ -23,8 +23,8 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import dense, dropout, embedding, flatten, gated, recurrent
-from scratch.layers.base import Layer, LayerType, Shape, Tensor, held
+from scratch.layers import convolution, dense, dropout, embedding, flatten, gated, pooling, recurrent
+from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -65,7 +65,7 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
 
 
 # modules of scratch.layers, each ending with its RECORDS
-FAMILIES = (dense, dropout, flatten, embedding, recurrent, gated)
+FAMILIES = (dense, dropout, flatten, pooling, convolution, embedding, recurrent, gated)
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(
@@ -104,13 +104,13 @@ def output_shape(spec: dict, shape: Shape) -> Shape:
 
 
 def parameter_shapes(spec: dict) -> dict[str, Shape]:
-    """{parameter name: shape} of a resolved layer spec (those it holds), in the record's order."""
-    return {p.name: tuple(p.shape(spec)) for p in held(layer_type(spec["type"]).params, spec)}
+    """{parameter name: shape} of a resolved layer spec, in the record's order."""
+    return {p.name: tuple(p.shape(spec)) for p in layer_type(spec["type"]).params_of(spec)}
 
 
 def buffer_shapes(spec: dict) -> dict[str, Shape]:
     """{buffer name: shape} of a resolved layer spec (non-trainable state), in the record's order."""
-    return {b.name: tuple(b.shape(spec)) for b in held(layer_type(spec["type"]).buffers, spec)}
+    return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers_of(spec)}
 
 
 def build_loss(name: str) -> Loss:

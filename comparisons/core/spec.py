@@ -48,7 +48,7 @@ def has_regularizer(spec: dict) -> bool:
 def buffer_keys(spec: dict) -> list[str]:
     """'<position>.<buffer>' of every layer's buffers (non-trainable state), in layer order."""
     return [f"{i}.{buffer.name}" for i, layer in enumerate(spec["layers"])
-            for buffer in layer_type(layer["type"]).buffers]
+            for buffer in layer_type(layer["type"]).buffers_of(layer)]
 
 
 def image_positions(spec: dict) -> list[bool]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.layers.base import held
 from scratch.registry import layer_type
 
 
@@ -29,11 +28,11 @@ DRAW_RULES = {
 
 
 def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every parameter, then every buffer a layer holds, of each layer in order, by its record's draw rule."""
+    """Every parameter, then every buffer, of each layer in order, by its record's draw rule."""
     params = {}
     for i, spec in enumerate(layer_specs):
         record = layer_type(spec["type"])
-        for tensor in held((*record.params, *record.buffers), spec):
+        for tensor in (*record.params_of(spec), *record.buffers_of(spec)):
             params[f"{i}.{tensor.name}"] = DRAW_RULES[tensor.draw](rng, tuple(tensor.shape(spec)), spec)
     return params
 

@@ -13,7 +13,17 @@ def binary_column(y: np.ndarray) -> np.ndarray:
 
 
 def training_set(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """{'x', 'y'} (and 'x_val', 'y_val' where the data has a split) in float64 / int64."""
+    """{'x', 'y'} (and 'x_val', 'y_val' where the data has a split) in float64 / int64; inputs reshaped to
+    (N, *data['shape']) where the data gives a per-sample shape (digits as (1, 8, 8) images)."""
+    found = _loaded(data, rng)
+    if "shape" in data:
+        for key in ("x", "x_val"):
+            if key in found:
+                found[key] = found[key].reshape(len(found[key]), *data["shape"])
+    return found
+
+
+def _loaded(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     kind = data["kind"]
     if kind in ("xor", "and", "or"):
         x, y = {"xor": toy.xor, "and": toy.and_gate, "or": toy.or_gate}[kind]()
@@ -31,8 +41,7 @@ def training_set(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
         series = toy.noisy_sine_series(data["length"], data.get("noise", 0.1), rng)
         x, y = toy.sliding_windows(series, data["n_features"], data.get("horizon", 1))
         x, x_val, y, y_val = toy.chronological_split(x, y, data.get("test_fraction", 0.2))
-        shape = data.get("shape", (data["n_features"],))  # (window, 1): sequences for a recurrent layer
-        return {"x": x.reshape(-1, *shape), "y": y, "x_val": x_val.reshape(-1, *shape), "y_val": y_val}
+        return {"x": x, "y": y, "x_val": x_val, "y_val": y_val}
     if kind == "fixed":  # a few samples written into the case (seed 07's single sample)
         return {"x": np.array(data["x"], dtype=np.float64), "y": np.array(data["y"], dtype=np.float64)}
     if kind == "linear":  # seed 06: x = linspace(0, 1, samples), y = w*x + b + N(0, noise)

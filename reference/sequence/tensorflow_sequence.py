@@ -67,7 +67,8 @@ def _embedding(spec: dict, dtype: str) -> keras.layers.Embedding:
 
 LAYERS = {"embedding": _embedding, "simple_rnn": _recurrent, "lstm": _recurrent, "gru": _recurrent}
 
-_STATES = {name: Layout(name, when="learned_initial_state") for name in ("initial_h", "initial_c")}
+_STATES = {name: Layout(name, when="learned_initial_state", when_default=False)
+           for name in ("initial_h", "initial_c")}
 _WEIGHTS = {name: Layout(name) for name in ("kernel", "recurrent_kernel", "bias")}
 LAYOUTS = {
     "embedding": {"weight": Layout("embeddings")},

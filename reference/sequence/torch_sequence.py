@@ -61,7 +61,8 @@ def _recurrent_layouts(blocks: tuple[int, ...] | None = None) -> dict[str, Layou
     return {"kernel": Layout("weight_ih_l0", permutation=(1, 0), blocks=blocks),
             "recurrent_kernel": Layout("weight_hh_l0", permutation=(1, 0), blocks=blocks),
             "bias": Layout("bias", blocks=blocks),
-            **{name: Layout(name, when="learned_initial_state") for name in ("initial_h", "initial_c")}}
+            **{name: Layout(name, when="learned_initial_state", when_default=False)
+               for name in ("initial_h", "initial_c")}}
 
 
 # Scratch's (Keras's) gate order -> torch's: LSTM i, f, g, o is the same; GRU z, r, h -> r, z, n.

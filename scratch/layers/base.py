@@ -60,8 +60,10 @@ class Tensor:
     `draw` names the harness's rule for random test values: 'weight' (N(0, 1/fan_in), fan_in the
     product of all but the last axis), 'bias' (|b| ~ U(0.05, 0.5), random sign), 'slope'
     (U(0.05, 0.5)), 'scale' (U(0.5, 1.5): normalization gains) or 'variance' (U(0.5, 2): running
-    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: the
-    spec option that must be set for the layer to hold it (a learned initial state); None: always held.
+    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: the spec
+    option without which the layer holds no such tensor at all (a convolution's bias: 'use_bias', on
+    unless the spec sets it False); None: always held. `when_default`: that option's value when the spec
+    leaves it out (False for an option that adds a tensor: a learned initial state).
     """
 
     name: str
@@ -69,11 +71,11 @@ class Tensor:
     draw: str
     regularized: bool = False
     when: str | None = None
+    when_default: bool = True
 
-
-def held(tensors: tuple[Tensor, ...], spec: dict) -> tuple[Tensor, ...]:
-    """The tensors a layer of this resolved spec holds: those without `when`, or whose option is set."""
-    return tuple(t for t in tensors if t.when is None or spec.get(t.when))
+    def held_by(self, spec: dict) -> bool:
+        """Whether the layer of this resolved spec holds the tensor: spec[when], when_default when absent."""
+        return self.when is None or bool(spec.get(self.when, self.when_default))
 
 
 def same_shape(spec: dict, shape: Shape) -> Shape:
@@ -112,6 +114,14 @@ class LayerType:
     ends_image: bool = False
     is_activation: bool = False
     notes: str = field(default="", compare=False)
+
+    def params_of(self, spec: dict) -> tuple[Tensor, ...]:
+        """The parameters the layer of this resolved spec holds (see Tensor.when)."""
+        return tuple(t for t in self.params if t.held_by(spec))
+
+    def buffers_of(self, spec: dict) -> tuple[Tensor, ...]:
+        """The buffers the layer of this resolved spec holds."""
+        return tuple(t for t in self.buffers if t.held_by(spec))
 
     def regularizer_keys(self) -> tuple[str, ...]:
         """Spec keys that set a penalty: '<param>_l1', '<param>_l2' of every regularized parameter."""

@@ -208,8 +208,8 @@ def recurrent_record(name: str, cls: type[Recurrent], options: tuple[str, ...], 
         return (shape[0], spec["units"]) if spec.get("return_sequences") else (spec["units"],)
 
     width = lambda s: cls.gates * s["units"]  # noqa: E731 - the G*H of every shape below
-    states = tuple(Tensor(state, lambda s: (s["units"],), "bias", when="learned_initial_state")
-                   for state in STATE_NAMES[:cls.states])
+    states = tuple(Tensor(state, lambda s: (s["units"],), "bias", when="learned_initial_state",
+                          when_default=False) for state in STATE_NAMES[:cls.states])
     return LayerType(
         name, build, required=("n_inputs", "units"), options=(*RECURRENT_OPTIONS, *options),
         params=(Tensor("kernel", lambda s: (s["n_inputs"], width(s)), "weight"),

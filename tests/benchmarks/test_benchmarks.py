@@ -44,6 +44,20 @@ def test_every_implementation_takes_the_same_first_step(dtype):
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_every_cnn_run_takes_the_same_first_step_and_reports_its_im2col_columns():
+    runs = [run for run in QUICK.cnn_runs if importlib.util.find_spec(run[0]) is not None]
+    first = {run: build_step(*run, "cnn-digits", 8, "float64")[0]() for run in runs}
+    for run, (loss, accuracy) in first.items():
+        assert loss == pytest.approx(first[("scratch", "eager")][0], rel=1e-12), run
+        assert accuracy == first[("scratch", "eager")][1], run
+    task = {**tiny_task("timing", runs=[["scratch", "eager"]]), "study": "cnn", "network": "cnn-digits",
+            "cnn": "cnn-digits"}
+    del task["dims"]
+    [row] = [r for r in timing_rows(task) if r["implementation"] == "scratch"]
+    assert row["im2col_mib"] == pytest.approx(4 * 64 * 9 * 4 / 2**20)  # batch 4, 8x8 outputs, 3x3x1 window
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
 def test_a_tiny_run_writes_every_column_and_the_plots(tmp_path):
     timing = timing_rows(tiny_task("timing", runs=[["scratch", "eager"], ["torch", "eager"]]))
     memory = memory_rows(tiny_task("memory", run=["scratch", "eager"]))

@@ -59,9 +59,10 @@ def test_every_parameter_and_buffer_of_a_record_has_a_declared_layout(framework)
         record, declared = LAYER_TYPES[name], layouts.get(name, {})
         assert set(declared) == {t.name for t in (*record.params, *record.buffers)}, name
         assert {k for k, v in declared.items() if not v.trainable} == {b.name for b in record.buffers}, name
-        # a tensor an option adds (a learned initial state) is declared for that same option
-        assert {k: v.when for k, v in declared.items()} == {
-            t.name: t.when for t in (*record.params, *record.buffers)}, name
+        # a tensor a spec option switches off (a conv's bias, use_bias) or on (a learned initial state) is
+        # declared for the same option, with the same value when the spec leaves it out
+        assert {k: (v.when, v.when_default) for k, v in declared.items()} == {
+            t.name: (t.when, t.when_default) for t in (*record.params, *record.buffers)}, name
 
 
 def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():
@@ -89,7 +90,8 @@ def test_a_layout_reorders_gate_blocks_both_ways_and_only_where_declared():
     np.testing.assert_array_equal(rotate.from_framework(rotate.to_framework(bias, (6,), "b")), bias)
     with pytest.raises(LayoutError, match="does not split into 3 equal blocks"):
         rotate.to_framework(np.arange(7.0), (7,), "b")
-    layouts = {"lstm": {"kernel": Layout("k"), "initial_h": Layout("h", when="learned_initial_state")}}
+    layouts = {"lstm": {"kernel": Layout("k"),
+                        "initial_h": Layout("h", when="learned_initial_state", when_default=False)}}
     keys = [key for _, key, _ in declared_tensors([{"type": "lstm"}, {"type": "lstm",
                                                    "learned_initial_state": True}], layouts)]
     assert keys == ["0.kernel", "1.kernel", "1.initial_h"]

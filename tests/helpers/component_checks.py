@@ -28,7 +28,6 @@ import numpy as np
 import pytest
 
 from scratch.layers import Layer
-from scratch.layers.base import held
 from scratch.model import Sequential
 from scratch.registry import LAYER_TYPES, LayerType, Tensor
 from tests.helpers.gradcheck import check_layer_gradients
@@ -38,10 +37,16 @@ BATCH = 5  # rows of every example input
 GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
 DEFAULT_SHAPE = (4,)  # rows of width 4
 SEQUENCE = (4, 5)  # T = 4 steps of F = 5 features (units 3: hidden != input)
-EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "embedding": (6,), "simple_rnn": SEQUENCE,
-                                              "lstm": SEQUENCE, "gru": SEQUENCE}
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d": (3, 5, 6),
+                                              "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5),
+                                              "conv1d": (3, 8), "conv2d": (3, 5, 6), "embedding": (6,),
+                                              "simple_rnn": SEQUENCE, "lstm": SEQUENCE, "gru": SEQUENCE}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {
+    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
+    "conv1d": {"filters": 4, "kernel_size": 3, "dilation": 2, "padding": "same", "use_bias": False},
+    "conv2d": {"filters": 4, "kernel_size": (3, 2), "stride": 2, "padding": "same"},  # odd 'same' padding
     "embedding": {"vocab_size": 5, "embedding_dim": 3},
     "simple_rnn": {"return_sequences": True, "biases": 2},
     "lstm": {"learned_initial_state": True},
@@ -110,11 +115,11 @@ def build(record: LayerType, dtype: str = "float64", seed: int = 0, shape: tuple
     spec = example_spec(record, shape)
     layer = record.build(spec, dtype)
     rng = np.random.default_rng(seed)
-    for kind, tensors, holds in (("parameters", record.params, layer.params),
-                                 ("buffers", record.buffers, layer.buffers)):
-        names = [t.name for t in held(tensors, spec)]
+    for kind, tensors, holds in (("parameters", record.params_of(spec), layer.params),
+                                 ("buffers", record.buffers_of(spec), layer.buffers)):
+        names = [t.name for t in tensors]
         assert list(holds) == names, f"{record.name}: the layer holds {kind} {list(holds)}, record {names}"
-        for tensor in held(tensors, spec):
+        for tensor in tensors:
             shape = tuple(tensor.shape(spec))
             assert holds[tensor.name].shape == shape, (
                 f"{record.name}.{tensor.name}: shape {holds[tensor.name].shape}, the record says {shape}")
@@ -148,7 +153,7 @@ def fixed_width(record: LayerType) -> bool:
     """Whether the parameter or buffer shapes depend on the input shape (so only that shape fits)."""
     def shapes(widened: bool) -> list[tuple[int, ...]]:
         spec = example_spec(record, example_shape(record, widened))
-        return [tuple(t.shape(spec)) for t in held((*record.params, *record.buffers), spec)]
+        return [tuple(t.shape(spec)) for t in (*record.params_of(spec), *record.buffers_of(spec))]
 
     return shapes(False) != shapes(True)
 
@@ -166,9 +171,9 @@ def check_gradients(record: LayerType) -> None:
     out = forward(record, layer, x, seed=1)
     upstream = np.random.default_rng(3).standard_normal(out.shape)
     layer.backward(upstream)
-    params = [t.name for t in held(record.params, spec)]
-    assert sorted(layer.grads) == sorted(params), (
-        f"{record.name}: backward filled gradients {sorted(layer.grads)}, the parameters are {params}")
+    assert sorted(layer.grads) == sorted(t.name for t in record.params_of(spec)), (
+        f"{record.name}: backward filled gradients {sorted(layer.grads)}, the parameters are "
+        f"{[t.name for t in record.params_of(spec)]}")
     backward_grads = {name: grad.copy() for name, grad in layer.grads.items()}
     layer.grads.clear()
     layer.param_backward(upstream)
@@ -251,8 +256,9 @@ def check_params_round_trip(record: LayerType, dtype: str = "float64") -> None:
     target, _ = build(record, dtype, seed=2)
     model, other = Sequential([source]), Sequential([target])
     params, buffers = model.get_params(), model.get_buffers()
-    for kind, keys, tensors in (("parameters", params, record.params), ("buffers", buffers, record.buffers)):
-        expected = sorted(f"0.{t.name}" for t in held(tensors, spec))
+    for kind, keys, tensors in (("parameters", params, record.params_of(spec)),
+                                ("buffers", buffers, record.buffers_of(spec))):
+        expected = sorted(f"0.{t.name}" for t in tensors)
         assert sorted(keys) == expected, f"{record.name}: {kind} {sorted(keys)}, the record's {expected}"
     other.set_params(params)
     other.set_buffers(buffers)
