@@ -23,7 +23,7 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import dense, dropout, flatten
+from scratch.layers import dense, dropout, flatten, normalization
 from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
@@ -32,13 +32,15 @@ from scratch.losses import (
     MeanAbsoluteError,
     MeanSquaredError,
 )
+from scratch.smooth_activations import GELU, LogSoftmax, Softplus
 
 __all__ = ["ACTIVATIONS", "LAYER_TYPES", "LOSSES", "LayerType", "Shape", "Tensor", "build_layer",
            "build_loss", "buffer_shapes", "layer_type", "output_shape", "parameter_shapes"]
 
 # Activation name -> class; spec keys other than type/n_inputs/units are its keyword options.
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.kind: cls for cls in (Step, Linear, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Swish, Softmax)
+    cls.kind: cls for cls in (Step, Linear, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Swish, Softmax, GELU,
+                              Softplus, LogSoftmax)
 }
 # Loss name -> factory of a loss with that kind.
 LOSSES: dict[str, Callable[[], Loss]] = {
@@ -64,7 +66,7 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
     return build
 
 
-FAMILIES = (dense, dropout, flatten)  # modules of scratch.layers, each ending with its RECORDS
+FAMILIES = (dense, dropout, flatten, normalization)  # modules of scratch.layers, each ending with its RECORDS
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(
@@ -104,12 +106,12 @@ def output_shape(spec: dict, shape: Shape) -> Shape:
 
 def parameter_shapes(spec: dict) -> dict[str, Shape]:
     """{parameter name: shape} of a resolved layer spec, in the record's order."""
-    return {p.name: tuple(p.shape(spec)) for p in layer_type(spec["type"]).params}
+    return {p.name: tuple(p.shape(spec)) for p in layer_type(spec["type"]).params_of(spec)}
 
 
 def buffer_shapes(spec: dict) -> dict[str, Shape]:
     """{buffer name: shape} of a resolved layer spec (non-trainable state), in the record's order."""
-    return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers}
+    return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers_of(spec)}
 
 
 def build_loss(name: str) -> Loss:

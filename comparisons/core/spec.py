@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from scratch.registry import layer_type
 
 
@@ -45,10 +47,17 @@ def has_regularizer(spec: dict) -> bool:
     return bool(penalized_layers(spec))
 
 
+def with_layer_options(spec: dict, options: Mapping[str, Mapping]) -> dict:
+    """The spec with options[type] added to every layer of that type (they win over the layer's own keys):
+    how a framework's layer conventions reach the implementation under test's spec."""
+    layers = [{**layer, **options.get(layer["type"], {})} for layer in spec["layers"]]
+    return {**spec, "layers": layers}
+
+
 def buffer_keys(spec: dict) -> list[str]:
     """'<position>.<buffer>' of every layer's buffers (non-trainable state), in layer order."""
     return [f"{i}.{buffer.name}" for i, layer in enumerate(spec["layers"])
-            for buffer in layer_type(layer["type"]).buffers]
+            for buffer in layer_type(layer["type"]).buffers_of(layer)]
 
 
 def image_positions(spec: dict) -> list[bool]:

@@ -24,6 +24,8 @@ DRAW_RULES = {
     "weight": _weight,
     "bias": lambda rng, shape, spec: signed_uniform(rng, shape, 0.05, 0.5),  # random, non-zero
     "slope": lambda rng, shape, spec: rng.uniform(0.05, 0.5, shape),  # PReLU's alpha
+    "scale": lambda rng, shape, spec: rng.uniform(0.5, 1.5, shape),  # normalization gains
+    "variance": lambda rng, shape, spec: rng.uniform(0.5, 2.0, shape),  # running variances: positive
 }
 
 
@@ -32,7 +34,7 @@ def draw_params(layer_specs: list[dict], rng: np.random.Generator) -> dict[str, 
     params = {}
     for i, spec in enumerate(layer_specs):
         record = layer_type(spec["type"])
-        for tensor in (*record.params, *record.buffers):
+        for tensor in (*record.params_of(spec), *record.buffers_of(spec)):
             params[f"{i}.{tensor.name}"] = DRAW_RULES[tensor.draw](rng, tuple(tensor.shape(spec)), spec)
     return params
 

@@ -7,5 +7,7 @@ from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.layers.dense import Dense
 from scratch.layers.dropout import Dropout
 from scratch.layers.flatten import Flatten
+from scratch.layers.normalization import BatchNorm1D, BatchNorm2D, LayerNorm, RMSNorm
 
-__all__ = ["Dense", "Dropout", "Flatten", "Layer", "LayerType", "Shape", "Tensor"]
+__all__ = ["BatchNorm1D", "BatchNorm2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNorm", "LayerType",
+           "RMSNorm", "Shape", "Tensor"]

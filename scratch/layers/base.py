@@ -60,13 +60,19 @@ class Tensor:
     `draw` names the harness's rule for random test values: 'weight' (N(0, 1/fan_in), fan_in the
     product of all but the last axis), 'bias' (|b| ~ U(0.05, 0.5), random sign), 'slope'
     (U(0.05, 0.5)), 'scale' (U(0.5, 1.5): normalization gains) or 'variance' (U(0.5, 2): running
-    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it.
+    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: a boolean
+    spec option (default True) without which the layer has no such tensor (BatchNorm's affine=False).
     """
 
     name: str
     shape: Callable[[dict], Shape]
     draw: str
     regularized: bool = False
+    when: str | None = None
+
+    def present(self, spec: dict) -> bool:
+        """Whether a layer built from this spec holds the tensor (its `when` option is not False)."""
+        return self.when is None or bool(spec.get(self.when, True))
 
 
 def same_shape(spec: dict, shape: Shape) -> Shape:
@@ -105,6 +111,14 @@ class LayerType:
     ends_image: bool = False
     is_activation: bool = False
     notes: str = field(default="", compare=False)
+
+    def params_of(self, spec: dict) -> tuple[Tensor, ...]:
+        """The parameters a layer built from this spec holds."""
+        return tuple(t for t in self.params if t.present(spec))
+
+    def buffers_of(self, spec: dict) -> tuple[Tensor, ...]:
+        """The buffers a layer built from this spec holds."""
+        return tuple(t for t in self.buffers if t.present(spec))
 
     def regularizer_keys(self) -> tuple[str, ...]:
         """Spec keys that set a penalty: '<param>_l1', '<param>_l2' of every regularized parameter."""
