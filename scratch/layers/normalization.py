@@ -53,7 +53,7 @@ class BatchNorm(Layer):
     "biased" var_B (Keras). affine=False: no gamma, beta (torch affine, Keras center and scale).
     """
 
-    ranks: tuple[int, ...] = ()  # input ranks the subclass takes, batch axis included
+    layout = ""  # the input shape the subclass takes, '{}' for the channels: '(N, {})', '(N, {}, H, W)'
 
     def __init__(self, num_features: int, momentum: float | None = None, eps: float = 1e-5,
                  affine: bool = True, momentum_convention: str = "torch", running_variance: str = "unbiased",
@@ -105,9 +105,9 @@ class BatchNorm(Layer):
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """Training: batch statistics, running buffers updated; inference: running statistics."""
         check_float_array(self.name, "input", inputs)
-        if inputs.ndim not in self.ranks or inputs.shape[1] != self.num_features:
-            shapes = " or ".join(str(("N", self.num_features, *("S",) * (r - 2))) for r in self.ranks)
-            raise ValueError(f"{self.name}: input must have shape {shapes}, got {inputs.shape}")
+        if inputs.ndim != self.layout.count(",") + 1 or inputs.shape[1] != self.num_features:
+            raise ValueError(f"{self.name}: input must have shape {self.layout.format(self.num_features)}, "
+                             f"got {inputs.shape}")
         axes = (0, *range(2, inputs.ndim))
         if training:
             count = inputs.size // self.num_features
@@ -156,7 +156,7 @@ class BatchNorm1D(BatchNorm):
     (torch.nn.BatchNorm1d / keras BatchNormalization(axis=-1)); see BatchNorm."""
 
     kind = "batchnorm1d"
-    ranks = (2,)
+    layout = "(N, {})"
 
 
 class BatchNorm2D(BatchNorm):
@@ -164,7 +164,7 @@ class BatchNorm2D(BatchNorm):
     (torch.nn.BatchNorm2d / keras BatchNormalization(axis=-1) on NHWC); see BatchNorm."""
 
     kind = "batchnorm2d"
-    ranks = (4,)
+    layout = "(N, {}, H, W)"
 
 
 class _SampleNorm(Layer):
