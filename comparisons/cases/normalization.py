@@ -71,10 +71,10 @@ def _sample_norm_cases() -> list[Case]:
 BN_MLP = ({"type": "dense", "units": 16}, {"type": "batchnorm1d", "momentum": 0.25, "eps": 1e-5},
           {"type": "relu"}, {"type": "dense", "units": 3}, {"type": "softmax"})
 MODEL_CASES = (
-    Case(id="bn_mlp_spiral_cce", suite="normalization",
+    Case(id="bn_spiral_net_cce", suite="normalization",
          component="Dense(2,16)-BatchNorm1D-ReLU-Dense(16,3)-Softmax + CCE, training pass",
          layers=BN_MLP, loss="categorical_crossentropy", data=SPIRAL_DATA, seed=8),
-    Case(id="layernorm_mlp_spiral_vjp", suite="normalization",
+    Case(id="ln_gelu_spiral_net_vjp", suite="normalization",
          component="Dense(2,16)-LayerNorm-GELU-Dense(16,3)-LogSoftmax, random upstream gradient",
          layers=({"type": "dense", "units": 16}, {"type": "layernorm", "eps": 1e-5}, {"type": "gelu"},
                  {"type": "dense", "units": 3}, {"type": "log_softmax"}),
@@ -82,7 +82,7 @@ MODEL_CASES = (
 )
 
 TRAINING_CASES = tuple(
-    Case(id=f"bn_mlp_spiral_sgd_{mode}", suite="normalization", kind="training",
+    Case(id=f"bn_spiral_net_sgd_{mode}", suite="normalization", kind="training",
          component=f"Dense(2,16)-BatchNorm1D-ReLU-Dense(16,3)-Softmax + CCE, SGD lr 0.25, batch 32 "
                    f"[{mode}]: running statistics compared after every step",
          layers=BN_MLP, loss="categorical_crossentropy", data={"kind": "spiral", "samples_per_class": 40,
