@@ -53,7 +53,7 @@ class BatchNorm(Layer):
     "biased" var_B (Keras). affine=False: no gamma, beta (torch affine, Keras center and scale).
     """
 
-    layout = ""  # the input shape the subclass takes, '{}' for the channels: '(N, {})', '(N, {}, H, W)'
+    rank, layout = 0, ""  # the subclass's input rank and shape, '{}' for the channels: '(N, {}, H, W)'
 
     def __init__(self, num_features: int, momentum: float | None = None, eps: float = 1e-5,
                  affine: bool = True, momentum_convention: str = "torch", running_variance: str = "unbiased",
@@ -74,7 +74,7 @@ class BatchNorm(Layer):
             self.params["beta"] = np.zeros(num_features, dtype=dtype)
         self.buffers["running_mean"] = np.zeros(num_features, dtype=dtype)
         self.buffers["running_var"] = np.ones(num_features, dtype=dtype)
-        self.cache: tuple | None = None  # (xhat, rstd, training) of the last forward
+        self.cache: tuple | None = None  # (xhat, rstd, training, reduced axes) of the last forward
 
     @property
     def name(self) -> str:
@@ -105,7 +105,7 @@ class BatchNorm(Layer):
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """Training: batch statistics, running buffers updated; inference: running statistics."""
         check_float_array(self.name, "input", inputs)
-        if inputs.ndim != self.layout.count(",") + 1 or inputs.shape[1] != self.num_features:
+        if inputs.ndim != self.rank or inputs.shape[1] != self.num_features:
             raise ValueError(f"{self.name}: input must have shape {self.layout.format(self.num_features)}, "
                              f"got {inputs.shape}")
         axes = (0, *range(2, inputs.ndim))
@@ -156,7 +156,7 @@ class BatchNorm1D(BatchNorm):
     (torch.nn.BatchNorm1d / keras BatchNormalization(axis=-1)); see BatchNorm."""
 
     kind = "batchnorm1d"
-    layout = "(N, {})"
+    rank, layout = 2, "(N, {})"
 
 
 class BatchNorm2D(BatchNorm):
@@ -164,7 +164,7 @@ class BatchNorm2D(BatchNorm):
     (torch.nn.BatchNorm2d / keras BatchNormalization(axis=-1) on NHWC); see BatchNorm."""
 
     kind = "batchnorm2d"
-    layout = "(N, {}, H, W)"
+    rank, layout = 4, "(N, {}, H, W)"
 
 
 class _SampleNorm(Layer):
