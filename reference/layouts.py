@@ -27,14 +27,18 @@ class Layout:
 
     channel_last: the tensor has a sample's shape (LayerNorm's gamma over (C, H, W)) and the framework
     keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged).
-    when: a boolean spec option (default True) without which the layer has no such tensor (affine).
     """
 
     attribute: str
     permutation: tuple[int, ...] | None = None
     trainable: bool = True  # False for buffers (running statistics): never given to an optimizer
     channel_last: bool = False
-    when: str | None = None
+    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias, affine)
+
+    def held_by(self, layer_spec: dict) -> bool:
+        """Whether a layer of this spec has the tensor: layer_spec[when], True when absent (as the
+        scratch record's Tensor.when says)."""
+        return self.when is None or bool(layer_spec.get(self.when, True))
 
     def axes(self, ndim: int) -> tuple[int, ...] | None:
         """The permutation from scratch's axes to the framework's for a tensor of this rank (None: none)."""
@@ -62,12 +66,11 @@ class Layout:
 
 def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layout]],
                      trainable_only: bool = False) -> Iterator[tuple[int, str, Layout]]:
-    """(layer position, scratch key '<i>.<name>', layout) of every declared parameter and buffer the
-    layer's spec gives it (its `when` option), in layer order (parameters only when trainable_only)."""
+    """(layer position, scratch key '<i>.<name>', layout) of every declared parameter and buffer its
+    layer holds (no bias with use_bias=False), in layer order (parameters only when trainable_only)."""
     for i, layer_spec in enumerate(layer_specs):
         for name, layout in layouts.get(layer_spec["type"], {}).items():
-            present = layout.when is None or bool(layer_spec.get(layout.when, True))
-            if present and (layout.trainable or not trainable_only):
+            if (layout.trainable or not trainable_only) and layout.held_by(layer_spec):
                 yield i, f"{i}.{name}", layout
 
 
@@ -79,3 +82,30 @@ def to_channels_last(array: np.ndarray, image: bool = True) -> np.ndarray:
 def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
     """(N, *spatial, C) -> (N, C, *spatial), contiguous; a non-image array unchanged."""
     return np.ascontiguousarray(np.moveaxis(array, -1, 1)) if image else array
+
+
+def per_axis(value, spatial_axes: int) -> tuple:
+    """A layer option given as one int or one value per spatial axis, as a tuple per axis."""
+    return (value,) * spatial_axes if isinstance(value, int) else tuple(value)
+
+
+def padding_pairs(padding, spatial_axes: int) -> tuple[tuple[int, int], ...]:
+    """Explicit conv padding as (before, after) per spatial axis: an int, ints per axis (symmetric), or
+    (before, after) pairs; in 1-D a pair of ints is (before, after) (docs/conventions.md §17)."""
+    if spatial_axes == 1 and not isinstance(padding, int) and len(padding) == 2:
+        padding = [tuple(padding)]
+    return tuple((p, p) if isinstance(p, int) else tuple(p) for p in per_axis(padding, spatial_axes))
+
+
+def pair(value) -> tuple[int, int]:
+    """A pool size or stride as (height, width): an int is used for both."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def same_padding(size: int, pool: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §17, §18): out =
+    ceil(size/s), total = max((out - 1)*s + (k - 1)*d + 1 - size, 0), before = total // 2; the odd pixel
+    goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (pool - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2

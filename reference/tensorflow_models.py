@@ -10,7 +10,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
-from reference.layouts import Layout  # noqa: E402
+from reference.layouts import Layout, padding_pairs, pair, same_padding  # noqa: E402
 
 
 class Heaviside(keras.layers.Layer):
@@ -36,6 +36,75 @@ def _flatten(spec: dict, dtype: str) -> keras.layers.Layer:
     if spec.get("order") == "channels_last":
         return keras.layers.Flatten(dtype=dtype)
     return ChannelsFirstFlatten(dtype=dtype)
+
+
+class PaddedConv(keras.layers.Layer):
+    """keras.layers.ZeroPadding1D/2D with explicit (before, after) pairs, then the conv with 'valid'
+    (Keras convolutions take only 'valid', 'same' and, in 1-D, 'causal'). docs/conventions.md §17."""
+
+    def __init__(self, conv: keras.layers.Layer, pairs: tuple[tuple[int, int], ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        zero_padding = keras.layers.ZeroPadding1D if len(pairs) == 1 else keras.layers.ZeroPadding2D
+        self.zero_padding = zero_padding(pairs[0] if len(pairs) == 1 else pairs, dtype=self.dtype_policy)
+        self.conv = conv
+
+    @property
+    def kernel(self):
+        return self.conv.kernel
+
+    @property
+    def bias(self):
+        return self.conv.bias
+
+    def call(self, x):
+        return self.conv(self.zero_padding(x))
+
+
+def _conv(spatial_axes: int):
+    """keras Conv1D / Conv2D on channel-last inputs (the default data_format), padding 'valid' or 'same'
+    (TensorFlow's split), explicit pairs through PaddedConv; groups as Keras's own `groups`."""
+    layer_class = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D}[spatial_axes]
+
+    def build(spec: dict, dtype: str) -> keras.layers.Layer:
+        padding = spec.get("padding", "valid")
+        conv = layer_class(spec["filters"], spec["kernel_size"], strides=spec.get("stride", 1),
+                           padding=padding if isinstance(padding, str) else "valid",
+                           dilation_rate=spec.get("dilation", 1), groups=spec.get("groups", 1),
+                           use_bias=spec.get("use_bias", True), dtype=dtype)
+        conv.build((None, *(None,) * spatial_axes, spec["in_channels"]))
+        if isinstance(padding, str):
+            return conv
+        return PaddedConv(conv, padding_pairs(padding, spatial_axes), dtype=dtype)
+
+    return build
+
+
+class IncludePadAveragePooling2D(keras.layers.Layer):
+    """TF 'same' average whose divisor counts the zero padding (kh*kw, torch's count_include_pad=True):
+    keras.ops.pad with TF's split, then AveragePooling2D(padding='valid') (docs/conventions.md §18)."""
+
+    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pool_size, self.strides = pool_size, strides
+        self.pool = keras.layers.AveragePooling2D(pool_size, strides, padding="valid",
+                                                  dtype=self.dtype_policy)
+
+    def call(self, x):
+        pads = [same_padding(n, k, s)
+                for n, k, s in zip(x.shape[1:3], self.pool_size, self.strides, strict=True)]
+        return self.pool(keras.ops.pad(x, [(0, 0), *pads, (0, 0)]))
+
+
+def _pool(spec: dict, dtype: str) -> keras.layers.Layer:
+    """keras MaxPooling2D / AveragePooling2D on channel-last images ('same' is TF's split, and its average
+    divides by the input elements only); IncludePadAveragePooling2D when the padding is counted."""
+    size, padding = pair(spec["pool_size"]), spec.get("padding", "valid")
+    strides = pair(spec.get("strides") or spec["pool_size"])
+    if spec["type"] == "maxpool2d":
+        return keras.layers.MaxPooling2D(size, strides, padding=padding, dtype=dtype)
+    if padding == "same" and spec.get("count_include_pad", False):
+        return IncludePadAveragePooling2D(size, strides, dtype=dtype)
+    return keras.layers.AveragePooling2D(size, strides, padding=padding, dtype=dtype)
 
 
 def _dense(spec: dict, dtype: str) -> keras.layers.Dense:
@@ -109,6 +178,11 @@ LAYERS = {
     "dense": _dense,
     "dropout": lambda spec, dtype: keras.layers.Dropout(spec["rate"], seed=spec.get("seed"), dtype=dtype),
     "flatten": _flatten,
+    "conv1d": _conv(1),
+    "conv2d": _conv(2),
+    "maxpool2d": _pool,
+    "avgpool2d": _pool,
+    "global_avgpool2d": lambda spec, dtype: keras.layers.GlobalAveragePooling2D(dtype=dtype),
     "step": lambda spec, dtype: Heaviside(dtype=dtype),
     "linear": _activation("linear"),
     "sigmoid": _activation("sigmoid"),
@@ -137,6 +211,9 @@ BATCHNORM = {"gamma": Layout("gamma", when="affine"), "beta": Layout("beta", whe
              "running_var": Layout("moving_variance", trainable=False)}
 LAYOUTS = {
     "dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
+    # Conv1D/2D kernels are (*k, in/groups, filters), the scratch layout
+    "conv1d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
+    "conv2d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
     "batchnorm1d": BATCHNORM, "batchnorm2d": BATCHNORM,
     "layernorm": {"gamma": Layout("gamma", channel_last=True), "beta": Layout("beta", channel_last=True)},
     "rmsnorm": {"gamma": Layout("scale", channel_last=True)},

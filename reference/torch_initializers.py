@@ -1,7 +1,10 @@
 """Scratch initializers expressed with torch.nn.init, and torch.nn.Linear's own default init.
 
-Shapes are given in the scratch layout (in, out); torch's fans come from its (out, in) weight, so
-the tensor is drawn transposed and handed back as (in, out): fan_in = in, fan_out = out either way.
+Shapes are given in the scratch layout (in, out), or (*kernel, in, out) for a convolution kernel;
+torch's fans come from its own layout, (out, in) or (out, in, *kernel) (torch's
+_calculate_fan_in_and_fan_out: fan_in = size(1) * receptive field, fan_out = size(0) * receptive
+field), so the tensor is drawn in torch's layout and permuted back: fan_in = in * prod(kernel),
+fan_out = out * prod(kernel) either way.
 torch has no LeCun initializer: LeCun is kaiming with nonlinearity='linear' (gain 1), i.e.
 std = 1/sqrt(fan_in) and bound sqrt(3/fan_in). torch's xavier/kaiming normals are PLAIN normals
 (Keras truncates them).
@@ -41,13 +44,21 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().numpy().T.copy() if tensor.ndim == 2 else tensor.detach().numpy().copy()
 
 
+def torch_permutation(ndim: int) -> tuple[int, ...]:
+    """Axes from the scratch layout (*kernel, in, out) to torch's (out, in, *kernel): (1, 0) for Dense,
+    (2, 1, 0) for Conv1d, (3, 2, 0, 1) for Conv2d (reference.torch_models.LAYOUTS)."""
+    return tuple(range(ndim)) if ndim < 2 else (ndim - 1, ndim - 2, *range(ndim - 2))
+
+
 def draw(name: str, shape: tuple[int, ...], dtype: str, seed: int, **options) -> np.ndarray:
-    """torch.nn.init.<op>_ on an (out, in) tensor from torch.Generator().manual_seed(seed), as (in, out)."""
+    """torch.nn.init.<op>_ on a tensor in torch's layout ((out, in, *kernel)) from
+    torch.Generator().manual_seed(seed), permuted back to the scratch layout ((*kernel, in, out))."""
     if name not in INITIALIZERS:
         raise KeyError(f"torch reference: unknown initializer {name!r}; known: {sorted(INITIALIZERS)}")
-    tensor = torch.empty(tuple(reversed(shape)), dtype=DTYPES[dtype])
+    permutation = torch_permutation(len(shape))
+    tensor = torch.empty(tuple(shape[axis] for axis in permutation), dtype=DTYPES[dtype])
     INITIALIZERS[name](tensor, torch.Generator().manual_seed(seed), **options)
-    return _numpy(tensor)
+    return tensor.detach().numpy().transpose(np.argsort(permutation)).copy()
 
 
 def default_linear(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import dense, dropout, flatten, normalization
+from scratch.layers import convolution, dense, dropout, flatten, normalization, pooling
 from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
@@ -66,7 +66,8 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
     return build
 
 
-FAMILIES = (dense, dropout, flatten, normalization)  # modules of scratch.layers, each ending with its RECORDS
+# modules of scratch.layers, each ending with its RECORDS
+FAMILIES = (dense, dropout, flatten, pooling, convolution, normalization)
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(

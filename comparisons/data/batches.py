@@ -78,7 +78,11 @@ def _saturated(kind: str, targets: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 
 def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs and targets from the data spec (kind: spiral, signed_uniform, loss, xor, fixed)."""
+    """Inputs and targets from the data spec (kind: spiral, signed_uniform, loss, xor, fixed).
+
+    signed_uniform: |x| ~ U(low, high) with random signs; 'quantum' rounds every value to a multiple of
+    it (few levels, so max-pooling windows hold tied maxima), 'zeros' sets the first values to exactly 0.
+    """
     kind, shape = data["kind"], (data.get("batch", 0), *input_shape(data))
     if kind == "spiral":
         x, y = spiral_data(data["samples_per_class"], data["classes"], rng)
@@ -86,6 +90,8 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
         return x[rows], y[rows].astype(np.int64)
     if kind == "signed_uniform":
         x = signed_uniform(rng, shape, data["low"], data["high"])
+        if data.get("quantum"):  # planted ties (max pooling): every input rounded to a multiple of it
+            x = np.round(x / data["quantum"]) * data["quantum"]
         x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
         target_shape = (shape[0], data.get("target_width", shape[-1]))
         return x, _targets(data.get("targets", "sparse"), rng, target_shape)

@@ -13,7 +13,17 @@ def binary_column(y: np.ndarray) -> np.ndarray:
 
 
 def training_set(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """{'x', 'y'} (and 'x_val', 'y_val' where the data has a split) in float64 / int64."""
+    """{'x', 'y'} (and 'x_val', 'y_val' where the data has a split) in float64 / int64; inputs reshaped to
+    (N, *data['shape']) where the data gives a per-sample shape (digits as (1, 8, 8) images)."""
+    found = _loaded(data, rng)
+    if "shape" in data:
+        for key in ("x", "x_val"):
+            if key in found:
+                found[key] = found[key].reshape(len(found[key]), *data["shape"])
+    return found
+
+
+def _loaded(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     kind = data["kind"]
     if kind in ("xor", "and", "or"):
         x, y = {"xor": toy.xor, "and": toy.and_gate, "or": toy.or_gate}[kind]()

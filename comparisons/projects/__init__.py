@@ -18,6 +18,7 @@ PROJECT_MODULES = (
     "xor_mlp",
     "nnfs_spirals",
     "digits",
+    "digits_cnn",
     "visualizer",
     "tabular",
     "loss_landscape",

@@ -60,8 +60,9 @@ class Tensor:
     `draw` names the harness's rule for random test values: 'weight' (N(0, 1/fan_in), fan_in the
     product of all but the last axis), 'bias' (|b| ~ U(0.05, 0.5), random sign), 'slope'
     (U(0.05, 0.5)), 'scale' (U(0.5, 1.5): normalization gains) or 'variance' (U(0.5, 2): running
-    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: a boolean
-    spec option (default True) without which the layer has no such tensor (BatchNorm's affine=False).
+    variances). `regularized`: the spec's '<name>_l1' / '<name>_l2' keys penalize it. `when`: the spec
+    option without which the layer holds no such tensor at all (a convolution's bias: 'use_bias', on
+    unless the spec sets it False); None: always held.
     """
 
     name: str
@@ -70,8 +71,8 @@ class Tensor:
     regularized: bool = False
     when: str | None = None
 
-    def present(self, spec: dict) -> bool:
-        """Whether a layer built from this spec holds the tensor (its `when` option is not False)."""
+    def held_by(self, spec: dict) -> bool:
+        """Whether the layer of this resolved spec holds the tensor: spec[when], True when absent."""
         return self.when is None or bool(spec.get(self.when, True))
 
 
@@ -113,12 +114,12 @@ class LayerType:
     notes: str = field(default="", compare=False)
 
     def params_of(self, spec: dict) -> tuple[Tensor, ...]:
-        """The parameters a layer built from this spec holds."""
-        return tuple(t for t in self.params if t.present(spec))
+        """The parameters the layer of this resolved spec holds (see Tensor.when)."""
+        return tuple(t for t in self.params if t.held_by(spec))
 
     def buffers_of(self, spec: dict) -> tuple[Tensor, ...]:
-        """The buffers a layer built from this spec holds."""
-        return tuple(t for t in self.buffers if t.present(spec))
+        """The buffers the layer of this resolved spec holds."""
+        return tuple(t for t in self.buffers if t.held_by(spec))
 
     def regularizer_keys(self) -> tuple[str, ...]:
         """Spec keys that set a penalty: '<param>_l1', '<param>_l2' of every regularized parameter."""

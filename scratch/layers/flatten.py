@@ -58,6 +58,30 @@ class Flatten(Layer):
         return f"Flatten(order={self.order!r})"
 
 
+def port_dense_weight(weight: np.ndarray, image_shape: tuple[int, ...], from_order: str, to_order: str
+                      ) -> np.ndarray:
+    """W' such that flatten(to_order) then x @ W' = flatten(from_order) then x @ W; images (C, *spatial).
+
+    weight is the Dense weight after the flatten in the scratch layout (in, out), in = C*prod(spatial)
+    (torch's nn.Linear.weight is its transpose, Keras's Dense kernel is it). Its rows are put back on
+    the image axes of from_order, the channel axis moved, and flattened in to_order: e.g. channels_first
+    to channels_last, W'[(h*W + w)*C + c] = W[c*H*W + h*W + w] (docs/conventions.md §18).
+    """
+    label = f"port_dense_weight({from_order!r} -> {to_order!r})"
+    for order in (from_order, to_order):
+        if order not in ORDERS:
+            raise ValueError(f"{label}: order must be one of {', '.join(ORDERS)}, got {order!r}")
+    channels, *spatial = (int(size) for size in image_shape)
+    if np.ndim(weight) != 2 or weight.shape[0] != channels * math.prod(spatial):
+        raise ValueError(f"{label}: weight must be (in, out) with in = {channels * math.prod(spatial)} "
+                         f"(image {tuple(image_shape)}), got shape {np.shape(weight)}")
+    axes = {"channels_first": (channels, *spatial), "channels_last": (*spatial, channels)}
+    rows = weight.reshape(*axes[from_order], weight.shape[1])
+    if from_order != to_order:  # the channel axis: first <-> last of the image axes (before `out`)
+        rows = np.moveaxis(rows, 0, -2) if from_order == "channels_first" else np.moveaxis(rows, -2, 0)
+    return rows.reshape(weight.shape).copy()
+
+
 RECORDS = (LayerType(
     "flatten", lambda spec, dtype: Flatten(spec.get("order", "channels_first")), options=("order",),
     output_shape=lambda spec, shape: (math.prod(shape),), input_keys=lambda shape: {}, ends_image=True,

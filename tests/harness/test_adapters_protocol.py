@@ -61,6 +61,9 @@ def test_every_parameter_and_buffer_of_a_record_has_a_declared_layout(framework)
         record, declared = LAYER_TYPES[name], layouts.get(name, {})
         assert set(declared) == {t.name for t in (*record.params, *record.buffers)}, name
         assert {k for k, v in declared.items() if not v.trainable} == {b.name for b in record.buffers}, name
+        # a tensor a spec option switches off (a conv's bias, use_bias) is switched off by the same option
+        assert {k: v.when for k, v in declared.items()} == {
+            t.name: t.when for t in (*record.params, *record.buffers)}, name
 
 
 def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():

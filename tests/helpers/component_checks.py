@@ -33,10 +33,17 @@ BATCH = 5  # rows of every example input
 # Values for required spec keys that mean the same in every layer type.
 GUESSED_VALUES: dict[str, object] = {"units": 3, "rate": 0.25}
 DEFAULT_SHAPE = (4,)  # rows of width 4
-EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "batchnorm2d": (3, 4, 5),
+EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d": (3, 5, 6),
+                                              "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5),
+                                              "conv1d": (3, 8), "conv2d": (3, 5, 6), "batchnorm2d": (3, 4, 5),
                                               "rmsnorm": (3, 4, 5)}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
-EXAMPLE_SPECS: dict[str, dict] = {}
+EXAMPLE_SPECS: dict[str, dict] = {
+    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
+    "conv1d": {"filters": 4, "kernel_size": 3, "dilation": 2, "padding": "same", "use_bias": False},
+    "conv2d": {"filters": 4, "kernel_size": (3, 2), "stride": 2, "padding": "same"},  # odd 'same' padding
+}
 NOT_DIFFERENTIABLE: dict[str, str] = {
     "step": "piecewise constant: its backward is 0 by definition (the perceptron rule trains it, not "
             "backpropagation), so finite differences check nothing",
@@ -104,8 +111,8 @@ def build(record: LayerType, dtype: str = "float64", seed: int = 0, shape: tuple
     spec = example_spec(record, shape)
     layer = record.build(spec, dtype)
     rng = np.random.default_rng(seed)
-    for kind, tensors, held in (("parameters", record.params, layer.params),
-                                ("buffers", record.buffers, layer.buffers)):
+    for kind, tensors, held in (("parameters", record.params_of(spec), layer.params),
+                                ("buffers", record.buffers_of(spec), layer.buffers)):
         names = [t.name for t in tensors]
         assert list(held) == names, f"{record.name}: the layer holds {kind} {list(held)}, the record {names}"
         for tensor in tensors:
@@ -136,7 +143,7 @@ def fixed_width(record: LayerType) -> bool:
     """Whether the parameter or buffer shapes depend on the input shape (so only that shape fits)."""
     def shapes(widened: bool) -> list[tuple[int, ...]]:
         spec = example_spec(record, example_shape(record, widened))
-        return [tuple(t.shape(spec)) for t in (*record.params, *record.buffers)]
+        return [tuple(t.shape(spec)) for t in (*record.params_of(spec), *record.buffers_of(spec))]
 
     return shapes(False) != shapes(True)
 
@@ -154,9 +161,9 @@ def check_gradients(record: LayerType) -> None:
     out = forward(record, layer, x, seed=1)
     upstream = np.random.default_rng(3).standard_normal(out.shape)
     layer.backward(upstream)
-    assert sorted(layer.grads) == sorted(t.name for t in record.params), (
+    assert sorted(layer.grads) == sorted(t.name for t in record.params_of(spec)), (
         f"{record.name}: backward filled gradients {sorted(layer.grads)}, the parameters are "
-        f"{[t.name for t in record.params]}")
+        f"{[t.name for t in record.params_of(spec)]}")
     backward_grads = {name: grad.copy() for name, grad in layer.grads.items()}
     layer.grads.clear()
     layer.param_backward(upstream)
@@ -232,11 +239,12 @@ def assert_same_state(record: LayerType, got: Sequential, expected: Sequential, 
 
 def check_params_round_trip(record: LayerType, dtype: str = "float64") -> None:
     """Sequential get_params/set_params and get_buffers/set_buffers carry every tensor, exactly, as copies."""
-    source, _ = build(record, dtype, seed=1)
+    source, spec = build(record, dtype, seed=1)
     target, _ = build(record, dtype, seed=2)
     model, other = Sequential([source]), Sequential([target])
     params, buffers = model.get_params(), model.get_buffers()
-    for kind, keys, tensors in (("parameters", params, record.params), ("buffers", buffers, record.buffers)):
+    for kind, keys, tensors in (("parameters", params, record.params_of(spec)),
+                                ("buffers", buffers, record.buffers_of(spec))):
         expected = sorted(f"0.{t.name}" for t in tensors)
         assert sorted(keys) == expected, f"{record.name}: {kind} {sorted(keys)}, the record's {expected}"
     other.set_params(params)

@@ -37,6 +37,21 @@ def test_a_wrong_fan_fails_the_bounds_std_and_ks_rows(monkeypatch, framework):
         assert fragment in message, f"failure message lacks {fragment!r}:\n{message}"
 
 
+def fans_without_receptive_field(shape):
+    """Planted bug: a conv kernel's fans as if it were a Dense weight, (in, out), the kernel size left out."""
+    return (shape[-2], shape[-1]) if len(shape) > 1 else (shape[0], shape[0])
+
+
+@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+def test_conv_kernel_fans_without_the_receptive_field_fail(monkeypatch, framework):
+    monkeypatch.setattr(initializers, "compute_fans", fans_without_receptive_field)
+    for name in ("init_conv_glorot_uniform", "init_conv_he_normal", "init_conv_glorot_normal"):
+        found = statuses(compare_case(case_by_id(name), framework, "float64"))
+        assert found["std"] == found["ks_statistic"] == "failed", (name, found)
+    dense = statuses(compare_case(case_by_id("init_glorot_uniform"), framework, "float64"))
+    assert set(dense.values()) == {"passed"}  # a (in, out) weight has no receptive field: same fans
+
+
 def test_a_missing_truncation_correction_fails_against_keras(monkeypatch):
     # Planted bug: the truncated normal is not rescaled by 1/0.8796, so its std is 12% low.
     monkeypatch.setattr(initializers, "TRUNCATED_STD_CORRECTION", 1.0)

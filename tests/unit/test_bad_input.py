@@ -215,8 +215,8 @@ def test_float32_input_to_a_float64_model_is_refused_not_upcast():
 
 
 UNKNOWN_NAMES = {
-    "layer type": (lambda: build_layer({"type": "conv2d"}),
-                   r"scratch: unknown layer type 'conv2d'; known: .*dense, .*relu"),
+    "layer type": (lambda: build_layer({"type": "conv3d"}),
+                   r"scratch: unknown layer type 'conv3d'; known: .*conv2d, .*dense, .*relu"),
     "loss": (lambda: build_loss("hinge"), "scratch: unknown loss 'hinge'; known: binary_crossentropy"),
     "optimizer": (lambda: build_optimizer("adamw"), "scratch: unknown optimizer 'adamw'; known: adagrad"),
     "initializer": (lambda: get_initializer("xavier"), "unknown initializer 'xavier'; known: constant"),
