@@ -23,32 +23,45 @@ class LayoutError(ValueError):
 
 @dataclass(frozen=True)
 class Layout:
-    """The framework attribute holding a scratch array, and the axis permutation from scratch to it."""
+    """The framework attribute holding a scratch array, and the axis permutation from scratch to it.
+
+    channel_last: the tensor has a sample's shape (LayerNorm's gamma over (C, H, W)) and the framework
+    keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged).
+    """
 
     attribute: str
     permutation: tuple[int, ...] | None = None
     trainable: bool = True  # False for buffers (running statistics): never given to an optimizer
-    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias)
+    channel_last: bool = False
+    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias, affine)
 
     def held_by(self, layer_spec: dict) -> bool:
         """Whether a layer of this spec has the tensor: layer_spec[when], True when absent (as the
         scratch record's Tensor.when says)."""
         return self.when is None or bool(layer_spec.get(self.when, True))
 
+    def axes(self, ndim: int) -> tuple[int, ...] | None:
+        """The permutation from scratch's axes to the framework's for a tensor of this rank (None: none)."""
+        if self.channel_last and ndim > 1:
+            return (*range(1, ndim), 0)
+        return self.permutation
+
     def to_framework(self, value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
         """The scratch array in the framework's layout, contiguous; LayoutError when shapes differ."""
-        moved = np.transpose(value, self.permutation) if self.permutation else value
+        permutation = self.axes(np.ndim(value))
+        moved = np.transpose(value, permutation) if permutation else value
         if tuple(moved.shape) != tuple(shape):
             raise LayoutError(f"{where}: scratch shape {tuple(np.shape(value))} permuted by "
-                              f"{self.permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
+                              f"{permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
                               f"{self.attribute!r} has shape {tuple(shape)}")
         return np.ascontiguousarray(moved)
 
     def from_framework(self, value: np.ndarray) -> np.ndarray:
         """A framework array back in the scratch layout (a copy)."""
-        if not self.permutation:
+        permutation = self.axes(np.ndim(value))
+        if not permutation:
             return np.array(value)
-        return np.transpose(value, np.argsort(self.permutation)).copy()
+        return np.transpose(value, np.argsort(permutation)).copy()
 
 
 def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layout]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -137,6 +138,41 @@ def _activation(name: str):
     return lambda spec, dtype: keras.layers.Activation(name, dtype=dtype)
 
 
+def _gelu(spec: dict, dtype: str) -> keras.layers.Activation:
+    """keras.activations.gelu, exact (approximate=False, its default) or the tanh form for 'tanh'."""
+    if "approximate" not in spec:
+        return keras.layers.Activation("gelu", dtype=dtype)
+    approximate = spec["approximate"] == "tanh"
+    return keras.layers.Activation(partial(keras.activations.gelu, approximate=approximate), dtype=dtype)
+
+
+def _batchnorm(spec: dict, dtype: str) -> keras.layers.BatchNormalization:
+    """BatchNormalization(axis=-1) on channel-last input; the spec's momentum, given in its
+    momentum_convention (default 'torch'), converted to Keras's weight of the old value (1 - m for
+    torch's); affine = center and scale."""
+    options = _options(spec, eps="epsilon")
+    if "momentum" in spec:
+        keras_form = spec.get("momentum_convention", "torch") == "keras"
+        options["momentum"] = spec["momentum"] if keras_form else 1 - spec["momentum"]
+    affine = spec.get("affine", True)
+    layer = keras.layers.BatchNormalization(axis=-1, center=affine, scale=affine, dtype=dtype, **options)
+    layer.build((None, *(None,) * (2 if spec["type"] == "batchnorm2d" else 0), spec["num_features"]))
+    return layer
+
+
+def _sample_norm(cls):
+    """LayerNormalization / RMSNormalization over every axis of a sample (channel-last on images)."""
+
+    def build(spec: dict, dtype: str) -> keras.layers.Layer:
+        shape = tuple(spec["normalized_shape"])
+        channel_last = (*shape[1:], shape[0])
+        layer = cls(axis=list(range(1, len(shape) + 1)), dtype=dtype, **_options(spec, eps="epsilon"))
+        layer.build((None, *channel_last))
+        return layer
+
+    return build
+
+
 # Layer kind -> factory(spec, dtype) of the Keras layer that computes it.
 LAYERS = {
     "dense": _dense,
@@ -158,13 +194,30 @@ LAYERS = {
     "elu": lambda spec, dtype: keras.layers.ELU(**_options(spec, alpha="alpha"), dtype=dtype),
     "swish": _activation("silu"),
     "softmax": lambda spec, dtype: keras.layers.Softmax(axis=-1, dtype=dtype),
+    "gelu": _gelu,
+    "softplus": _activation("softplus"),  # NOTE: tf.math.softplus: x itself above -(log(eps) + 2) (§19)
+    "log_softmax": lambda spec, dtype: keras.layers.Activation(
+        partial(keras.activations.log_softmax, axis=-1), dtype=dtype),
+    "batchnorm1d": _batchnorm,
+    "batchnorm2d": _batchnorm,
+    "layernorm": _sample_norm(keras.layers.LayerNormalization),
+    "rmsnorm": _sample_norm(keras.layers.RMSNormalization),
 }
 
 # Layer type -> {scratch parameter or buffer name: where Keras keeps it}; Dense kernels are (in, out) already.
-LAYOUTS = {"dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
-           # Conv1D/2D kernels are (*k, in/groups, filters), the scratch layout
-           "conv1d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
-           "conv2d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")}}
+# Normalization gains over a whole sample are channel-last like Keras's images (Layout.channel_last).
+BATCHNORM = {"gamma": Layout("gamma", when="affine"), "beta": Layout("beta", when="affine"),
+             "running_mean": Layout("moving_mean", trainable=False),
+             "running_var": Layout("moving_variance", trainable=False)}
+LAYOUTS = {
+    "dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
+    # Conv1D/2D kernels are (*k, in/groups, filters), the scratch layout
+    "conv1d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
+    "conv2d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
+    "batchnorm1d": BATCHNORM, "batchnorm2d": BATCHNORM,
+    "layernorm": {"gamma": Layout("gamma", channel_last=True), "beta": Layout("beta", channel_last=True)},
+    "rmsnorm": {"gamma": Layout("scale", channel_last=True)},
+}
 
 
 def _categorical(from_logits: bool, reduction: str = "sum_over_batch_size"):

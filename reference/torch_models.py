@@ -142,6 +142,26 @@ def _prelu(spec: dict, dtype: str) -> nn.Module:
     return nn.PReLU(spec.get("num_parameters", 1), init=spec.get("init", 0.25), dtype=DTYPES[dtype])
 
 
+def _batchnorm(module: type[nn.Module]):
+    """nn.BatchNorm1d/2d(num_features, eps, momentum, affine): the spec's momentum, given in its
+    momentum_convention (default 'torch'), converted to torch's weight of the new batch (1 - Keras's m)."""
+
+    def build(spec: dict, dtype: str) -> nn.Module:
+        options = _options(spec, eps="eps", affine="affine")
+        if "momentum" in spec:
+            keras = spec.get("momentum_convention", "torch") == "keras"
+            options["momentum"] = 1 - spec["momentum"] if keras else spec["momentum"]
+        return module(spec["num_features"], dtype=DTYPES[dtype], **options)
+
+    return build
+
+
+def _sample_norm(module: type[nn.Module]):
+    """nn.LayerNorm / nn.RMSNorm over the sample's shape, eps passed when the spec gives it."""
+    return lambda spec, dtype: module(tuple(spec["normalized_shape"]), dtype=DTYPES[dtype],
+                                      **_options(spec, eps="eps"))
+
+
 # Layer kind -> factory(spec, dtype) of the torch module that computes it.
 LAYERS = {
     "dense": lambda spec, dtype: nn.Linear(spec["n_inputs"], spec["units"], dtype=DTYPES[dtype]),
@@ -162,15 +182,28 @@ LAYERS = {
     "elu": lambda spec, dtype: nn.ELU(**_options(spec, alpha="alpha")),
     "swish": lambda spec, dtype: nn.SiLU(),
     "softmax": lambda spec, dtype: nn.Softmax(dim=1),
+    "gelu": lambda spec, dtype: nn.GELU(**_options(spec, approximate="approximate")),
+    "softplus": lambda spec, dtype: nn.Softplus(),  # NOTE: threshold 20: x itself above it (§19)
+    "log_softmax": lambda spec, dtype: nn.LogSoftmax(dim=1),
+    "batchnorm1d": _batchnorm(nn.BatchNorm1d),
+    "batchnorm2d": _batchnorm(nn.BatchNorm2d),
+    "layernorm": _sample_norm(nn.LayerNorm),
+    "rmsnorm": _sample_norm(nn.RMSNorm),
 }
 
 # Layer type -> {scratch parameter or buffer name: where torch keeps it}; nn.Linear.weight is (out, in).
+BATCHNORM = {"gamma": Layout("weight", when="affine"), "beta": Layout("bias", when="affine"),
+             "running_mean": Layout("running_mean", trainable=False),
+             "running_var": Layout("running_var", trainable=False)}
 LAYOUTS = {
     "dense": {"weight": Layout("weight", permutation=(1, 0)), "bias": Layout("bias")},
     "prelu": {"alpha": Layout("weight")},
     # scratch kernels (*k, in/groups, out); nn.Conv1d/2d weights (out, in/groups, *k)
     "conv1d": {"weight": Layout("weight", permutation=(2, 1, 0)), "bias": Layout("bias", when="use_bias")},
     "conv2d": {"weight": Layout("weight", permutation=(3, 2, 0, 1)), "bias": Layout("bias", when="use_bias")},
+    "batchnorm1d": BATCHNORM, "batchnorm2d": BATCHNORM,
+    "layernorm": {"gamma": Layout("weight"), "beta": Layout("bias")},
+    "rmsnorm": {"gamma": Layout("weight")},
 }
 
 

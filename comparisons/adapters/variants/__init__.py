@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from comparisons.adapters.variants import convolution, mlp, pooling
+from comparisons.adapters.variants import convolution, mlp, normalization, pooling
 from scratch.model import Sequential
 
-FAMILIES = (mlp, pooling, convolution)
+FAMILIES = (mlp, pooling, convolution, normalization)
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
 VARIANTS: dict[str, Callable[[Sequential], int]] = {
     name: patch for family in FAMILIES for name, patch in family.VARIANTS.items()}
