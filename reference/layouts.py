@@ -1,4 +1,5 @@
-"""Where a scratch parameter or buffer lives in a framework, and its layout there as an axis permutation.
+"""Where a scratch parameter or buffer lives in a framework, its layout there as an axis permutation, and
+the window arithmetic the references share.
 
 Scratch keeps Dense weights as (in, out) for z = x @ W + b; torch's nn.Linear keeps (out, in), so its
 layout is the permutation (1, 0); Keras's Dense kernel is (in, out) already (no permutation). A copy
@@ -7,6 +8,10 @@ whose shape does not match after the permutation fails loudly: nothing is ever r
 Images are channel-first everywhere in the harness, (N, C, *spatial), as torch keeps them; Keras keeps
 them channel-last, (N, *spatial, C), so its adapter moves the channel axis of every image tensor on the
 way in and back on the way out (to_channels_last / to_channels_first).
+
+Convolution and pooling options given per spatial axis (per_axis, padding_pairs) and TensorFlow's 'same'
+split (same_padding) are worked out here for the torch and Keras references alike, where the framework's
+own padding cannot say the spec's. They are the references' own: reference/ never imports scratch/.
 """
 
 from __future__ import annotations
@@ -85,7 +90,8 @@ def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
 
 
 def per_axis(value, spatial_axes: int) -> tuple:
-    """A layer option given as one int or one value per spatial axis, as a tuple per axis."""
+    """A layer option given as one int or one value per spatial axis (a kernel, pool size or stride), as a
+    tuple per axis."""
     return (value,) * spatial_axes if isinstance(value, int) else tuple(value)
 
 
@@ -97,15 +103,10 @@ def padding_pairs(padding, spatial_axes: int) -> tuple[tuple[int, int], ...]:
     return tuple((p, p) if isinstance(p, int) else tuple(p) for p in per_axis(padding, spatial_axes))
 
 
-def pair(value) -> tuple[int, int]:
-    """A pool size or stride as (height, width): an int is used for both."""
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def same_padding(size: int, pool: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §17, §18): out =
     ceil(size/s), total = max((out - 1)*s + (k - 1)*d + 1 - size, 0), before = total // 2; the odd pixel
     goes after."""
     out = -(-size // stride)
-    total = max((out - 1) * stride + (pool - 1) * dilation + 1 - size, 0)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
     return total // 2, total - total // 2

@@ -10,7 +10,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
-from reference.layouts import Layout, padding_pairs, pair, same_padding  # noqa: E402
+from reference.layouts import Layout, padding_pairs, per_axis, same_padding  # noqa: E402
 
 
 class Heaviside(keras.layers.Layer):
@@ -83,28 +83,28 @@ class IncludePadAveragePooling2D(keras.layers.Layer):
     """TF 'same' average whose divisor counts the zero padding (kh*kw, torch's count_include_pad=True):
     keras.ops.pad with TF's split, then AveragePooling2D(padding='valid') (docs/conventions.md §18)."""
 
-    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int], **kwargs) -> None:
+    def __init__(self, pool_size: tuple[int, int], stride: tuple[int, int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.pool_size, self.strides = pool_size, strides
-        self.pool = keras.layers.AveragePooling2D(pool_size, strides, padding="valid",
+        self.pool_size, self.stride = pool_size, stride
+        self.pool = keras.layers.AveragePooling2D(pool_size, strides=stride, padding="valid",
                                                   dtype=self.dtype_policy)
 
     def call(self, x):
         pads = [same_padding(n, k, s)
-                for n, k, s in zip(x.shape[1:3], self.pool_size, self.strides, strict=True)]
+                for n, k, s in zip(x.shape[1:3], self.pool_size, self.stride, strict=True)]
         return self.pool(keras.ops.pad(x, [(0, 0), *pads, (0, 0)]))
 
 
 def _pool(spec: dict, dtype: str) -> keras.layers.Layer:
     """keras MaxPooling2D / AveragePooling2D on channel-last images ('same' is TF's split, and its average
     divides by the input elements only); IncludePadAveragePooling2D when the padding is counted."""
-    size, padding = pair(spec["pool_size"]), spec.get("padding", "valid")
-    strides = pair(spec.get("strides") or spec["pool_size"])
+    size, padding = per_axis(spec["pool_size"], 2), spec.get("padding", "valid")
+    stride = per_axis(spec.get("stride") or spec["pool_size"], 2)
     if spec["type"] == "maxpool2d":
-        return keras.layers.MaxPooling2D(size, strides, padding=padding, dtype=dtype)
+        return keras.layers.MaxPooling2D(size, strides=stride, padding=padding, dtype=dtype)
     if padding == "same" and spec.get("count_include_pad", False):
-        return IncludePadAveragePooling2D(size, strides, dtype=dtype)
-    return keras.layers.AveragePooling2D(size, strides, padding=padding, dtype=dtype)
+        return IncludePadAveragePooling2D(size, stride, dtype=dtype)
+    return keras.layers.AveragePooling2D(size, strides=stride, padding=padding, dtype=dtype)
 
 
 def _dense(spec: dict, dtype: str) -> keras.layers.Dense:

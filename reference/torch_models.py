@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference.layouts import Layout, padding_pairs, pair, per_axis, same_padding
+from reference.layouts import Layout, padding_pairs, per_axis, same_padding
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -98,19 +98,19 @@ class TfSameAvgPool2d(nn.Module):
     with torch's symmetric padding p per axis: total/2 when TF's split is even; before, and ceil_mode's
     window over the odd pixel, at stride > 1; after, and its first output dropped, at stride 1."""
 
-    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int]) -> None:
+    def __init__(self, pool_size: tuple[int, int], stride: tuple[int, int]) -> None:
         super().__init__()
-        self.pool_size, self.strides = pool_size, strides
+        self.pool_size, self.stride = pool_size, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads, first, outs = [], [], []
-        for n, k, s in zip(x.shape[2:], self.pool_size, self.strides, strict=True):
+        for n, k, s in zip(x.shape[2:], self.pool_size, self.stride, strict=True):
             before, after = same_padding(n, k, s)
             shifted = before != after and s == 1
             pads.append(after if shifted else before)
             first.append(int(shifted))
             outs.append(-(-n // s))
-        y = F.avg_pool2d(x, self.pool_size, self.strides, padding=tuple(pads), ceil_mode=True,
+        y = F.avg_pool2d(x, self.pool_size, self.stride, padding=tuple(pads), ceil_mode=True,
                          count_include_pad=False)
         if any(size < start + out for size, start, out in zip(y.shape[2:], first, outs, strict=True)):
             raise ValueError(f"TfSameAvgPool2d: torch gave {tuple(y.shape[2:])} windows, TF's 'same' needs "
@@ -121,15 +121,15 @@ class TfSameAvgPool2d(nn.Module):
 def _pool(spec: dict, dtype: str) -> nn.Module:
     """nn.MaxPool2d / nn.AvgPool2d (stride default = pool size); 'same' through TfSamePool2d or, for an
     average over the input elements only (count_include_pad=False), TfSameAvgPool2d."""
-    size = pair(spec["pool_size"])
-    strides = pair(spec.get("strides") or spec["pool_size"])
+    size = per_axis(spec["pool_size"], 2)
+    stride = per_axis(spec.get("stride") or spec["pool_size"], 2)
     maximum, same = spec["type"] == "maxpool2d", spec.get("padding", "valid") == "same"
-    pool = nn.MaxPool2d(size, strides) if maximum else nn.AvgPool2d(size, strides)
+    pool = nn.MaxPool2d(size, stride) if maximum else nn.AvgPool2d(size, stride)
     if not same:
         return pool
     if maximum or spec.get("count_include_pad", False):
         return TfSamePool2d(pool, float("-inf") if maximum else 0.0)
-    return TfSameAvgPool2d(size, strides)
+    return TfSameAvgPool2d(size, stride)
 
 
 def _options(spec: dict, **names: str) -> dict:

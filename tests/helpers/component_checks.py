@@ -39,8 +39,8 @@ EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d":
                                               "rmsnorm": (3, 4, 5)}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {
-    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
-    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
+    "maxpool2d": {"pool_size": (2, 3), "stride": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "stride": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
     "conv1d": {"filters": 4, "kernel_size": 3, "dilation": 2, "padding": "same", "use_bias": False},
     "conv2d": {"filters": 4, "kernel_size": (3, 2), "stride": 2, "padding": "same"},  # odd 'same' padding
 }
