@@ -1,4 +1,5 @@
-"""Where a scratch parameter or buffer lives in a framework, and its layout there as an axis permutation.
+"""Where a scratch parameter or buffer lives in a framework, its layout there as an axis permutation, and
+the window arithmetic the references share.
 
 Scratch keeps Dense weights as (in, out) for z = x @ W + b; torch's nn.Linear keeps (out, in), so its
 layout is the permutation (1, 0); Keras's Dense kernel is (in, out) already (no permutation). A copy
@@ -11,6 +12,10 @@ order along that axis (`blocks`), applied with the permutation and undone on the
 Images are channel-first everywhere in the harness, (N, C, *spatial), as torch keeps them; Keras keeps
 them channel-last, (N, *spatial, C), so its adapter moves the channel axis of every image tensor on the
 way in and back on the way out (to_channels_last / to_channels_first).
+
+Convolution and pooling options given per spatial axis (per_axis, padding_pairs) and TensorFlow's 'same'
+split (same_padding) are worked out here for the torch and Keras references alike, where the framework's
+own padding cannot say the spec's. They are the references' own: reference/ never imports scratch/.
 """
 
 from __future__ import annotations
@@ -29,19 +34,20 @@ class LayoutError(ValueError):
 class Layout:
     """The framework attribute holding a scratch array, and the axis permutation from scratch to it.
 
-    blocks: the framework's order of the equal blocks the scratch array's axis `block_axis` is cut
-    into (framework block j holds scratch block blocks[j]); None: the same order. when / when_default:
-    the layer spec option the tensor exists with, and its value when the spec leaves it out (scratch's
-    Tensor.when); None: always.
+    channel_last: the tensor has a sample's shape (LayerNorm's gamma over (C, H, W)) and the framework
+    keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged).
+    blocks: the framework's order of the equal blocks the scratch array's axis `block_axis` is cut into
+    (framework block j holds scratch block blocks[j]), applied before the permutation; None: the same.
     """
 
     attribute: str
     permutation: tuple[int, ...] | None = None
     trainable: bool = True  # False for buffers (running statistics): never given to an optimizer
+    channel_last: bool = False
+    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias, affine)
+    when_default: bool = True  # that option when the spec leaves it out (Tensor.when_default)
     blocks: tuple[int, ...] | None = None
     block_axis: int = -1
-    when: str | None = None  # the layer spec option without which there is no such tensor (use_bias)
-    when_default: bool = True  # that option when the spec leaves it out (Tensor.when_default)
 
     def held_by(self, layer_spec: dict) -> bool:
         """Whether a layer of this spec has the tensor: layer_spec[when], when_default when absent (as the
@@ -56,19 +62,27 @@ class Layout:
                               f"{len(order)} equal blocks")
         return np.concatenate([np.split(value, len(order), axis=axis)[b] for b in order], axis=axis)
 
+    def axes(self, ndim: int) -> tuple[int, ...] | None:
+        """The permutation from scratch's axes to the framework's for a tensor of this rank (None: none)."""
+        if self.channel_last and ndim > 1:
+            return (*range(1, ndim), 0)
+        return self.permutation
+
     def to_framework(self, value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
         """The scratch array in the framework's layout, contiguous; LayoutError when shapes differ."""
+        permutation = self.axes(np.ndim(value))
         ordered = self._reorder(value, self.blocks) if self.blocks else value
-        moved = np.transpose(ordered, self.permutation) if self.permutation else ordered
+        moved = np.transpose(ordered, permutation) if permutation else ordered
         if tuple(moved.shape) != tuple(shape):
             raise LayoutError(f"{where}: scratch shape {tuple(np.shape(value))} permuted by "
-                              f"{self.permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
+                              f"{permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
                               f"{self.attribute!r} has shape {tuple(shape)}")
         return np.ascontiguousarray(moved)
 
     def from_framework(self, value: np.ndarray) -> np.ndarray:
         """A framework array back in the scratch layout (a copy)."""
-        moved = np.transpose(value, np.argsort(self.permutation)) if self.permutation else np.array(value)
+        permutation = self.axes(np.ndim(value))
+        moved = np.transpose(value, np.argsort(permutation)) if permutation else np.array(value)
         return self._reorder(moved, np.argsort(self.blocks)) if self.blocks else moved.copy()
 
 
@@ -93,7 +107,8 @@ def to_channels_first(array: np.ndarray, image: bool = True) -> np.ndarray:
 
 
 def per_axis(value, spatial_axes: int) -> tuple:
-    """A layer option given as one int or one value per spatial axis, as a tuple per axis."""
+    """A layer option given as one int or one value per spatial axis (a kernel, pool size or stride), as a
+    tuple per axis."""
     return (value,) * spatial_axes if isinstance(value, int) else tuple(value)
 
 
@@ -105,15 +120,10 @@ def padding_pairs(padding, spatial_axes: int) -> tuple[tuple[int, int], ...]:
     return tuple((p, p) if isinstance(p, int) else tuple(p) for p in per_axis(padding, spatial_axes))
 
 
-def pair(value) -> tuple[int, int]:
-    """A pool size or stride as (height, width): an int is used for both."""
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def same_padding(size: int, pool: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """(before, after) of TensorFlow's 'same' along one axis (docs/conventions.md §17, §18): out =
     ceil(size/s), total = max((out - 1)*s + (k - 1)*d + 1 - size, 0), before = total // 2; the odd pixel
     goes after."""
     out = -(-size // stride)
-    total = max((out - 1) * stride + (pool - 1) * dilation + 1 - size, 0)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
     return total // 2, total - total // 2

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
-from reference.layouts import Layout, padding_pairs, pair, same_padding  # noqa: E402
+from reference.layouts import Layout, padding_pairs, per_axis, same_padding  # noqa: E402
 from reference.sequence import tensorflow_sequence  # noqa: E402
 
 
@@ -83,28 +84,28 @@ class IncludePadAveragePooling2D(keras.layers.Layer):
     """TF 'same' average whose divisor counts the zero padding (kh*kw, torch's count_include_pad=True):
     keras.ops.pad with TF's split, then AveragePooling2D(padding='valid') (docs/conventions.md §18)."""
 
-    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int], **kwargs) -> None:
+    def __init__(self, pool_size: tuple[int, int], stride: tuple[int, int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.pool_size, self.strides = pool_size, strides
-        self.pool = keras.layers.AveragePooling2D(pool_size, strides, padding="valid",
+        self.pool_size, self.stride = pool_size, stride
+        self.pool = keras.layers.AveragePooling2D(pool_size, strides=stride, padding="valid",
                                                   dtype=self.dtype_policy)
 
     def call(self, x):
         pads = [same_padding(n, k, s)
-                for n, k, s in zip(x.shape[1:3], self.pool_size, self.strides, strict=True)]
+                for n, k, s in zip(x.shape[1:3], self.pool_size, self.stride, strict=True)]
         return self.pool(keras.ops.pad(x, [(0, 0), *pads, (0, 0)]))
 
 
 def _pool(spec: dict, dtype: str) -> keras.layers.Layer:
     """keras MaxPooling2D / AveragePooling2D on channel-last images ('same' is TF's split, and its average
     divides by the input elements only); IncludePadAveragePooling2D when the padding is counted."""
-    size, padding = pair(spec["pool_size"]), spec.get("padding", "valid")
-    strides = pair(spec.get("strides") or spec["pool_size"])
+    size, padding = per_axis(spec["pool_size"], 2), spec.get("padding", "valid")
+    stride = per_axis(spec.get("stride") or spec["pool_size"], 2)
     if spec["type"] == "maxpool2d":
-        return keras.layers.MaxPooling2D(size, strides, padding=padding, dtype=dtype)
+        return keras.layers.MaxPooling2D(size, strides=stride, padding=padding, dtype=dtype)
     if padding == "same" and spec.get("count_include_pad", False):
-        return IncludePadAveragePooling2D(size, strides, dtype=dtype)
-    return keras.layers.AveragePooling2D(size, strides, padding=padding, dtype=dtype)
+        return IncludePadAveragePooling2D(size, stride, dtype=dtype)
+    return keras.layers.AveragePooling2D(size, strides=stride, padding=padding, dtype=dtype)
 
 
 def _dense(spec: dict, dtype: str) -> keras.layers.Dense:
@@ -138,6 +139,41 @@ def _activation(name: str):
     return lambda spec, dtype: keras.layers.Activation(name, dtype=dtype)
 
 
+def _gelu(spec: dict, dtype: str) -> keras.layers.Activation:
+    """keras.activations.gelu, exact (approximate=False, its default) or the tanh form for 'tanh'."""
+    if "approximate" not in spec:
+        return keras.layers.Activation("gelu", dtype=dtype)
+    approximate = spec["approximate"] == "tanh"
+    return keras.layers.Activation(partial(keras.activations.gelu, approximate=approximate), dtype=dtype)
+
+
+def _batchnorm(spec: dict, dtype: str) -> keras.layers.BatchNormalization:
+    """BatchNormalization(axis=-1) on channel-last input; the spec's momentum, given in its
+    momentum_convention (default 'torch'), converted to Keras's weight of the old value (1 - m for
+    torch's); affine = center and scale."""
+    options = _options(spec, eps="epsilon")
+    if "momentum" in spec:
+        keras_form = spec.get("momentum_convention", "torch") == "keras"
+        options["momentum"] = spec["momentum"] if keras_form else 1 - spec["momentum"]
+    affine = spec.get("affine", True)
+    layer = keras.layers.BatchNormalization(axis=-1, center=affine, scale=affine, dtype=dtype, **options)
+    layer.build((None, *(None,) * (2 if spec["type"] == "batchnorm2d" else 0), spec["num_features"]))
+    return layer
+
+
+def _sample_norm(cls):
+    """LayerNormalization / RMSNormalization over every axis of a sample (channel-last on images)."""
+
+    def build(spec: dict, dtype: str) -> keras.layers.Layer:
+        shape = tuple(spec["normalized_shape"])
+        channel_last = (*shape[1:], shape[0])
+        layer = cls(axis=list(range(1, len(shape) + 1)), dtype=dtype, **_options(spec, eps="epsilon"))
+        layer.build((None, *channel_last))
+        return layer
+
+    return build
+
+
 # Layer kind -> factory(spec, dtype) of the Keras layer that computes it.
 LAYERS = {
     "dense": _dense,
@@ -159,15 +195,32 @@ LAYERS = {
     "elu": lambda spec, dtype: keras.layers.ELU(**_options(spec, alpha="alpha"), dtype=dtype),
     "swish": _activation("silu"),
     "softmax": lambda spec, dtype: keras.layers.Softmax(axis=-1, dtype=dtype),
+    "gelu": _gelu,
+    "softplus": _activation("softplus"),  # NOTE: tf.math.softplus: x itself above -(log(eps) + 2) (§19)
+    "log_softmax": lambda spec, dtype: keras.layers.Activation(
+        partial(keras.activations.log_softmax, axis=-1), dtype=dtype),
+    "batchnorm1d": _batchnorm,
+    "batchnorm2d": _batchnorm,
+    "layernorm": _sample_norm(keras.layers.LayerNormalization),
+    "rmsnorm": _sample_norm(keras.layers.RMSNormalization),
     **tensorflow_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
 }
 
 # Layer type -> {scratch parameter or buffer name: where Keras keeps it}; Dense kernels are (in, out) already.
-LAYOUTS = {"dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
-           # Conv1D/2D kernels are (*k, in/groups, filters), the scratch layout
-           "conv1d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
-           "conv2d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
-           **tensorflow_sequence.LAYOUTS}
+# Normalization gains over a whole sample are channel-last like Keras's images (Layout.channel_last).
+BATCHNORM = {"gamma": Layout("gamma", when="affine"), "beta": Layout("beta", when="affine"),
+             "running_mean": Layout("moving_mean", trainable=False),
+             "running_var": Layout("moving_variance", trainable=False)}
+LAYOUTS = {
+    "dense": {"weight": Layout("kernel"), "bias": Layout("bias")}, "prelu": {"alpha": Layout("alpha")},
+    # Conv1D/2D kernels are (*k, in/groups, filters), the scratch layout
+    "conv1d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
+    "conv2d": {"weight": Layout("kernel"), "bias": Layout("bias", when="use_bias")},
+    "batchnorm1d": BATCHNORM, "batchnorm2d": BATCHNORM,
+    "layernorm": {"gamma": Layout("gamma", channel_last=True), "beta": Layout("beta", channel_last=True)},
+    "rmsnorm": {"gamma": Layout("scale", channel_last=True)},
+    **tensorflow_sequence.LAYOUTS,
+}
 
 
 def _categorical(from_logits: bool, reduction: str = "sum_over_batch_size"):

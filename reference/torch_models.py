@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference.layouts import Layout, padding_pairs, pair, per_axis, same_padding
+from reference.layouts import Layout, padding_pairs, per_axis, same_padding
 from reference.sequence import torch_sequence
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -99,19 +99,19 @@ class TfSameAvgPool2d(nn.Module):
     with torch's symmetric padding p per axis: total/2 when TF's split is even; before, and ceil_mode's
     window over the odd pixel, at stride > 1; after, and its first output dropped, at stride 1."""
 
-    def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int]) -> None:
+    def __init__(self, pool_size: tuple[int, int], stride: tuple[int, int]) -> None:
         super().__init__()
-        self.pool_size, self.strides = pool_size, strides
+        self.pool_size, self.stride = pool_size, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads, first, outs = [], [], []
-        for n, k, s in zip(x.shape[2:], self.pool_size, self.strides, strict=True):
+        for n, k, s in zip(x.shape[2:], self.pool_size, self.stride, strict=True):
             before, after = same_padding(n, k, s)
             shifted = before != after and s == 1
             pads.append(after if shifted else before)
             first.append(int(shifted))
             outs.append(-(-n // s))
-        y = F.avg_pool2d(x, self.pool_size, self.strides, padding=tuple(pads), ceil_mode=True,
+        y = F.avg_pool2d(x, self.pool_size, self.stride, padding=tuple(pads), ceil_mode=True,
                          count_include_pad=False)
         if any(size < start + out for size, start, out in zip(y.shape[2:], first, outs, strict=True)):
             raise ValueError(f"TfSameAvgPool2d: torch gave {tuple(y.shape[2:])} windows, TF's 'same' needs "
@@ -122,15 +122,15 @@ class TfSameAvgPool2d(nn.Module):
 def _pool(spec: dict, dtype: str) -> nn.Module:
     """nn.MaxPool2d / nn.AvgPool2d (stride default = pool size); 'same' through TfSamePool2d or, for an
     average over the input elements only (count_include_pad=False), TfSameAvgPool2d."""
-    size = pair(spec["pool_size"])
-    strides = pair(spec.get("strides") or spec["pool_size"])
+    size = per_axis(spec["pool_size"], 2)
+    stride = per_axis(spec.get("stride") or spec["pool_size"], 2)
     maximum, same = spec["type"] == "maxpool2d", spec.get("padding", "valid") == "same"
-    pool = nn.MaxPool2d(size, strides) if maximum else nn.AvgPool2d(size, strides)
+    pool = nn.MaxPool2d(size, stride) if maximum else nn.AvgPool2d(size, stride)
     if not same:
         return pool
     if maximum or spec.get("count_include_pad", False):
         return TfSamePool2d(pool, float("-inf") if maximum else 0.0)
-    return TfSameAvgPool2d(size, strides)
+    return TfSameAvgPool2d(size, stride)
 
 
 def _options(spec: dict, **names: str) -> dict:
@@ -141,6 +141,26 @@ def _options(spec: dict, **names: str) -> dict:
 def _prelu(spec: dict, dtype: str) -> nn.Module:
     """nn.PReLU(num_parameters): one shared alpha (torch default) or one per feature."""
     return nn.PReLU(spec.get("num_parameters", 1), init=spec.get("init", 0.25), dtype=DTYPES[dtype])
+
+
+def _batchnorm(module: type[nn.Module]):
+    """nn.BatchNorm1d/2d(num_features, eps, momentum, affine): the spec's momentum, given in its
+    momentum_convention (default 'torch'), converted to torch's weight of the new batch (1 - Keras's m)."""
+
+    def build(spec: dict, dtype: str) -> nn.Module:
+        options = _options(spec, eps="eps", affine="affine")
+        if "momentum" in spec:
+            keras = spec.get("momentum_convention", "torch") == "keras"
+            options["momentum"] = 1 - spec["momentum"] if keras else spec["momentum"]
+        return module(spec["num_features"], dtype=DTYPES[dtype], **options)
+
+    return build
+
+
+def _sample_norm(module: type[nn.Module]):
+    """nn.LayerNorm / nn.RMSNorm over the sample's shape, eps passed when the spec gives it."""
+    return lambda spec, dtype: module(tuple(spec["normalized_shape"]), dtype=DTYPES[dtype],
+                                      **_options(spec, eps="eps"))
 
 
 # Layer kind -> factory(spec, dtype) of the torch module that computes it.
@@ -163,16 +183,29 @@ LAYERS = {
     "elu": lambda spec, dtype: nn.ELU(**_options(spec, alpha="alpha")),
     "swish": lambda spec, dtype: nn.SiLU(),
     "softmax": lambda spec, dtype: nn.Softmax(dim=1),
+    "gelu": lambda spec, dtype: nn.GELU(**_options(spec, approximate="approximate")),
+    "softplus": lambda spec, dtype: nn.Softplus(),  # NOTE: threshold 20: x itself above it (§19)
+    "log_softmax": lambda spec, dtype: nn.LogSoftmax(dim=1),
+    "batchnorm1d": _batchnorm(nn.BatchNorm1d),
+    "batchnorm2d": _batchnorm(nn.BatchNorm2d),
+    "layernorm": _sample_norm(nn.LayerNorm),
+    "rmsnorm": _sample_norm(nn.RMSNorm),
     **torch_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
 }
 
 # Layer type -> {scratch parameter or buffer name: where torch keeps it}; nn.Linear.weight is (out, in).
+BATCHNORM = {"gamma": Layout("weight", when="affine"), "beta": Layout("bias", when="affine"),
+             "running_mean": Layout("running_mean", trainable=False),
+             "running_var": Layout("running_var", trainable=False)}
 LAYOUTS = {
     "dense": {"weight": Layout("weight", permutation=(1, 0)), "bias": Layout("bias")},
     "prelu": {"alpha": Layout("weight")},
     # scratch kernels (*k, in/groups, out); nn.Conv1d/2d weights (out, in/groups, *k)
     "conv1d": {"weight": Layout("weight", permutation=(2, 1, 0)), "bias": Layout("bias", when="use_bias")},
     "conv2d": {"weight": Layout("weight", permutation=(3, 2, 0, 1)), "bias": Layout("bias", when="use_bias")},
+    "batchnorm1d": BATCHNORM, "batchnorm2d": BATCHNORM,
+    "layernorm": {"gamma": Layout("weight"), "beta": Layout("bias")},
+    "rmsnorm": {"gamma": Layout("weight")},
     **torch_sequence.LAYOUTS,
 }
 

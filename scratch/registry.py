@@ -23,7 +23,17 @@ from scratch.activations import (
     Swish,
     Tanh,
 )
-from scratch.layers import convolution, dense, dropout, embedding, flatten, gated, pooling, recurrent
+from scratch.layers import (
+    convolution,
+    dense,
+    dropout,
+    embedding,
+    flatten,
+    gated,
+    normalization,
+    pooling,
+    recurrent,
+)
 from scratch.layers.base import Layer, LayerType, Shape, Tensor
 from scratch.losses import (
     BinaryCrossEntropy,
@@ -32,13 +42,15 @@ from scratch.losses import (
     MeanAbsoluteError,
     MeanSquaredError,
 )
+from scratch.smooth_activations import GELU, LogSoftmax, Softplus
 
 __all__ = ["ACTIVATIONS", "LAYER_TYPES", "LOSSES", "LayerType", "Shape", "Tensor", "build_layer",
            "build_loss", "buffer_shapes", "layer_type", "output_shape", "parameter_shapes"]
 
 # Activation name -> class; spec keys other than type/n_inputs/units are its keyword options.
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.kind: cls for cls in (Step, Linear, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Swish, Softmax)
+    cls.kind: cls for cls in (Step, Linear, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Swish, Softmax, GELU,
+                              Softplus, LogSoftmax)
 }
 # Loss name -> factory of a loss with that kind.
 LOSSES: dict[str, Callable[[], Loss]] = {
@@ -65,7 +77,7 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
 
 
 # modules of scratch.layers, each ending with its RECORDS
-FAMILIES = (dense, dropout, flatten, pooling, convolution, embedding, recurrent, gated)
+FAMILIES = (dense, dropout, flatten, pooling, convolution, normalization, embedding, recurrent, gated)
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(

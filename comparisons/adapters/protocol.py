@@ -32,14 +32,16 @@ class PlotStyle:
 class Profile:
     """What an implementation is and can do, declared as data (never guessed from its name).
 
-    reference: a framework other implementations are compared against (torch, tensorflow, sklearn).
-    kinds: the case kinds it runs; layers / losses / optimizers: the names it builds (None: any).
-    optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's
-    own formula (docs/conventions.md §6). truncated_initializers: initializer names whose normal draw
-    this framework truncates at 2 std. default_dense_init: the distribution family of a Dense layer's
-    own default parameters, per parameter name. no_defaults: case kind -> why it has no defaults of its
-    own to compare there (a Dense default init, a default learning rate); that kind's `defaults` cases
-    are then skipped with the reason. packages: the distributions whose versions environment.json
+    reference: a framework other implementations are compared against (torch, tensorflow, sklearn). kinds:
+    the case kinds it runs; layers / losses / optimizers: the names it builds (None: any).
+    optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's own
+    formula (docs/conventions.md §6). layer_conventions: layer type -> the scratch options (layer spec
+    keys) that make scratch compute this framework's formula for that layer (docs/conventions.md §19:
+    BatchNorm's running variance, softplus's threshold). truncated_initializers: initializer names whose
+    normal draw this framework truncates at 2 std. default_dense_init: the distribution family of a Dense
+    layer's own default parameters, per parameter name. no_defaults: case kind -> why it has no defaults
+    of its own to compare there (a Dense default init, a default learning rate); that kind's `defaults`
+    cases are then skipped with the reason. packages: the distributions whose versions environment.json
     records for it. options: the spec keys and hyperparameters it understands (layer options such as
     'units' or 'l1_zero_subgradient', optimizer ones such as 'epsilon_hat', and the ops of expression
     cases such as 'log'); None: any. dtypes: the case dtypes it computes in; None: any.
@@ -54,6 +56,7 @@ class Profile:
     losses: frozenset[str] | None = None
     optimizers: frozenset[str] | None = None
     optimizer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    layer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     truncated_initializers: frozenset[str] = frozenset()
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
     no_defaults: Mapping[str, str] = field(default_factory=dict)

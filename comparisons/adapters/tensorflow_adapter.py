@@ -12,6 +12,12 @@ import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
 from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.tensorflow_other_kinds import (  # noqa: F401 - protocol functions of this adapter
+    default_dense_params,
+    draw_initializer,
+    run_expression,
+    run_optimizer,
+)
 from comparisons.core.determinism import configure_tensorflow
 from comparisons.core.spec import (
     buffer_keys,
@@ -34,6 +40,10 @@ PROFILE = Profile(
     # Keras divides by sqrt(acc + eps) in Adagrad/RMSprop and uses epsilon-hat in Adam
     optimizer_conventions={"adagrad": {"eps_inside_sqrt": True}, "rmsprop": {"eps_inside_sqrt": True},
                            "adam": {"epsilon_hat": True}},
+    # moving_variance keeps the biased batch variance; tf.nn.gelu rounds its constants to float32
+    layer_conventions={"batchnorm1d": {"running_variance": "biased"},
+                       "batchnorm2d": {"running_variance": "biased"}, "gelu": {"float32_constants": True},
+                       "softplus": {"threshold": None}},  # tf.math.softplus's cut-off cannot show
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     default_dense_init={"0.weight": "uniform", "0.bias": "constant"},  # glorot_uniform kernel, zero bias
     packages=("tensorflow-cpu", "tensorflow", "keras"),
@@ -73,6 +83,11 @@ class KerasModel:
     def parameters(self):
         """(scratch key, Keras variable) of every trainable parameter."""
         return ((key, variable) for key, variable, _ in self.tensors(trainable_only=True))
+
+    def to_scratch(self, tensors) -> dict[str, np.ndarray]:
+        """{key: array}: one tensor per parameter (its value or gradient), in the scratch layout."""
+        return {key: layout.from_framework(t.numpy())
+                for (key, _, layout), t in zip(self.tensors(trainable_only=True), tensors, strict=True)}
 
     def buffers(self) -> dict[str, np.ndarray]:
         """Every buffer (moving statistics) read back in the scratch layout; {} for most specs."""
@@ -172,30 +187,12 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
         results["buffer"] = model.buffers()
     results["loss"] = {k: tensors[k].numpy() for k in ("loss", "regularization") if tensors[k] is not None}
     if "grad_param" in tensors:
-        keys = [key for key, _ in model.parameters()]
         results["grad_activation"] = {n: to_channels_first(g.numpy(), image[i]) for i, (n, g) in enumerate(
             zip(names, tensors["grad_activation"], strict=True)) if g is not None}  # None at integer ids
-        results["grad_param"] = {k: g.numpy() for k, g in zip(keys, tensors["grad_param"], strict=True)}
+        results["grad_param"] = model.to_scratch(tensors["grad_param"])
         grad = tensors["grad_input"]  # None when the input is integer ids
         results["grad_input"] = {} if grad is None else {"input": to_channels_first(grad.numpy(), image[0])}
     return attach_dropout_masks(results, spec)
-
-
-def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
-    """Variables read back after loading and after each Keras apply_gradients step."""
-    import keras
-    import tensorflow as tf
-
-    from reference.tensorflow_optimizers import build_optimizer
-
-    configure_tensorflow()
-    variables = {key: keras.Variable(value, dtype=value.dtype.name) for key, value in params.items()}
-    optimizer = build_optimizer(spec["optimizer"], spec["hyper"], next(iter(params.values())).dtype.name)
-    history = [{key: np.array(v.numpy()) for key, v in variables.items()}]
-    for step_grads in grads:
-        optimizer.apply_gradients([(tf.constant(step_grads[key]), v) for key, v in variables.items()])
-        history.append({key: np.array(v.numpy()) for key, v in variables.items()})
-    return history
 
 
 class KerasTrainer:
@@ -254,8 +251,7 @@ class KerasTrainer:
         outputs = {i: to_channels_first(dropout[i][0].numpy(), self.image[i + 1]) for i in dropout}
         input_grads = {i: to_channels_first(dropout[i][1].numpy(), self.image[i]) for i in dropout}
         return {"loss": loss.numpy(), "output": to_channels_first(output.numpy(), self.image[-1]),
-                "grads": {k: g.numpy() for k, g in zip(self.keys, grads, strict=True)},
-                "params": {k: p.numpy() for k, p in zip(self.keys, params, strict=True)},
+                "grads": self.model.to_scratch(grads), "params": self.model.to_scratch(params),
                 "buffers": self.model.buffers(),
                 "shared": {"dropout_masks": dropout_masks(self.model.spec, outputs, input_grads)}}
 
@@ -284,27 +280,3 @@ def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dty
     """A stepwise trainer: step(x, targets) -> {loss, output, grads, params, shared}; set_params."""
     configure_tensorflow()
     return KerasTrainer(spec, params, optimizer, dtype)
-
-
-def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
-    """One draw of keras.initializers.<Class>(seed=seed)(shape, dtype)."""
-    from reference.tensorflow_initializers import draw
-
-    configure_tensorflow()
-    return draw(spec["initializer"], shape, dtype, seed, **spec.get("options", {}))
-
-
-def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:
-    """keras.layers.Dense's default parameters: glorot_uniform kernel, zero bias (seeded)."""
-    from reference.tensorflow_initializers import default_dense
-
-    configure_tensorflow()
-    return default_dense(n_inputs, n_outputs, dtype, seed)
-
-
-def run_expression(graph: dict, dtype: str) -> dict:
-    """A scalar expression graph with tf ops under a GradientTape: its value and every leaf's gradient."""
-    configure_tensorflow()
-    from reference.tensorflow_expressions import run_expression as run
-
-    return run(graph, dtype)

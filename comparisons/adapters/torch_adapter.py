@@ -21,6 +21,9 @@ PROFILE = Profile(
     layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
     optimizer_conventions={"sgd": {"momentum_form": "torch"}},  # buf = mu*buf + g; theta -= lr_t*buf
+    # running_var keeps the unbiased n/(n-1) batch variance; softplus is x itself above 20
+    layer_conventions={"batchnorm1d": {"running_variance": "unbiased"},
+                       "batchnorm2d": {"running_variance": "unbiased"}, "softplus": {"threshold": 20.0}},
     default_dense_init={"0.weight": "uniform", "0.bias": "uniform"},  # nn.Linear: U(+-1/sqrt(fan_in))
     packages=("torch",),
 )

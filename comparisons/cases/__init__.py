@@ -15,6 +15,8 @@ from comparisons.cases.expressions import EXPRESSION_CASES
 from comparisons.cases.initializers import INITIALIZER_CASES
 from comparisons.cases.models import CASES as MODEL_CASES
 from comparisons.cases.negative_controls import NEGATIVE_CONTROL_CASES
+from comparisons.cases.normalization import CASES as NORMALIZATION_CASES
+from comparisons.cases.normalization import NEGATIVE_CONTROLS as NORMALIZATION_CONTROLS
 from comparisons.cases.optimizers import OPTIMIZER_CASES
 from comparisons.cases.perceptron import PERCEPTRON_CASES
 from comparisons.cases.pooling import CASES as POOLING_CASES
@@ -33,9 +35,10 @@ def all_cases() -> tuple[Case, ...]:
     training = tuple(case for case in projects if case.kind == "training")
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
-    return (*MODEL_CASES, *COMPONENT_CASES, *POOLING_CASES, *CONVOLUTION_CASES, *RECURRENT_CASES,
-            *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES, *POOLING_CONTROLS, *CONVOLUTION_CONTROLS,
-            *RECURRENT_CONTROLS, *INITIALIZER_CASES, *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
+    return (*MODEL_CASES, *COMPONENT_CASES, *POOLING_CASES, *CONVOLUTION_CASES, *NORMALIZATION_CASES,
+            *RECURRENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES, *POOLING_CONTROLS,
+            *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS, *INITIALIZER_CASES,
+            *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
 
 
 def case_by_id(case_id: str) -> Case:

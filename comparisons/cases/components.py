@@ -11,6 +11,8 @@ ACTIVATION_OPTIONS: dict[str, list[tuple[str, dict]]] = {
     "leaky_relu": [("", {"alpha": 0.25}), ("_alpha_0p2", {"alpha": 0.2}), ("_defaults", {})],
     "prelu": [("_shared", {"num_parameters": 1}), ("_per_feature", {"num_parameters": 5})],
     "elu": [("", {"alpha": 1.3}), ("_defaults", {})],
+    # exact (erf) and tanh forms named explicitly; the defaults are the exact form in torch and Keras
+    "gelu": [("", {"approximate": "none"}), ("_tanh", {"approximate": "tanh"}), ("_defaults", {})],
 }
 RANGES = {  # |x| drawn from U(low, high) with random signs: off the kink unless zeros are planted
     "normal": {"low": 0.1, "high": 4.0},

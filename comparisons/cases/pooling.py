@@ -21,15 +21,15 @@ def _component(name: str, layer: dict, text: str, data: dict = IMAGE, notes: str
     return Case(id=name, suite="layer", component=text, layers=(layer,), loss=None, data=data, notes=notes)
 
 
-def _max(pool, strides=None, padding="valid") -> dict:
-    """A maxpool2d spec; strides left out (None) default to the pool size."""
-    stride = {} if strides is None else {"strides": strides}
-    return {"type": "maxpool2d", "pool_size": pool, **stride, "padding": padding}
+def _max(pool, stride=None, padding="valid") -> dict:
+    """A maxpool2d spec; a stride left out (None) defaults to the pool size."""
+    step = {} if stride is None else {"stride": stride}
+    return {"type": "maxpool2d", "pool_size": pool, **step, "padding": padding}
 
 
-def _avg(pool, strides=None, padding="valid", include_pad=False) -> dict:
+def _avg(pool, stride=None, padding="valid", include_pad=False) -> dict:
     """An avgpool2d spec with its divisor convention (count_include_pad) always given."""
-    return {**_max(pool, strides, padding), "type": "avgpool2d", "count_include_pad": include_pad}
+    return {**_max(pool, stride, padding), "type": "avgpool2d", "count_include_pad": include_pad}
 
 
 def _component_cases() -> list[Case]:
@@ -53,13 +53,13 @@ def _component_cases() -> list[Case]:
         _component("global_avgpool2d", {"type": "global_avgpool2d"},
                    "GlobalAvgPool2D on 2x7x6: (N, C, H, W) -> (N, C)"),
     ]
-    for pool, strides, pads in ((3, 2, "(1, 1) / (0, 1)"), ((3, 2), (2, 1), "(1, 1) / (0, 1) at stride 1")):
+    for pool, stride, pads in ((3, 2, "(1, 1) / (0, 1)"), ((3, 2), (2, 1), "(1, 1) / (0, 1) at stride 1")):
         size = "x".join(map(str, pool)) if isinstance(pool, tuple) else f"{pool}x{pool}"
-        step = "x".join(map(str, strides)) if isinstance(strides, tuple) else str(strides)
+        step = "x".join(map(str, stride)) if isinstance(stride, tuple) else str(stride)
         for include_pad, label in ((False, "exclude_pad"), (True, "include_pad")):
             divisor = "kh*kw (torch's default)" if include_pad else "input elements only (TF 'same')"
             cases.append(_component(
-                f"avgpool2d_same_k{size}_s{step}_{label}", _avg(pool, strides, "same", include_pad),
+                f"avgpool2d_same_k{size}_s{step}_{label}", _avg(pool, stride, "same", include_pad),
                 f"AvgPool2D {size} stride {step} 'same' on 2x7x6, pads {pads}, divisor {divisor}"))
     return cases
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from scratch.registry import layer_type
 
 
@@ -43,6 +45,13 @@ def penalized_layers(spec: dict) -> list[int]:
 def has_regularizer(spec: dict) -> bool:
     """True when any layer carries an L1/L2 penalty."""
     return bool(penalized_layers(spec))
+
+
+def with_layer_options(spec: dict, options: Mapping[str, Mapping]) -> dict:
+    """The spec with options[type] added to every layer of that type (they win over the layer's own keys):
+    how a framework's layer conventions reach the implementation under test's spec."""
+    layers = [{**layer, **options.get(layer["type"], {})} for layer in spec["layers"]]
+    return {**spec, "layers": layers}
 
 
 def buffer_keys(spec: dict) -> list[str]:

@@ -24,6 +24,8 @@ DRAW_RULES = {
     "weight": _weight,
     "bias": lambda rng, shape, spec: signed_uniform(rng, shape, 0.05, 0.5),  # random, non-zero
     "slope": lambda rng, shape, spec: rng.uniform(0.05, 0.5, shape),  # PReLU's alpha
+    "scale": lambda rng, shape, spec: rng.uniform(0.5, 1.5, shape),  # normalization gains
+    "variance": lambda rng, shape, spec: rng.uniform(0.5, 2.0, shape),  # running variances: positive
 }
 
 

@@ -15,7 +15,7 @@ from comparisons.kinds.initializer import compare_initializer
 from comparisons.kinds.initializer import implementation_spec as initializer_spec
 from comparisons.kinds.landscape import compare_landscape
 from comparisons.kinds.optimizer import compare_optimizer, optimizer_spec
-from comparisons.kinds.passes import compare_pass
+from comparisons.kinds.passes import compare_pass, layer_conventions
 from comparisons.kinds.perceptron import compare_perceptron
 from comparisons.kinds.training import compare_training, optimizer_for
 
@@ -35,6 +35,9 @@ def with_seed_offset(case: Case, settings: RunSettings) -> Case:
 def requested_options(case: Case, framework: str) -> set[str]:
     """The spec keys, hyperparameters and expression ops the implementation under test is handed."""
     names = {key for layer in case.layers for key in layer if key != "type"}
+    if case.kind in ("pass", "training"):  # the framework's layer conventions for the case's layer types
+        conventions = layer_conventions(case, framework)
+        names |= {key for layer in case.layers for key in conventions.get(layer["type"], {})}
     if case.options.get("scratch_variant"):  # a negative control plants its bug in the bundled library
         names.add("scratch_variant")
     if case.kind == "optimizer":

@@ -48,15 +48,17 @@ def _isolated(spec: dict, params: dict, index: int, with_loss: bool) -> tuple[di
 
 
 def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, reference: dict,
-             framework: str, dtype: str, shared: dict, implementation: str) -> tuple[bool, float]:
+             framework: str, dtype: str, shared: dict, implementation: str, mine_spec: dict
+             ) -> tuple[bool, float]:
     names = layer_names(spec)
     if rule == "loss":
-        sub = {**spec, "layers": [], "backward": True, "image": image_positions(spec)[-1]}
+        sub = mine_sub = {**spec, "layers": [], "backward": True, "image": image_positions(spec)[-1]}
         sub_params, x = {}, reference["output"]["output"]
         quantity, tensor, upstream = "loss", "loss", batch.upstream
     else:
         last = index == len(names) - 1
         sub, sub_params = _isolated(spec, params, index, with_loss=last and bool(spec["loss"]))
+        mine_sub = _isolated(mine_spec, params, index, with_loss=last and bool(spec["loss"]))[0]
         x = batch.x if index == 0 else reference["activation"][names[index - 1]]
         upstream = batch.upstream if last else reference["grad_activation"][names[index + 1]]
         quantity = "activation" if rule == "forward" else "grad_input"
@@ -66,7 +68,7 @@ def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, refe
     sub_shared = {"dropout_masks": {0: masks[index]}} if index in masks else {}
     adapter, scratch = get_adapter(framework), get_adapter(implementation)
     ref = adapter.run_pass(adapter.build(sub, sub_params, dtype), sub, sub_batch)
-    mine = scratch.run_pass(scratch.build(sub, sub_params, dtype), sub, sub_batch, sub_shared)
+    mine = scratch.run_pass(scratch.build(mine_sub, sub_params, dtype), mine_sub, sub_batch, sub_shared)
     if quantity == "grad_input" and not ref.get("grad_input"):  # integer ids: the parameters' gradients
         quantity, tensors = "grad_param", list(ref["grad_param"])
     else:
@@ -77,8 +79,11 @@ def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, refe
 
 
 def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list[dict],
-             framework: str, dtype: str, shared: dict, implementation: str = "scratch") -> dict | None:
-    """{'rule', 'layer', 'confirmed', 'isolated_max_abs_err'} for a pass that diverged, else None."""
+             framework: str, dtype: str, shared: dict, implementation: str = "scratch",
+             mine_spec: dict | None = None) -> dict | None:
+    """{'rule', 'layer', 'confirmed', 'isolated_max_abs_err'} for a pass that diverged, else None.
+
+    mine_spec: the spec the implementation under test built (with its layer conventions), else spec."""
     failed = {(r["quantity"], r["tensor"]) for r in rows if r["status"] in BAD}
     blame = _blame(spec, failed) if failed else None
     if blame is None:
@@ -87,7 +92,7 @@ def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list
     layer = "loss" if rule == "loss" else layer_names(spec)[index]
     try:
         confirmed, err = _confirm(rule, index, spec, params, batch, reference, framework, dtype, shared,
-                                  implementation)
+                                  implementation, spec if mine_spec is None else mine_spec)
     except Exception as exc:  # noqa: BLE001 - localization must never hide the divergence itself
         return {"rule": rule, "layer": layer, "confirmed": False, "isolated_max_abs_err": np.nan,
                 "note": f"confirmation raised {type(exc).__name__}: {exc}"}

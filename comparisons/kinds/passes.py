@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from comparisons.adapters import get_adapter
+from comparisons.adapters import get_adapter, profile
+from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
+from comparisons.core.spec import with_layer_options
 from comparisons.data.batches import draw_case_data
 from comparisons.data.parameters import initial_params
 from comparisons.kinds.localization import describe_localization, localize
@@ -13,6 +15,18 @@ from comparisons.kinds.localization import describe_localization, localize
 # Forward quantities in layer order, then backward ones from the loss towards the input.
 FORWARD = ("activation", "output", "loss", "buffer")
 BACKWARD = ("grad_activation", "grad_param", "grad_input")
+
+
+def layer_conventions(case: Case, framework: str) -> dict:
+    """Layer type -> scratch options: the case's own (options['scratch_layer_conventions']), else the
+    framework profile's layer_conventions, the options that make scratch compute that framework's formula."""
+    given = case.options.get("scratch_layer_conventions")
+    return dict(profile(framework).layer_conventions if given is None else given)
+
+
+def implementation_spec(case: Case, framework: str) -> dict:
+    """The spec the implementation under test builds: the case's, with the layer conventions added."""
+    return with_layer_options(case.model_spec(), layer_conventions(case, framework))
 
 
 def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
@@ -24,7 +38,7 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
     """Copy check first, then forward and backward, every tensor compared and turned into a row."""
     case, dtype = run.case, run.dtype
     adapter, implementation = get_adapter(run.framework), get_adapter(run.implementation)
-    spec = case.model_spec()
+    spec, mine_spec = case.model_spec(), implementation_spec(case, run.framework)
     batch64, params64 = draw_case_data(spec, case.data, case.seed)
     if case.options.get("init"):  # a project's own initial parameters (seed 07's weights)
         params64 = initial_params(spec, case.options["init"], np.random.default_rng(case.seed))
@@ -41,7 +55,8 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row, not a lost run
         return run.crash(run.framework, exc)
     try:
-        mine = implementation.run_pass(implementation.build(spec, params, dtype), spec, batch, shared)
+        model = implementation.build(mine_spec, params, dtype)
+        mine = implementation.run_pass(model, mine_spec, batch, shared)
     except Exception as exc:  # noqa: BLE001
         return run.crash(run.implementation, exc)
     unreadable = mine.pop("unreadable", {})  # {quantity: {tensor: why}}: skipped rows, not crashes
@@ -52,7 +67,7 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
     outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
     if outcome.first_divergence is not None:
         found = localize(spec, params, batch, reference, outcome.rows, run.framework, dtype, shared,
-                         run.implementation)
+                         run.implementation, mine_spec)
         if found is not None:
             outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],
                                             blame_confirmed=found["confirmed"])

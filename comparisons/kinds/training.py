@@ -16,6 +16,7 @@ from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
 from comparisons.kinds.optimizer import scratch_conventions
+from comparisons.kinds.passes import implementation_spec
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -89,7 +90,8 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     try:
         who, run.version = framework, adapter.version()
         reference = adapter.make_trainer(spec, params, fw_opt, dtype)
-        who, mine_trainer = run.implementation, implementation.make_trainer(spec, params, scratch_opt, dtype)
+        who, mine_spec = run.implementation, implementation_spec(case, framework)
+        mine_trainer = implementation.make_trainer(mine_spec, params, scratch_opt, dtype)
     except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)

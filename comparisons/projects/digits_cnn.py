@@ -70,8 +70,10 @@ def filters_figure(report_dir: Path):
         return None
     tables = [run.read() for run in runs]
     panels = [("initial", tables[0].query("side == 'initial'"))]
-    panels.append((shown_name("scratch", implementation_spec(report_dir)), tables[0].query("side == 'scratch'")))
-    panels += [(run.framework, table.query("side == 'framework'")) for run, table in zip(runs, tables)]
+    panels.append((shown_name("scratch", implementation_spec(report_dir)),
+                   tables[0].query("side == 'scratch'")))
+    panels += [(run.framework, table.query("side == 'framework'"))
+               for run, table in zip(runs, tables, strict=True)]
     filters = int(tables[0]["filter"].max()) + 1
     limit = max(float(np.abs(table["value"]).max()) for _, table in panels)
     fig, axes = plt.subplots(len(panels), filters, figsize=(1.3 * filters + 1.6, 1.3 * len(panels) + 0.9),

@@ -8,7 +8,9 @@ from scratch.layers.convolution import Conv1D, Conv2D
 from scratch.layers.dense import Dense
 from scratch.layers.dropout import Dropout
 from scratch.layers.flatten import Flatten, port_dense_weight
+from scratch.layers.normalization import BatchNorm1D, BatchNorm2D, LayerNorm, RMSNorm
 from scratch.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
-__all__ = ["AvgPool2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten", "GlobalAvgPool2D", "Layer",
-           "LayerType", "MaxPool2D", "Shape", "Tensor", "port_dense_weight"]
+__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
+           "GlobalAvgPool2D", "Layer", "LayerNorm", "LayerType", "MaxPool2D", "RMSNorm", "Shape", "Tensor",
+           "port_dense_weight"]

@@ -1,8 +1,9 @@
 """Pooling of channel-first images (N, C, H, W): max and average over 2-D windows, global average.
 
-Windows come from numpy's sliding_window_view (no loop over pixels or samples); backward loops over
-the kh*kw offsets of a window only. Padding 'same' is TensorFlow's split (docs/conventions.md §18):
-out = ceil(in/s), total = max((out-1)*s + k - in, 0), before = total // 2, after = total - before.
+The window arithmetic is scratch/layers/windows.py's with dilation 1: windows are a strided view (no
+loop over pixels or samples), backward adds one strided slice per window offset (kh*kw). Padding 'same'
+is TensorFlow's split (docs/conventions.md §18): out = ceil(in/s), total = max((out-1)*s + k - in, 0),
+before = total // 2, after = total - before.
 """
 
 from __future__ import annotations
@@ -11,42 +12,25 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from scratch.errors import check_float_array, check_shape
+from scratch.layers import windows as win
 from scratch.layers.base import Layer, LayerType, Shape
 
 PADDINGS = ("valid", "same")
-Pair = tuple[int, int]
-
-
-def same_padding(size: int, pool: int, stride: int) -> Pair:
-    """(before, after) of TF's 'same' along one axis: the odd pixel goes after (bottom/right)."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + pool - size, 0)
-    return total // 2, total - total // 2
-
-
-def _pair(layer: str, what: str, value) -> Pair:
-    """An int or a pair of ints, each >= 1, as a pair; ValueError naming the layer otherwise."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    integers = isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
-    if not integers or min(pair) < 1:
-        raise ValueError(f"{layer}: {what} must be a positive int or a pair of positive ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
+NO_DILATION = (1, 1)
 
 
 class Pool2D(Layer):
-    """What max and average pooling share: window geometry, 'valid' / 'same' padding, the offset loop."""
+    """What max and average pooling share: window geometry, 'valid' / 'same' padding, the scatter back."""
 
     fill = 0.0  # the value padding holds
 
-    def __init__(self, pool_size, strides=None, padding: str = "valid") -> None:
+    def __init__(self, pool_size, stride=None, padding: str = "valid") -> None:
         super().__init__()
         label = type(self).__name__
-        self.pool_size = _pair(label, "pool_size", pool_size)
-        self.strides = self.pool_size if strides is None else _pair(label, "strides", strides)
+        self.pool_size = win.as_sizes(label, "pool_size", pool_size, 2)
+        self.stride = self.pool_size if stride is None else win.as_sizes(label, "stride", stride, 2)
         if padding not in PADDINGS:
             raise ValueError(f"{label}: padding must be one of {', '.join(PADDINGS)}, got {padding!r}")
         self.padding = padding
@@ -55,14 +39,11 @@ class Pool2D(Layer):
     @property
     def name(self) -> str:
         """'MaxPool2D(k=(2, 3), s=(2, 2), padding='same')', used in error messages."""
-        return f"{type(self).__name__}(k={self.pool_size}, s={self.strides}, padding={self.padding!r})"
+        return f"{type(self).__name__}(k={self.pool_size}, s={self.stride}, padding={self.padding!r})"
 
-    def pads(self, spatial: Pair) -> tuple[Pair, Pair]:
-        """((top, bottom), (left, right)): zeros for 'valid', TF's split for 'same'."""
-        if self.padding == "valid":
-            return (0, 0), (0, 0)
-        return tuple(same_padding(n, k, s) for n, k, s in zip(spatial, self.pool_size, self.strides,
-                                                                strict=True))
+    def pads(self, spatial: tuple[int, ...]) -> win.Pads:
+        """((top, bottom), (left, right)): none for 'valid', TF's split for 'same'."""
+        return win.pad_amounts(self.padding, spatial, self.pool_size, self.stride, NO_DILATION)
 
     def output_shape(self, shape: Shape) -> Shape:
         """(C, OH, OW) for a per-sample (C, H, W); ValueError when the shape is not 3-D or a window
@@ -70,15 +51,14 @@ class Pool2D(Layer):
         if len(shape) != 3:
             raise ValueError(f"{self.name}: per-sample input must be (C, H, W), got shape {tuple(shape)}")
         channels, *spatial = shape
-        out = []
-        for axis, n, k, s, (before, after) in zip("HW", spatial, self.pool_size, self.strides,
-                                                  self.pads(tuple(spatial)), strict=True):
-            if k > n + before + after:
+        pads = self.pads(spatial)
+        sizes = win.output_sizes(spatial, pads, self.pool_size, self.stride, NO_DILATION)
+        for axis, n, k, (before, after), size in zip("HW", spatial, self.pool_size, pads, sizes, strict=True):
+            if size < 1:
                 raise ValueError(f"{self.name}: pool {axis} = {k} is larger than the padded input "
                                  f"{axis} = {n + before + after} (input {axis} = {n}, padding "
                                  f"{before}+{after})")
-            out.append((n + before + after - k) // s + 1)
-        return channels, *out
+        return channels, *sizes
 
     def _windows(self, inputs: np.ndarray) -> np.ndarray:
         """(N, C, OH, OW, kh, kw) read-only view of the padded input's windows; caches what backward needs."""
@@ -87,27 +67,19 @@ class Pool2D(Layer):
             raise ValueError(f"{self.name}: input must be (N, C, H, W), got shape {inputs.shape}")
         out = self.output_shape(inputs.shape[1:])
         pads = self.pads(inputs.shape[2:])
-        padded = np.pad(inputs, ((0, 0), (0, 0), *pads), constant_values=self.fill) if any(
-            sum(pads, ())) else inputs
-        self.cache = {"input_shape": inputs.shape, "pads": pads, "padded_shape": padded.shape,
-                      "output_shape": (len(inputs), *out)}
-        sh, sw = self.strides
-        return sliding_window_view(padded, self.pool_size, axis=(2, 3))[:, :, ::sh, ::sw]
+        padded = win.pad(inputs, pads, self.fill)
+        self.cache = {"pads": pads, "padded_shape": padded.shape, "output_shape": (len(inputs), *out)}
+        return win.windows(padded, self.pool_size, self.stride, NO_DILATION)
 
-    def _scatter(self, grad_output: np.ndarray, share: Callable[[int], np.ndarray]) -> np.ndarray:
-        """dx: for each window offset o = i*kw + j (row-major), share(o) (N, C, OH, OW) added to the
-        input element each window reads at that offset; padding dropped at the end."""
+    def _scatter(self, grad_output: np.ndarray, per_window: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """dx: per_window(g), the gradient of every window element (N, C, OH, OW, kh, kw), added back to
+        the input element it read (windows.scatter_windows), padding dropped."""
         if self.cache is None:
             raise RuntimeError(f"{self.name}: backward before forward")
         check_shape(self.name, "grad_output", grad_output, self.cache["output_shape"])
-        _, _, oh, ow = grad_output.shape
-        (kh, kw), (sh, sw) = self.pool_size, self.strides
-        grad = np.zeros(self.cache["padded_shape"], dtype=grad_output.dtype)
-        for i in range(kh):
-            for j in range(kw):  # one strided slice per offset: its positions are distinct
-                grad[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += share(i * kw + j)
-        (top, bottom), (left, right) = self.cache["pads"]
-        return grad[:, :, top:grad.shape[2] - bottom, left:grad.shape[3] - right]
+        padded = win.scatter_windows(per_window(grad_output), self.cache["padded_shape"], self.stride,
+                                     NO_DILATION)
+        return win.crop(padded, self.cache["pads"])
 
     def __repr__(self) -> str:
         return self.name
@@ -132,8 +104,12 @@ class MaxPool2D(Pool2D):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """dx = g routed to each window's first maximum (summed where windows overlap)."""
-        argmax = None if self.cache is None else self.cache["argmax"]
-        return self._scatter(grad_output, lambda offset: np.where(argmax == offset, grad_output, 0))
+        def to_first_maximum(g: np.ndarray) -> np.ndarray:
+            grads = np.zeros((math.prod(self.pool_size), *g.shape), dtype=g.dtype)  # one block per offset
+            np.put_along_axis(grads, self.cache["argmax"][None], g[None], axis=0)
+            return np.moveaxis(grads.reshape(*self.pool_size, *g.shape), (0, 1), (-2, -1))
+
+        return self._scatter(grad_output, to_first_maximum)
 
 
 class AvgPool2D(Pool2D):
@@ -145,9 +121,9 @@ class AvgPool2D(Pool2D):
 
     kind = "avgpool2d"
 
-    def __init__(self, pool_size, strides=None, padding: str = "valid", count_include_pad: bool = False
+    def __init__(self, pool_size, stride=None, padding: str = "valid", count_include_pad: bool = False
                  ) -> None:
-        super().__init__(pool_size, strides, padding)
+        super().__init__(pool_size, stride, padding)
         if not isinstance(count_include_pad, (bool, np.bool_)):
             raise ValueError(f"{self.name}: count_include_pad must be True or False, "
                              f"got {count_include_pad!r}")
@@ -163,9 +139,9 @@ class AvgPool2D(Pool2D):
         out = self.output_shape(shape)[1:]
         if self.count_include_pad or self.padding == "valid":
             return np.full(out, math.prod(self.pool_size), dtype=dtype)
-        inside = np.pad(np.ones(shape[1:]), self.pads(shape[1:]))
-        sh, sw = self.strides
-        return sliding_window_view(inside, self.pool_size)[::sh, ::sw].sum(axis=(-2, -1)).astype(dtype)
+        inside = win.pad(np.ones((1, 1, *shape[1:])), self.pads(shape[1:]))
+        counts = win.windows(inside, self.pool_size, self.stride, NO_DILATION).sum(axis=(-2, -1))
+        return counts[0, 0].astype(dtype)
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """y[n, c, p, q] = sum of window (p, q) / divisor[p, q]."""
@@ -175,8 +151,8 @@ class AvgPool2D(Pool2D):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """dx = g / divisor shared by every element of the window (summed where windows overlap)."""
-        share = None if self.cache is None else grad_output / self.cache["divisor"]
-        return self._scatter(grad_output, lambda offset: share)
+        return self._scatter(grad_output, lambda g: np.broadcast_to(
+            (g / self.cache["divisor"])[..., None, None], (*g.shape, *self.pool_size)))
 
 
 class GlobalAvgPool2D(Layer):
@@ -211,7 +187,7 @@ class GlobalAvgPool2D(Layer):
 
 
 def _geometry(spec: dict) -> dict:
-    return {"pool_size": spec["pool_size"], "strides": spec.get("strides"),
+    return {"pool_size": spec["pool_size"], "stride": spec.get("stride"),
             "padding": spec.get("padding", "valid")}
 
 
@@ -229,7 +205,7 @@ def _global_shape(spec: dict, shape: Shape) -> Shape:
     return (shape[0],)
 
 
-GEOMETRY = ("strides", "padding")
+GEOMETRY = ("stride", "padding")
 RECORDS = (
     LayerType("maxpool2d", _max, required=("pool_size",), options=GEOMETRY,
               output_shape=lambda spec, shape: _max(spec).output_shape(shape), input_keys=lambda shape: {},

@@ -1,13 +1,14 @@
-"""Sliding-window arithmetic of convolution-like layers: padding amounts, output sizes, im2col, col2im.
+"""Sliding-window arithmetic of convolution and pooling: padding amounts, output sizes, im2col, col2im.
 
 Every function works on any number of spatial axes, the last ones of a channel-first array
 (N, C, *spatial). A window of kernel size k with dilation d spans (k - 1)*d + 1 input positions; with
 stride s an axis of (padded) length P gives (P - span) // s + 1 windows (docs/conventions.md §17).
+Pooling uses the same functions with dilation 1 (docs/conventions.md §18).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -16,7 +17,8 @@ Pads = tuple[tuple[int, int], ...]  # (before, after) per spatial axis
 
 def as_sizes(component: str, name: str, value: int | Sequence[int], n: int) -> tuple[int, ...]:
     """An int or n ints as a tuple of n positive ints; ValueError naming the component otherwise."""
-    sizes = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    repeated = isinstance(value, (int, np.integer)) or not isinstance(value, Iterable)  # 2.0: refused below
+    sizes = (value,) * n if repeated else tuple(value)
     if len(sizes) != n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1
                               for v in sizes):
         expected = "a positive int" + (f" or {n} positive ints" if n > 1 else "")
@@ -80,11 +82,12 @@ def output_sizes(spatial: Sequence[int], pads: Pads, kernel: tuple[int, ...], st
                  in zip(spatial, pads, spans(kernel, dilation), stride, strict=True))
 
 
-def pad(x: np.ndarray, pads: Pads) -> np.ndarray:
-    """x with zeros added before and after each spatial axis (x itself when there are none)."""
+def pad(x: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
+    """x with `fill` (zeros by default) added before and after each spatial axis (x itself when there
+    are none)."""
     if not any(b or a for b, a in pads):
         return x
-    return np.pad(x, ((0, 0), (0, 0), *pads))
+    return np.pad(x, ((0, 0), (0, 0), *pads), constant_values=fill)
 
 
 def windows(padded: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],

@@ -3,6 +3,7 @@ layer records agree; a case a side cannot run is skipped with the reason, never 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import types
 from dataclasses import replace
@@ -13,7 +14,8 @@ import pytest
 from comparisons.adapters import ADAPTER_MODULES, frameworks_for, get_adapter, profile, reference_frameworks
 from comparisons.adapters.protocol import KIND_PROTOCOLS, PlotStyle, Profile, conformance_problems
 from comparisons.cases import all_cases, case_by_id
-from comparisons.kinds.dispatch import compare_case
+from comparisons.kinds.dispatch import compare_case, requested_options
+from comparisons.kinds.passes import implementation_spec
 from reference.layouts import Layout, LayoutError, declared_tensors
 from scratch.registry import LAYER_TYPES, LOSSES
 
@@ -131,3 +133,56 @@ def test_a_case_a_profile_cannot_run_is_skipped_with_the_reason(monkeypatch):
     assert (row["status"], row["reason"]) == ("skipped", "torch has no layer type 'relu'")
     [row] = compare_case(case_by_id("perceptron_and"), "torch", "float64").rows
     assert row["status"] == "skipped" and row["reason"].startswith("torch does not run perceptron cases")
+
+
+# ----- layer conventions: the scratch options that compute each framework's formula -----
+
+def test_a_frameworks_layer_conventions_reach_only_the_implementations_spec():
+    case = case_by_id("bn1d_train")
+    assert implementation_spec(case, "torch")["layers"][0]["running_variance"] == "unbiased"
+    assert implementation_spec(case, "tensorflow")["layers"][0]["running_variance"] == "biased"
+    assert "running_variance" not in case.model_spec()["layers"][0]  # the frameworks' spec
+    given = dataclasses.replace(case, options={"scratch_layer_conventions": {}})
+    assert implementation_spec(given, "torch") == case.model_spec()
+    assert "running_variance" in requested_options(case, "torch")
+
+
+def _with_conventions(case_id: str, conventions: dict):
+    case = case_by_id(case_id)
+    return dataclasses.replace(case, options={**case.options, "scratch_layer_conventions": conventions})
+
+
+@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+def test_the_other_running_variance_differs_in_running_var_alone_by_exactly_the_bessel_factor(framework):
+    """torch's running_var blends var_B n/(n-1), Keras's var_B: scratch told the other framework's
+    convention fails only there, by m var_B / (n - 1) (batch of 8, m = 0.1), and passes with its own."""
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    other = "biased" if framework == "torch" else "unbiased"
+    outcome = compare_case(_with_conventions("bn1d_train", {"batchnorm1d": {"running_variance": other}}),
+                           framework, "float64")
+    failed = [(r["quantity"], r["tensor"]) for r in outcome.rows if r["status"] != "passed"]
+    assert failed == [("buffer", "0.running_var")]
+    x = outcome.extras["batch"].x
+    mine, theirs = (outcome.extras["results"][side]["buffer"]["0.running_var"]
+                    for side in ("scratch", "framework"))
+    sign = 1 if framework == "torch" else -1
+    np.testing.assert_allclose(sign * (theirs - mine), 0.1 * x.var(axis=0) / (len(x) - 1), rtol=1e-12)
+    assert compare_case(case_by_id("bn1d_train"), framework, "float64").first_divergence is None
+
+
+@pytest.mark.parametrize(("case_id", "framework", "conventions", "bound"), [
+    ("act_softplus_extreme", "torch", {"softplus": {"threshold": None}}, 1e-8),  # (1 + |g|) e^-20
+    ("act_gelu_normal", "tensorflow", {"gelu": {"float32_constants": False}}, 1e-7),
+    ("act_gelu_tanh_normal", "tensorflow", {"gelu": {"float32_constants": False}}, 1e-7),
+])
+def test_without_its_layer_convention_a_framework_differs_in_float64_by_a_rounding_of_its_formula(
+        case_id, framework, conventions, bound):
+    """torch's softplus is x above 20 (gradient 1), tf.nn.gelu rounds its constants to float32: scratch
+    without the option differs by more than float64's tolerance and less than `bound`; with it, agrees."""
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    outcome = compare_case(_with_conventions(case_id, conventions), framework, "float64")
+    failed = [r for r in outcome.rows if r["status"] != "passed"]
+    assert failed and max(r["max_abs_err"] for r in failed) < bound
+    assert compare_case(case_by_id(case_id), framework, "float64").first_divergence is None

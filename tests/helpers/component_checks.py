@@ -39,12 +39,13 @@ DEFAULT_SHAPE = (4,)  # rows of width 4
 SEQUENCE = (4, 5)  # T = 4 steps of F = 5 features (units 3: hidden != input)
 EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d": (3, 5, 6),
                                               "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5),
-                                              "conv1d": (3, 8), "conv2d": (3, 5, 6), "embedding": (6,),
-                                              "simple_rnn": SEQUENCE, "lstm": SEQUENCE, "gru": SEQUENCE}
+                                              "conv1d": (3, 8), "conv2d": (3, 5, 6), "batchnorm2d": (3, 4, 5),
+                                              "rmsnorm": (3, 4, 5), "embedding": (6,), "simple_rnn": SEQUENCE,
+                                              "lstm": SEQUENCE, "gru": SEQUENCE}
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {
-    "maxpool2d": {"pool_size": (2, 3), "strides": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
-    "avgpool2d": {"pool_size": 3, "strides": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
+    "maxpool2d": {"pool_size": (2, 3), "stride": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
+    "avgpool2d": {"pool_size": 3, "stride": 2, "padding": "same"},  # pads (1, 1) / (0, 1), padding excluded
     "conv1d": {"filters": 4, "kernel_size": 3, "dilation": 2, "padding": "same", "use_bias": False},
     "conv2d": {"filters": 4, "kernel_size": (3, 2), "stride": 2, "padding": "same"},  # odd 'same' padding
     "embedding": {"vocab_size": 5, "embedding_dim": 3},
@@ -103,7 +104,12 @@ def draw(tensor: Tensor, shape: tuple[int, ...], rng: np.random.Generator) -> np
         return rng.uniform(0.05, 0.5, shape) * rng.choice([-1.0, 1.0], shape)
     if tensor.draw == "slope":
         return rng.uniform(0.05, 0.5, shape)
-    raise LookupError(f"tensor {tensor.name!r}: unknown draw rule {tensor.draw!r} (weight, bias or slope)")
+    if tensor.draw == "scale":
+        return rng.uniform(0.5, 1.5, shape)
+    if tensor.draw == "variance":
+        return rng.uniform(0.5, 2.0, shape)
+    raise LookupError(f"tensor {tensor.name!r}: unknown draw rule {tensor.draw!r} "
+                      "(weight, bias, slope, scale or variance)")
 
 
 def build(record: LayerType, dtype: str = "float64", seed: int = 0, shape: tuple[int, ...] | None = None

@@ -43,9 +43,9 @@ class MaxPoolGradientToEveryTie(MaxPool2D):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """dx = g added at every element equal to its window's maximum (not only the first one)."""
-        windows, output, width = self.cache["windows"], self.cache["output"], self.pool_size[1]
-        return self._scatter(grad_output, lambda offset: np.where(
-            windows[..., offset // width, offset % width] == output, grad_output, 0))
+        windows, output = self.cache["windows"], self.cache["output"]
+        return self._scatter(grad_output, lambda g: np.where(
+            windows == output[..., None, None], g[..., None, None], 0))
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).

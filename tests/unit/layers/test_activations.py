@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from scratch import activations
+from scratch import activations, smooth_activations
 from scratch.activations import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Step, Swish
 from scratch.registry import ACTIVATIONS, build_layer
 from tests.helpers.gradcheck import check_layer_gradients
@@ -37,7 +37,8 @@ SCALAR_FORMULAS = {
 
 def test_registry_has_every_activation_class_under_its_kind():
     base = activations.Activation
-    defined = {cls for cls in vars(activations).values() if isinstance(cls, type) and issubclass(cls, base)}
+    defined = {cls for module in (activations, smooth_activations) for cls in vars(module).values()
+               if isinstance(cls, type) and issubclass(cls, base)}
     assert set(ACTIVATIONS.values()) == defined - {base}, "an activation class is not registered"
     for name, cls in ACTIVATIONS.items():
         layer = build_layer({"type": name})
@@ -45,8 +46,8 @@ def test_registry_has_every_activation_class_under_its_kind():
 
 
 def test_unknown_activation_lists_the_known_names():
-    with pytest.raises(KeyError, match="unknown layer type 'gelu'; known: .*dense, .*relu"):
-        build_layer({"type": "gelu"})
+    with pytest.raises(KeyError, match="unknown layer type 'mish'; known: .*dense, .*relu"):
+        build_layer({"type": "mish"})
 
 
 def test_spec_options_reach_the_constructor():

@@ -12,7 +12,7 @@ import pytest
 from comparisons.cases import case_by_id
 from comparisons.data.batches import draw_case_data
 from scratch.layers import AvgPool2D, GlobalAvgPool2D, MaxPool2D
-from scratch.layers.pooling import same_padding
+from scratch.layers.windows import same_pads
 from scratch.registry import build_layer, output_shape
 
 RNG = np.random.default_rng(7)
@@ -42,13 +42,13 @@ def test_a_pool_larger_than_the_padded_input_is_refused(cls):
 
 
 @pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
-@pytest.mark.parametrize(("pool", "strides"), [(0, None), (-2, None), ((2, 0), None), (2.0, None),
-                                               (True, None), ((2, 2, 2), None), (2, 0), (2, (1, -1))])
-def test_non_positive_or_malformed_pool_size_and_stride_are_refused(cls, pool, strides):
-    bad, what = (strides, "strides") if strides is not None else (pool, "pool_size")
-    expected = f"{cls.__name__}: {what} must be a positive int or a pair of positive ints, got {bad!r}"
+@pytest.mark.parametrize(("pool", "stride"), [(0, None), (-2, None), ((2, 0), None), (2.0, None),
+                                              (True, None), ((2, 2, 2), None), (2, 0), (2, (1, -1))])
+def test_non_positive_or_malformed_pool_size_and_stride_are_refused(cls, pool, stride):
+    bad, what = (stride, "stride") if stride is not None else (pool, "pool_size")
+    expected = f"{cls.__name__}: {what} must be a positive int or 2 positive ints, got {bad!r}"
     with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
-        cls(pool, strides)
+        cls(pool, stride)
 
 
 def test_bad_padding_and_divisor_options_are_refused():
@@ -79,7 +79,7 @@ def test_a_refused_forward_leaves_the_last_pass_intact_and_backward_checks_its_i
     (7, 3, 2, (1, 1)), (6, 3, 2, (0, 1)), (5, 4, 2, (1, 2)), (7, 2, 2, (0, 1)), (6, 2, 3, (0, 0)),
     (7, 2, 3, (0, 1)), (5, 3, 1, (1, 1)), (5, 2, 1, (0, 1)), (8, 2, 2, (0, 0))])
 def test_same_padding_is_tensorflows_split_odd_pixel_after(size, pool, stride, expected):
-    assert same_padding(size, pool, stride) == expected
+    assert same_pads(size, pool, stride, 1) == expected
     before, after = expected
     assert (size + before + after - pool) // stride + 1 == -(-size // stride)  # out = ceil(in / s)
 
@@ -126,11 +126,11 @@ def test_the_tie_cases_plant_tied_maxima(case_id):
 
 # ----- the vectorized layers against loops over output pixels -----
 
-def _loop_pool(x, pool, strides, padding, reduce, include_pad=True):
+def _loop_pool(x, pool, stride, padding, reduce, include_pad=True):
     """(output, Jacobian-free backward) by plain loops: each output pixel's window, TF's split."""
-    (kh, kw), (sh, sw) = pool, strides
+    (kh, kw), (sh, sw) = pool, stride
     n, c, h, w = x.shape
-    (top, bottom), (left, right) = ((same_padding(h, kh, sh), same_padding(w, kw, sw)) if padding == "same"
+    (top, bottom), (left, right) = ((same_pads(h, kh, sh, 1), same_pads(w, kw, sw, 1)) if padding == "same"
                                     else ((0, 0), (0, 0)))
     oh, ow = (h + top + bottom - kh) // sh + 1, (w + left + right - kw) // sw + 1
     out, picks = np.zeros((n, c, oh, ow)), {}
@@ -153,15 +153,15 @@ def _loop_pool(x, pool, strides, padding, reduce, include_pad=True):
 def test_vectorized_layers_equal_loops_over_output_pixels(seed):
     rng = np.random.default_rng(seed)
     h, w = rng.integers(3, 9, 2)
-    pool, strides = tuple(rng.integers(1, 4, 2)), tuple(rng.integers(1, 4, 2))
+    pool, stride = tuple(rng.integers(1, 4, 2)), tuple(rng.integers(1, 4, 2))
     padding = ("valid", "same")[seed % 2]
     x = np.round(rng.uniform(-2, 2, (2, 2, h, w)) * 2) / 2  # a 0.5 grid: ties in the max windows
     for reduce, include_pad in (("max", True), ("avg", False), ("avg", True)):
-        layer = (MaxPool2D(pool, strides, padding) if reduce == "max"
-                 else AvgPool2D(pool, strides, padding, count_include_pad=include_pad))
+        layer = (MaxPool2D(pool, stride, padding) if reduce == "max"
+                 else AvgPool2D(pool, stride, padding, count_include_pad=include_pad))
         if min(h, w) < max(pool) and padding == "valid":
             continue
-        expected, picks = _loop_pool(x, pool, strides, padding, reduce, include_pad)
+        expected, picks = _loop_pool(x, pool, stride, padding, reduce, include_pad)
         np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-14, err_msg=f"{layer} forward")
         g = rng.standard_normal(expected.shape)
         grad = np.zeros_like(x)
