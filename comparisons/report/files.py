@@ -139,9 +139,12 @@ def break_steps(trajectories: list[dict]) -> dict[tuple, int]:
 
 
 def control_verdict(entry: dict) -> str:
-    """Negative controls: 'caught' at the expected quantity and tensor, 'misplaced' elsewhere, 'missed'."""
+    """Negative controls: 'caught' at the expected quantity and tensor, 'misplaced' elsewhere, 'missed';
+    'skipped' where the framework could not run the case at all (every row skipped)."""
     if not entry["expected_divergence"]:
         return ""
+    if entry.get("rows") and entry.get("skipped") == entry["rows"]:
+        return "skipped"
     if not entry["first_divergence_quantity"]:
         return "missed"
     found = f"{entry['first_divergence_quantity']} '{entry['first_divergence_tensor']}'"

@@ -16,6 +16,8 @@ def rows_for(statuses: list[tuple[str, str, str]], expected: str) -> list[dict]:
     ([("activation", "0.dense", "passed"), ("grad_activation", "1.relu", "failed")], "caught"),
     ([("activation", "0.dense", "failed"), ("grad_activation", "1.relu", "failed")], "misplaced"),
     ([("activation", "0.dense", "passed"), ("grad_activation", "1.relu", "passed")], "missed"),
+    ([("output", "", "skipped")], "skipped"),  # the framework cannot run it: nothing to catch
+    ([("output", "", "skipped"), ("grad_activation", "1.relu", "passed")], "missed"),
 ])
 def test_verdict_follows_the_first_divergence(statuses, verdict):
     summary = summarize(rows_for(statuses, "grad_activation '1.relu'"))
