@@ -90,28 +90,42 @@ def pad(x: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), *pads), constant_values=fill)
 
 
+def axis_slice(ndim: int, axis: int, start: int, step: int, count: int) -> tuple[slice, ...]:
+    """Index of positions start, start + step, .. (count of them) along one axis of an ndim array."""
+    return (slice(None),) * axis + (slice(start, start + (count - 1) * step + 1, step),)
+
+
 def windows(padded: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
             dilation: tuple[int, ...]) -> np.ndarray:
-    """A read-only view (N, C, *out, *kernel): element [n, c, o.., k..] = padded[n, c, o*s + k*d ..]."""
+    """A read-only view (N, C, *kernel, *out): element [n, c, k.., o..] = padded[n, c, o*s + k*d ..].
+
+    Kernel offsets come before window positions, im2col's row order: view.reshape(N, C*prod(k), prod(out))
+    is one copy whose inner loop reads each window row contiguously (at stride 1)."""
     n = len(kernel)
     axes = tuple(range(2, 2 + n))
     view = np.lib.stride_tricks.sliding_window_view(padded, spans(kernel, dilation), axis=axes)
-    return view[(slice(None), slice(None), *(slice(None, None, s) for s in stride),
-                 *(slice(None, None, d) for d in dilation))]
+    view = view[(slice(None), slice(None), *(slice(None, None, s) for s in stride),
+                 *(slice(None, None, d) for d in dilation))]  # (N, C, *out, *kernel)
+    return view.transpose(0, 1, *range(2 + n, 2 + 2 * n), *axes)
 
 
 def scatter_windows(grads: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, ...],
                     dilation: tuple[int, ...]) -> np.ndarray:
     """col2im, the adjoint of windows(): every window element's gradient added back to its input
-    position; grads (N, C, *out, *kernel). One strided slice-add per kernel offset, no loop over pixels."""
+    position; grads (N, C, *kernel, *out).
+
+    One kernel axis at a time (the index along each axis is o*s + k*d, separately): the first kernel
+    axis's k strided slice-adds move it onto its padded axis, so sum(k) adds instead of prod(k), none
+    per pixel."""
     n = len(stride)
-    out, kernel = grads.shape[2:2 + n], grads.shape[2 + n:]
-    total = np.zeros(padded_shape, dtype=grads.dtype)
-    for offset in np.ndindex(*kernel):
-        target = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                       for k, d, o, s in zip(offset, dilation, out, stride, strict=True))
-        total[(slice(None), slice(None), *target)] += grads[(..., *offset)]
-    return total
+    for axis in range(n):  # grads: (N, C, k[axis:], padded[:axis], out[axis:])
+        kernel, count = grads.shape[2], grads.shape[2 + n]
+        shape = (*grads.shape[:2], *grads.shape[3:2 + n], padded_shape[2 + axis], *grads.shape[3 + n:])
+        total = np.zeros(shape, dtype=grads.dtype)
+        for k in range(kernel):
+            total[axis_slice(total.ndim, 1 + n, k * dilation[axis], stride[axis], count)] += grads[:, :, k]
+        grads = total
+    return grads
 
 
 def crop(padded: np.ndarray, pads: Pads) -> np.ndarray:
