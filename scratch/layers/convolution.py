@@ -143,13 +143,19 @@ class Convolution(Layer):
             self.grads["bias"] = grad_output.sum(axis=(0, *range(2, 2 + n)))
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dW, db as param_backward; dx = col2im(W^T @ dy): each window's gradient added back, unpadded."""
+        """dW, db as param_backward; dx = col2im(W^T @ dy): each window's gradient added back, unpadded.
+
+        W^T @ dy is made one first-axis kernel offset at a time (a GEMM with those kernel rows) and added
+        back at once, so the whole column gradient (N, C, *k, *out) is never held."""
         self.param_backward(grad_output)
         grouped = self._grouped_grad(grad_output)
-        batch, out = self.cache["input_shape"][0], self.cache["out"]
-        dcols = np.matmul(self._grouped_weight().swapaxes(-1, -2), grouped)  # (N, G, C/G*prod(k), out)
-        dcols = dcols.reshape(batch, self.in_channels, *self.kernel_size, *out)
-        padded = win.scatter_windows(dcols, self.cache["padded_shape"], self.stride, self.dilation)
+        batch, out, g = self.cache["input_shape"][0], self.cache["out"], self.groups
+        first, rest = self.kernel_size[0], self.kernel_size[1:]
+        # the grouped kernel (G, F/G, C/G*prod(k)) with its columns (c, k0, rest) split by the offset k0
+        rows = self._grouped_weight().reshape(g, self.filters // g, self.in_channels // g, first, -1)
+        blocks = (np.matmul(rows[:, :, :, i].reshape(g, self.filters // g, -1).swapaxes(-1, -2), grouped)
+                  .reshape(batch, self.in_channels, *rest, *out) for i in range(first))
+        padded = win.scatter_window_blocks(blocks, self.cache["padded_shape"], self.stride, self.dilation)
         return win.crop(padded, self.cache["pads"])
 
     def __repr__(self) -> str:

@@ -25,14 +25,14 @@ def first_maximum(x: np.ndarray, axis: int, pool: int, stride: int, count: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """(m, first) along one axis: m[.., o, ..] = max over j < pool of x[.., o*s + j, ..], first = the
     smallest such j reaching it (a tie keeps the earlier offset, as argmax does)."""
-    result = x[win.axis_slice(x.ndim, axis, 0, stride, count)].copy()
+    result = x[win.axis_slice(x.ndim, axis, 0, stride, count)]
     first = np.zeros(result.shape, dtype=np.min_scalar_type(pool - 1))
     for j in range(1, pool):
         candidate = x[win.axis_slice(x.ndim, axis, j, stride, count)]
         later = first.dtype.type(j) * (candidate > result)  # j where strictly larger, else 0
-        np.maximum(result, candidate, out=result)
         np.maximum(first, later, out=first)  # j exceeds every earlier offset
-    return result, first
+        result = np.maximum(result, candidate)
+    return (result.copy() if pool == 1 else result), first  # never a view of x
 
 
 def route_to_first_maximum(grad: np.ndarray, first: np.ndarray, axis: int, pool: int, stride: int,

@@ -112,20 +112,28 @@ def windows(padded: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...]
 def scatter_windows(grads: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, ...],
                     dilation: tuple[int, ...]) -> np.ndarray:
     """col2im, the adjoint of windows(): every window element's gradient added back to its input
-    position; grads (N, C, *kernel, *out).
+    position; grads (N, C, *kernel, *out). scatter_window_blocks over the first kernel axis."""
+    return scatter_window_blocks(np.moveaxis(grads, 2, 0), padded_shape, stride, dilation)
 
-    One kernel axis at a time (the index along each axis is o*s + k*d, separately): the first kernel
-    axis's k strided slice-adds move it onto its padded axis, so sum(k) adds instead of prod(k), none
-    per pixel."""
+
+def scatter_window_blocks(blocks: Iterable[np.ndarray], padded_shape: tuple[int, ...],
+                          stride: tuple[int, ...], dilation: tuple[int, ...]) -> np.ndarray:
+    """col2im from the window gradients (N, C, *kernel[1:], *out) of each first-axis kernel offset in
+    turn (a generator may compute each on demand: the whole (N, C, *kernel, *out) is never held).
+
+    One kernel axis at a time (the index along each axis is o*s + k*d, separately): an axis's k strided
+    slice-adds move it onto its padded axis, so sum(k) adds instead of prod(k), none per pixel."""
     n = len(stride)
-    for axis in range(n):  # grads: (N, C, k[axis:], padded[:axis], out[axis:])
-        kernel, count = grads.shape[2], grads.shape[2 + n]
-        shape = (*grads.shape[:2], *grads.shape[3:2 + n], padded_shape[2 + axis], *grads.shape[3 + n:])
-        total = np.zeros(shape, dtype=grads.dtype)
-        for k in range(kernel):
-            total[axis_slice(total.ndim, 1 + n, k * dilation[axis], stride[axis], count)] += grads[:, :, k]
-        grads = total
-    return grads
+    for axis in range(n):  # blocks: (N, C, kernel[axis + 1:], padded[:axis], out[axis:]) each
+        total = None
+        for k, block in enumerate(blocks):
+            if total is None:
+                shape = (*block.shape[:1 + n], padded_shape[2 + axis], *block.shape[2 + n:])
+                total = np.zeros(shape, dtype=block.dtype)
+            start, count = k * dilation[axis], block.shape[1 + n]
+            total[axis_slice(total.ndim, 1 + n, start, stride[axis], count)] += block
+        blocks = np.moveaxis(total, 2, 0)  # the next kernel axis first
+    return total
 
 
 def crop(padded: np.ndarray, pads: Pads) -> np.ndarray:
