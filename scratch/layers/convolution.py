@@ -1,4 +1,5 @@
-"""Conv1D and Conv2D: cross-correlation by im2col and one GEMM per group, kernels (*k, in/groups, out)."""
+"""Conv1D and Conv2D: cross-correlation by im2col and one GEMM per sample and group, kernels
+(*k, in/groups, out)."""
 
 from __future__ import annotations
 

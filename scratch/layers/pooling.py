@@ -1,7 +1,8 @@
 """Pooling of channel-first images (N, C, H, W): max and average over 2-D windows, global average.
 
 The window arithmetic is scratch/layers/windows.py's with dilation 1: windows are a strided view (no
-loop over pixels or samples), backward adds one strided slice per window offset (kh*kw). Padding 'same'
+loop over pixels or samples), backward adds strided slices one kernel axis at a time; max pooling
+reduces one axis at a time (a loop over the kh + kw offsets, docs/conventions.md §18). Padding 'same'
 is TensorFlow's split (docs/conventions.md §18): out = ceil(in/s), total = max((out-1)*s + k - in, 0),
 before = total // 2, after = total - before.
 """
