@@ -49,11 +49,12 @@ def configure_threads(threads: int, implementations: set[str]) -> None:
 
 def _gemm_operands(layer):
     """(x, W) of a layer's matrix product: Dense's (N, in) @ (in, out); a convolution's im2col columns
-    (G, N*out, k*C/G) @ its grouped kernel (G, k*C/G, F/G); None for a layer without one."""
+    (N, G, out, k*C/G) @ its grouped kernel (G, k*C/G, F/G), the transposes of the products it computes
+    (W @ cols per sample and group: the same multiply-adds); None for a layer without one."""
     if layer.kind == "dense":
         return layer.inputs, layer.params["weight"]
     if layer.kind in ("conv1d", "conv2d"):
-        return layer.cache["cols"], layer._grouped_weight()
+        return layer.cache["cols"].swapaxes(-1, -2), layer._grouped_weight().swapaxes(-1, -2)
     return None
 
 

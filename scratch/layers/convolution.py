@@ -1,4 +1,5 @@
-"""Conv1D and Conv2D: cross-correlation by im2col and one GEMM per group, kernels (*k, in/groups, out)."""
+"""Conv1D and Conv2D: cross-correlation by im2col and one GEMM per sample and group, kernels
+(*k, in/groups, out)."""
 
 from __future__ import annotations
 
@@ -101,61 +102,61 @@ class Convolution(Layer):
                              f"(N, C, {axes}), got shape {inputs.shape}")
 
     def _grouped_weight(self) -> np.ndarray:
-        """The kernel as (G, prod(k)*C/G, filters/G): one GEMM operand per group."""
-        g = self.groups
+        """The kernel as (G, filters/G, C/G*prod(k)), columns in (c, *k) order: one GEMM operand per group."""
+        n, g = self.spatial_axes, self.groups
         w = self.params["weight"].reshape(*self.kernel_size, self.in_channels // g, g, self.filters // g)
-        n = self.spatial_axes
-        return w.transpose(n + 1, *range(n + 1), n + 2).reshape(g, -1, self.filters // g)
+        return w.transpose(n + 1, n + 2, n, *range(n)).reshape(g, self.filters // g, -1)
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
-        """im2col: the windows as (G, N*out, prod(k)*C/G), one batched GEMM with the grouped kernel."""
+        """im2col: the windows as (N, G, C/G*prod(k), prod(out)), one batched GEMM with the grouped kernel
+        that gives (N, G, F/G, prod(out)), already the output's layout."""
         self._check_input(inputs)
         batch, spatial, n, g = len(inputs), inputs.shape[2:], self.spatial_axes, self.groups
         out = self.output_spatial(spatial)
         pads = self.pads(spatial)
         padded = win.pad(inputs, pads)
-        view = win.windows(padded, self.kernel_size, self.stride, self.dilation)  # (N, C, *out, *k)
-        view = view.reshape(batch, g, self.in_channels // g, *view.shape[2:])
-        order = (1, 0, *range(3, 3 + 2 * n), 2)  # (G, N, *out, *k, C/G)
-        cols = view.transpose(order).reshape(g, batch * math.prod(out), -1)
+        view = win.windows(padded, self.kernel_size, self.stride, self.dilation)  # (N, C, *k, *out)
+        cols = view.reshape(batch, g, -1, math.prod(out))  # one copy
         self.cache = {"cols": cols, "padded_shape": padded.shape, "pads": pads, "out": out,
                       "input_shape": inputs.shape}
-        result = np.matmul(cols, self._grouped_weight())  # (G, N*out, F/G)
-        result = result.reshape(g, batch, *out, self.filters // g)
-        result = result.transpose(1, 0, 2 + n, *range(2, 2 + n)).reshape(batch, self.filters, *out)
+        result = np.matmul(self._grouped_weight(), cols).reshape(batch, self.filters, *out)
         if self.use_bias:
             result += self.params["bias"].reshape(-1, *(1,) * n)
         return result
 
     def _grouped_grad(self, grad_output: np.ndarray) -> np.ndarray:
-        """dL/dy (N, F, *out) as (G, N*out, F/G), the layout of forward's GEMM result."""
+        """dL/dy (N, F, *out) as (N, G, F/G, prod(out)), the layout of forward's GEMM result."""
         if self.cache is None:
             raise RuntimeError(f"{self.name}: backward before forward")
-        batch, out, n, g = self.cache["input_shape"][0], self.cache["out"], self.spatial_axes, self.groups
+        batch, out, g = self.cache["input_shape"][0], self.cache["out"], self.groups
         check_shape(self.name, "grad_output", grad_output, (batch, self.filters, *out))
-        grouped = grad_output.reshape(batch, g, self.filters // g, *out)
-        return grouped.transpose(1, 0, *range(3, 3 + n), 2).reshape(g, batch * math.prod(out), -1)
+        return grad_output.reshape(batch, g, self.filters // g, math.prod(out))
 
     def param_backward(self, grad_output: np.ndarray) -> None:
-        """dW = cols^T @ dy per group, back to (*k, C/G, F); db = sum of dy over batch and positions."""
+        """dW = sum over the batch of dy @ cols^T per group, back to (*k, C/G, F); db = sum of dy over
+        batch and positions."""
         grouped = self._grouped_grad(grad_output)
         n, g = self.spatial_axes, self.groups
-        dw = np.matmul(self.cache["cols"].transpose(0, 2, 1), grouped)  # (G, prod(k)*C/G, F/G)
-        dw = dw.reshape(g, *self.kernel_size, self.in_channels // g, self.filters // g)
-        self.grads["weight"] = dw.transpose(*range(1, n + 2), 0, n + 2).reshape(self.params["weight"].shape)
+        dw = np.matmul(grouped, self.cache["cols"].swapaxes(-1, -2)).sum(axis=0)  # (G, F/G, C/G*prod(k))
+        dw = dw.reshape(g, self.filters // g, self.in_channels // g, *self.kernel_size)
+        self.grads["weight"] = dw.transpose(*range(3, 3 + n), 2, 0, 1).reshape(self.params["weight"].shape)
         if self.use_bias:
             self.grads["bias"] = grad_output.sum(axis=(0, *range(2, 2 + n)))
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dW, db as param_backward; dx = col2im(dy @ W^T): each window's gradient added back, unpadded."""
+        """dW, db as param_backward; dx = col2im(W^T @ dy): each window's gradient added back, unpadded.
+
+        W^T @ dy is made one first-axis kernel offset at a time (a GEMM with those kernel rows) and added
+        back at once, so the whole column gradient (N, C, *k, *out) is never held."""
         self.param_backward(grad_output)
         grouped = self._grouped_grad(grad_output)
-        batch, out, n, g = self.cache["input_shape"][0], self.cache["out"], self.spatial_axes, self.groups
-        dcols = np.matmul(grouped, self._grouped_weight().transpose(0, 2, 1))  # (G, N*out, prod(k)*C/G)
-        dcols = dcols.reshape(g, batch, *out, *self.kernel_size, self.in_channels // g)
-        order = (1, 0, 2 + 2 * n, *range(2, 2 + 2 * n))  # (N, G, C/G, *out, *k)
-        dcols = dcols.transpose(order).reshape(batch, self.in_channels, *out, *self.kernel_size)
-        padded = win.scatter_windows(dcols, self.cache["padded_shape"], self.stride, self.dilation)
+        batch, out, g = self.cache["input_shape"][0], self.cache["out"], self.groups
+        first, rest = self.kernel_size[0], self.kernel_size[1:]
+        # the grouped kernel (G, F/G, C/G*prod(k)) with its columns (c, k0, rest) split by the offset k0
+        rows = self._grouped_weight().reshape(g, self.filters // g, self.in_channels // g, first, -1)
+        blocks = (np.matmul(rows[:, :, :, i].reshape(g, self.filters // g, -1).swapaxes(-1, -2), grouped)
+                  .reshape(batch, self.in_channels, *rest, *out) for i in range(first))
+        padded = win.scatter_window_blocks(blocks, self.cache["padded_shape"], self.stride, self.dilation)
         return win.crop(padded, self.cache["pads"])
 
     def __repr__(self) -> str:

@@ -1,7 +1,8 @@
 """Pooling of channel-first images (N, C, H, W): max and average over 2-D windows, global average.
 
 The window arithmetic is scratch/layers/windows.py's with dilation 1: windows are a strided view (no
-loop over pixels or samples), backward adds one strided slice per window offset (kh*kw). Padding 'same'
+loop over pixels or samples), backward adds strided slices one kernel axis at a time; max pooling
+reduces one axis at a time (a loop over the kh + kw offsets, docs/conventions.md §18). Padding 'same'
 is TensorFlow's split (docs/conventions.md §18): out = ceil(in/s), total = max((out-1)*s + k - in, 0),
 before = total // 2, after = total - before.
 """
@@ -19,6 +20,30 @@ from scratch.layers.base import Layer, LayerType, Shape
 
 PADDINGS = ("valid", "same")
 NO_DILATION = (1, 1)
+
+
+def first_maximum(x: np.ndarray, axis: int, pool: int, stride: int, count: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(m, first) along one axis: m[.., o, ..] = max over j < pool of x[.., o*s + j, ..], first = the
+    smallest such j reaching it (a tie keeps the earlier offset, as argmax does)."""
+    result = x[win.axis_slice(x.ndim, axis, 0, stride, count)]
+    first = np.zeros(result.shape, dtype=np.min_scalar_type(pool - 1))
+    for j in range(1, pool):
+        candidate = x[win.axis_slice(x.ndim, axis, j, stride, count)]
+        later = first.dtype.type(j) * (candidate > result)  # j where strictly larger, else 0
+        np.maximum(first, later, out=first)  # j exceeds every earlier offset
+        result = np.maximum(result, candidate)
+    return (result.copy() if pool == 1 else result), first  # never a view of x
+
+
+def route_to_first_maximum(grad: np.ndarray, first: np.ndarray, axis: int, pool: int, stride: int,
+                           size: int) -> np.ndarray:
+    """The adjoint of first_maximum's m: g[.., o, ..] added at x[.., o*s + first, ..] (axis of length
+    size), a masked product: zero elsewhere for a finite g (as ReLU's backward)."""
+    total = np.zeros((*grad.shape[:axis], size, *grad.shape[axis + 1:]), dtype=grad.dtype)
+    for j in range(pool):
+        total[win.axis_slice(grad.ndim, axis, j, stride, grad.shape[axis])] += grad * (first == j)
+    return total
 
 
 class Pool2D(Layer):
@@ -60,8 +85,8 @@ class Pool2D(Layer):
                                  f"{before}+{after})")
         return channels, *sizes
 
-    def _windows(self, inputs: np.ndarray) -> np.ndarray:
-        """(N, C, OH, OW, kh, kw) read-only view of the padded input's windows; caches what backward needs."""
+    def _padded(self, inputs: np.ndarray) -> np.ndarray:
+        """The input checked and padded with `fill`; caches the geometry backward needs."""
         check_float_array(self.name, "input", inputs)
         if inputs.ndim != 4:
             raise ValueError(f"{self.name}: input must be (N, C, H, W), got shape {inputs.shape}")
@@ -69,17 +94,24 @@ class Pool2D(Layer):
         pads = self.pads(inputs.shape[2:])
         padded = win.pad(inputs, pads, self.fill)
         self.cache = {"pads": pads, "padded_shape": padded.shape, "output_shape": (len(inputs), *out)}
-        return win.windows(padded, self.pool_size, self.stride, NO_DILATION)
+        return padded
+
+    def _windows(self, inputs: np.ndarray) -> np.ndarray:
+        """(N, C, kh, kw, OH, OW) read-only view of the padded input's windows; caches what backward needs."""
+        return win.windows(self._padded(inputs), self.pool_size, self.stride, NO_DILATION)
 
     def _scatter(self, grad_output: np.ndarray, per_window: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """dx: per_window(g), the gradient of every window element (N, C, OH, OW, kh, kw), added back to
+        """dx: per_window(g), the gradient of every window element (N, C, kh, kw, OH, OW), added back to
         the input element it read (windows.scatter_windows), padding dropped."""
-        if self.cache is None:
-            raise RuntimeError(f"{self.name}: backward before forward")
-        check_shape(self.name, "grad_output", grad_output, self.cache["output_shape"])
+        self._check_grad(grad_output)
         padded = win.scatter_windows(per_window(grad_output), self.cache["padded_shape"], self.stride,
                                      NO_DILATION)
         return win.crop(padded, self.cache["pads"])
+
+    def _check_grad(self, grad_output: np.ndarray) -> None:
+        if self.cache is None:
+            raise RuntimeError(f"{self.name}: backward before forward")
+        check_shape(self.name, "grad_output", grad_output, self.cache["output_shape"])
 
     def __repr__(self) -> str:
         return self.name
@@ -95,21 +127,24 @@ class MaxPool2D(Pool2D):
     fill = -np.inf
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
-        """y[n, c, p, q] = max of window (p, q); the argmax (first in row-major order) kept for backward."""
-        windows = self._windows(inputs)
-        flat = windows.reshape(*windows.shape[:4], -1)
-        argmax = flat.argmax(axis=-1)  # numpy returns the first occurrence of the maximum
-        self.cache["argmax"] = argmax
-        return np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+        """y[n, c, p, q] = max of window (p, q), one axis at a time: the max over kw of each row's part,
+        then over kh of those; each step keeps the offset of its first maximum for backward."""
+        result, offsets = self._padded(inputs), []
+        for axis in (3, 2):  # columns first: a row's first maximum, then the first row holding the max
+            result, first = first_maximum(result, axis, self.pool_size[axis - 2], self.stride[axis - 2],
+                                          self.cache["output_shape"][axis])
+            offsets.append(first)
+        self.cache["offsets"] = offsets
+        return result
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dx = g routed to each window's first maximum (summed where windows overlap)."""
-        def to_first_maximum(g: np.ndarray) -> np.ndarray:
-            grads = np.zeros((math.prod(self.pool_size), *g.shape), dtype=g.dtype)  # one block per offset
-            np.put_along_axis(grads, self.cache["argmax"][None], g[None], axis=0)
-            return np.moveaxis(grads.reshape(*self.pool_size, *g.shape), (0, 1), (-2, -1))
-
-        return self._scatter(grad_output, to_first_maximum)
+        """dx = g routed to each window's first maximum (summed where windows overlap), rows then columns."""
+        self._check_grad(grad_output)
+        grad, sizes = grad_output, self.cache["padded_shape"]
+        for axis, first in zip((2, 3), reversed(self.cache["offsets"]), strict=True):
+            grad = route_to_first_maximum(grad, first, axis, self.pool_size[axis - 2], self.stride[axis - 2],
+                                          sizes[axis])
+        return win.crop(grad, self.cache["pads"])
 
 
 class AvgPool2D(Pool2D):
@@ -140,19 +175,19 @@ class AvgPool2D(Pool2D):
         if self.count_include_pad or self.padding == "valid":
             return np.full(out, math.prod(self.pool_size), dtype=dtype)
         inside = win.pad(np.ones((1, 1, *shape[1:])), self.pads(shape[1:]))
-        counts = win.windows(inside, self.pool_size, self.stride, NO_DILATION).sum(axis=(-2, -1))
+        counts = win.windows(inside, self.pool_size, self.stride, NO_DILATION).sum(axis=(2, 3))
         return counts[0, 0].astype(dtype)
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         """y[n, c, p, q] = sum of window (p, q) / divisor[p, q]."""
         windows = self._windows(inputs)
         self.cache["divisor"] = self.divisor(inputs.shape[1:], inputs.dtype)
-        return windows.sum(axis=(-2, -1)) / self.cache["divisor"]
+        return windows.sum(axis=(2, 3)) / self.cache["divisor"]
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """dx = g / divisor shared by every element of the window (summed where windows overlap)."""
         return self._scatter(grad_output, lambda g: np.broadcast_to(
-            (g / self.cache["divisor"])[..., None, None], (*g.shape, *self.pool_size)))
+            (g / self.cache["divisor"])[:, :, None, None], (*g.shape[:2], *self.pool_size, *g.shape[2:])))
 
 
 class GlobalAvgPool2D(Layer):

@@ -90,27 +90,49 @@ def pad(x: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), *pads), constant_values=fill)
 
 
+def axis_slice(ndim: int, axis: int, start: int, step: int, count: int) -> tuple[slice, ...]:
+    """Index of positions start, start + step, .. (count of them) along one axis of an ndim array."""
+    return (slice(None),) * axis + (slice(start, start + (count - 1) * step + 1, step),)
+
+
 def windows(padded: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
             dilation: tuple[int, ...]) -> np.ndarray:
-    """A read-only view (N, C, *out, *kernel): element [n, c, o.., k..] = padded[n, c, o*s + k*d ..]."""
+    """A read-only view (N, C, *kernel, *out): element [n, c, k.., o..] = padded[n, c, o*s + k*d ..].
+
+    Kernel offsets come before window positions, im2col's row order: view.reshape(N, C*prod(k), prod(out))
+    is one copy whose inner loop reads each window row contiguously (at stride 1)."""
     n = len(kernel)
     axes = tuple(range(2, 2 + n))
     view = np.lib.stride_tricks.sliding_window_view(padded, spans(kernel, dilation), axis=axes)
-    return view[(slice(None), slice(None), *(slice(None, None, s) for s in stride),
-                 *(slice(None, None, d) for d in dilation))]
+    view = view[(slice(None), slice(None), *(slice(None, None, s) for s in stride),
+                 *(slice(None, None, d) for d in dilation))]  # (N, C, *out, *kernel)
+    return view.transpose(0, 1, *range(2 + n, 2 + 2 * n), *axes)
 
 
 def scatter_windows(grads: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, ...],
                     dilation: tuple[int, ...]) -> np.ndarray:
     """col2im, the adjoint of windows(): every window element's gradient added back to its input
-    position; grads (N, C, *out, *kernel). One strided slice-add per kernel offset, no loop over pixels."""
+    position; grads (N, C, *kernel, *out). scatter_window_blocks over the first kernel axis."""
+    return scatter_window_blocks(np.moveaxis(grads, 2, 0), padded_shape, stride, dilation)
+
+
+def scatter_window_blocks(blocks: Iterable[np.ndarray], padded_shape: tuple[int, ...],
+                          stride: tuple[int, ...], dilation: tuple[int, ...]) -> np.ndarray:
+    """col2im from the window gradients (N, C, *kernel[1:], *out) of each first-axis kernel offset in
+    turn (a generator may compute each on demand: the whole (N, C, *kernel, *out) is never held).
+
+    One kernel axis at a time (the index along each axis is o*s + k*d, separately): an axis's k strided
+    slice-adds move it onto its padded axis, so sum(k) adds instead of prod(k), none per pixel."""
     n = len(stride)
-    out, kernel = grads.shape[2:2 + n], grads.shape[2 + n:]
-    total = np.zeros(padded_shape, dtype=grads.dtype)
-    for offset in np.ndindex(*kernel):
-        target = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                       for k, d, o, s in zip(offset, dilation, out, stride, strict=True))
-        total[(slice(None), slice(None), *target)] += grads[(..., *offset)]
+    for axis in range(n):  # blocks: (N, C, kernel[axis + 1:], padded[:axis], out[axis:]) each
+        total = None
+        for k, block in enumerate(blocks):
+            if total is None:
+                shape = (*block.shape[:1 + n], padded_shape[2 + axis], *block.shape[2 + n:])
+                total = np.zeros(shape, dtype=block.dtype)
+            start, count = k * dilation[axis], block.shape[1 + n]
+            total[axis_slice(total.ndim, 1 + n, start, stride[axis], count)] += block
+        blocks = np.moveaxis(total, 2, 0)  # the next kernel axis first
     return total
 
 

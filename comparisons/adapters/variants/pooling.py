@@ -45,7 +45,7 @@ class MaxPoolGradientToEveryTie(MaxPool2D):
         """dx = g added at every element equal to its window's maximum (not only the first one)."""
         windows, output = self.cache["windows"], self.cache["output"]
         return self._scatter(grad_output, lambda g: np.where(
-            windows == output[..., None, None], g[..., None, None], 0))
+            windows == output[:, :, None, None], g[:, :, None, None], 0))
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).

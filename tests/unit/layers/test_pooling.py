@@ -120,7 +120,7 @@ def test_the_tie_cases_plant_tied_maxima(case_id):
     spec = case.model_spec()
     batch, _ = draw_case_data(spec, case.data, case.seed)
     windows = build_layer(spec["layers"][0])._windows(batch.x)
-    tied = (windows == windows.max(axis=(-2, -1), keepdims=True)).sum(axis=(-2, -1)) > 1
+    tied = (windows == windows.max(axis=(2, 3), keepdims=True)).sum(axis=(2, 3)) > 1
     assert tied.sum() >= 10, f"{case_id}: only {tied.sum()} of {tied.size} windows have tied maxima"
 
 
