@@ -9,6 +9,10 @@ Recurrent layers keep their gate blocks side by side along one axis (kernel (F, 
 that orders the gates differently (torch's GRU: r, z, n against Keras's z, r, h) declares the block
 order along that axis (`blocks`), applied with the permutation and undone on the way back.
 
+A framework may keep one scratch axis as two (Keras's per-head attention kernel (E, H, D) of a scratch
+(E, E)): `split` names that axis, cut row-major into the framework's two sizes. It is a pure view, never
+a permutation; the sizes come from the framework's shape and must multiply to the scratch axis.
+
 Images are channel-first everywhere in the harness, (N, C, *spatial), as torch keeps them; Keras keeps
 them channel-last, (N, *spatial, C), so its adapter moves the channel axis of every image tensor on the
 way in and back on the way out (to_channels_last / to_channels_first).
@@ -38,6 +42,8 @@ class Layout:
     keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged).
     blocks: the framework's order of the equal blocks the scratch array's axis `block_axis` is cut into
     (framework block j holds scratch block blocks[j]), applied before the permutation; None: the same.
+    split: the axis (after the permutation) the framework keeps as two axes, split and split + 1, a
+    row-major view whose sizes are the framework's; None: none.
     """
 
     attribute: str
@@ -48,6 +54,7 @@ class Layout:
     when_default: bool = True  # that option when the spec leaves it out (Tensor.when_default)
     blocks: tuple[int, ...] | None = None
     block_axis: int = -1
+    split: int | None = None
 
     def held_by(self, layer_spec: dict) -> bool:
         """Whether a layer of this spec has the tensor: layer_spec[when], when_default when absent (as the
@@ -73,6 +80,10 @@ class Layout:
         permutation = self.axes(np.ndim(value))
         ordered = self._reorder(value, self.blocks) if self.blocks else value
         moved = np.transpose(ordered, permutation) if permutation else ordered
+        if self.split is not None and len(shape) == moved.ndim + 1:
+            a = self.split
+            if moved.shape[a] == shape[a] * shape[a + 1]:
+                moved = moved.reshape(moved.shape[:a] + tuple(shape[a: a + 2]) + moved.shape[a + 1:])
         if tuple(moved.shape) != tuple(shape):
             raise LayoutError(f"{where}: scratch shape {tuple(np.shape(value))} permuted by "
                               f"{permutation or 'nothing'} is {tuple(moved.shape)}, but the framework's "
@@ -81,6 +92,8 @@ class Layout:
 
     def from_framework(self, value: np.ndarray) -> np.ndarray:
         """A framework array back in the scratch layout (a copy)."""
+        if self.split is not None:  # the framework's axes split, split + 1 back to one
+            value = np.reshape(value, np.shape(value)[: self.split] + (-1,) + np.shape(value)[self.split + 2:])
         permutation = self.axes(np.ndim(value))
         moved = np.transpose(value, np.argsort(permutation)) if permutation else np.array(value)
         return self._reorder(moved, np.argsort(self.blocks)) if self.blocks else moved.copy()

@@ -11,7 +11,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 
 from reference.layouts import Layout, padding_pairs, per_axis, same_padding  # noqa: E402
-from reference.sequence import tensorflow_sequence  # noqa: E402
+from reference.sequence import tensorflow_attention, tensorflow_sequence  # noqa: E402
 
 
 class Heaviside(keras.layers.Layer):
@@ -204,6 +204,7 @@ LAYERS = {
     "layernorm": _sample_norm(keras.layers.LayerNormalization),
     "rmsnorm": _sample_norm(keras.layers.RMSNormalization),
     **tensorflow_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
+    **tensorflow_attention.LAYERS,  # multi_head_attention
 }
 
 # Layer type -> {scratch parameter or buffer name: where Keras keeps it}; Dense kernels are (in, out) already.
@@ -220,6 +221,7 @@ LAYOUTS = {
     "layernorm": {"gamma": Layout("gamma", channel_last=True), "beta": Layout("beta", channel_last=True)},
     "rmsnorm": {"gamma": Layout("scale", channel_last=True)},
     **tensorflow_sequence.LAYOUTS,
+    **tensorflow_attention.LAYOUTS,
 }
 
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference.layouts import Layout, padding_pairs, per_axis, same_padding
-from reference.sequence import torch_sequence
+from reference.sequence import torch_attention, torch_sequence
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -191,6 +191,7 @@ LAYERS = {
     "layernorm": _sample_norm(nn.LayerNorm),
     "rmsnorm": _sample_norm(nn.RMSNorm),
     **torch_sequence.LAYERS,  # embedding, simple_rnn, lstm, gru
+    **torch_attention.LAYERS,  # multi_head_attention
 }
 
 # Layer type -> {scratch parameter or buffer name: where torch keeps it}; nn.Linear.weight is (out, in).
@@ -207,6 +208,7 @@ LAYOUTS = {
     "layernorm": {"gamma": Layout("weight"), "beta": Layout("bias")},
     "rmsnorm": {"gamma": Layout("weight")},
     **torch_sequence.LAYOUTS,
+    **torch_attention.LAYOUTS,
 }
 
 

@@ -24,6 +24,7 @@ from scratch.activations import (
     Tanh,
 )
 from scratch.layers import (
+    attention,
     convolution,
     dense,
     dropout,
@@ -77,7 +78,8 @@ def _activation(cls: type[Activation]) -> Callable[[dict, str], Activation]:
 
 
 # modules of scratch.layers, each ending with its RECORDS
-FAMILIES = (dense, dropout, flatten, pooling, convolution, normalization, embedding, recurrent, gated)
+FAMILIES = (dense, dropout, flatten, pooling, convolution, normalization, embedding, recurrent, gated,
+            attention)
 LAYER_TYPES: dict[str, LayerType] = {
     **{record.name: record for family in FAMILIES for record in family.RECORDS},
     **{name: LayerType(

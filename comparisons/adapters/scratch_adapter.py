@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
 from comparisons.adapters.variants import apply_variant
 from comparisons.core.case import KINDS
 from comparisons.core.spec import buffer_keys, has_regularizer, layer_names
@@ -72,6 +72,7 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
     names = layer_names(spec)
     output = model.forward(batch.x, training=spec.get("training", True))
     results = {"activation": dict(zip(names, model.activations, strict=True)),
+               "internal": layer_internals(model.layers, names, np.copy),
                "output": {"output": output}, "loss": {}}
     if buffer_keys(spec):  # running statistics after the pass
         results["buffer"] = model.get_buffers()

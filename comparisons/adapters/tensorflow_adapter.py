@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
 from comparisons.adapters.tensorflow_other_kinds import (  # noqa: F401 - protocol functions of this adapter
     default_dense_params,
     draw_initializer,
@@ -43,7 +43,8 @@ PROFILE = Profile(
     # moving_variance keeps the biased batch variance; tf.nn.gelu rounds its constants to float32
     layer_conventions={"batchnorm1d": {"running_variance": "biased"},
                        "batchnorm2d": {"running_variance": "biased"}, "gelu": {"float32_constants": True},
-                       "softplus": {"threshold": None}},  # tf.math.softplus's cut-off cannot show
+                       "softplus": {"threshold": None},  # tf.math.softplus's cut-off cannot show
+                       "multi_head_attention": {"float32_scale": True}},  # Keras: 1/sqrt(D) via float32
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     default_dense_init={"0.weight": "uniform", "0.bias": "constant"},  # glorot_uniform kernel, zero bias
     packages=("tensorflow-cpu", "tensorflow", "keras"),
@@ -180,7 +181,7 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
     names = layer_names(spec)
     results = {"activation": {n: to_channels_first(o.numpy(), image[i + 1])
                               for i, (n, o) in enumerate(zip(names, tensors["outputs"], strict=True))},
-               "loss": {}}
+               "internal": layer_internals(model.layers, names, lambda t: t.numpy()), "loss": {}}
     if tensors["outputs"]:
         results["output"] = {"output": results["activation"][names[-1]]}
     if buffer_keys(spec):  # running statistics after the pass

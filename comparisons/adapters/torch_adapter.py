@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
 from comparisons.core.determinism import configure_torch
 from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
@@ -127,7 +127,7 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
         inputs.append(outputs[-1])
     names = layer_names(spec)
     results = {"activation": {n: _numpy(o) for n, o in zip(names, outputs, strict=True)},
-               "loss": {}}
+               "internal": layer_internals(model.layers, names, _numpy), "loss": {}}
     if outputs:
         results["output"] = {"output": _numpy(outputs[-1])}
     if buffer_keys(spec):  # running statistics after the pass

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from comparisons.cases.attention import CASES as ATTENTION_CASES
+from comparisons.cases.attention import NEGATIVE_CONTROLS as ATTENTION_CONTROLS
 from comparisons.cases.components import COMPONENT_CASES
 from comparisons.cases.convolution import CASES as CONVOLUTION_CASES
 from comparisons.cases.convolution import NEGATIVE_CONTROLS as CONVOLUTION_CONTROLS
@@ -36,8 +38,9 @@ def all_cases() -> tuple[Case, ...]:
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
     return (*MODEL_CASES, *COMPONENT_CASES, *POOLING_CASES, *CONVOLUTION_CASES, *NORMALIZATION_CASES,
-            *RECURRENT_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES, *POOLING_CONTROLS,
-            *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS, *INITIALIZER_CASES,
+            *RECURRENT_CASES, *ATTENTION_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES, *POOLING_CONTROLS,
+            *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS,
+            *ATTENTION_CONTROLS, *INITIALIZER_CASES,
             *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
 
 

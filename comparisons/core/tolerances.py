@@ -9,6 +9,7 @@ QUANTITY_KIND = {
     "param_copy": "copy",
     "output": "forward",
     "activation": "forward",
+    "internal": "forward",  # a layer's own intermediate tensor (attention weights), protocol.layer_internals
     "loss": "forward",
     "metric": "forward",
     "buffer": "forward",  # running statistics: computed by the forward pass from the batch

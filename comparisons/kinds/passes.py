@@ -13,7 +13,7 @@ from comparisons.data.parameters import initial_params
 from comparisons.kinds.localization import describe_localization, localize
 
 # Forward quantities in layer order, then backward ones from the loss towards the input.
-FORWARD = ("activation", "output", "loss", "buffer")
+FORWARD = ("activation", "internal", "output", "loss", "buffer")  # internal: protocol.layer_internals
 BACKWARD = ("grad_activation", "grad_param", "grad_input")
 
 

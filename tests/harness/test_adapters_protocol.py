@@ -175,6 +175,7 @@ def test_the_other_running_variance_differs_in_running_var_alone_by_exactly_the_
     ("act_softplus_extreme", "torch", {"softplus": {"threshold": None}}, 1e-8),  # (1 + |g|) e^-20
     ("act_gelu_normal", "tensorflow", {"gelu": {"float32_constants": False}}, 1e-7),
     ("act_gelu_tanh_normal", "tensorflow", {"gelu": {"float32_constants": False}}, 1e-7),
+    ("mha_e8_h4_causal", "tensorflow", {"multi_head_attention": {"float32_scale": False}}, 1e-6),
 ])
 def test_without_its_layer_convention_a_framework_differs_in_float64_by_a_rounding_of_its_formula(
         case_id, framework, conventions, bound):

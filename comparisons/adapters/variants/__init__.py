@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from comparisons.adapters.variants import convolution, mlp, normalization, pooling, recurrent
+from comparisons.adapters.variants import attention, convolution, mlp, normalization, pooling, recurrent
 from scratch.model import Sequential
 
-FAMILIES = (mlp, pooling, convolution, normalization, recurrent)
+FAMILIES = (mlp, pooling, convolution, normalization, recurrent, attention)
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
 VARIANTS: dict[str, Callable[[Sequential], int]] = {
     name: patch for family in FAMILIES for name, patch in family.VARIANTS.items()}
