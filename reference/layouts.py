@@ -93,7 +93,8 @@ class Layout:
     def from_framework(self, value: np.ndarray) -> np.ndarray:
         """A framework array back in the scratch layout (a copy)."""
         if self.split is not None:  # the framework's axes split, split + 1 back to one
-            value = np.reshape(value, np.shape(value)[: self.split] + (-1,) + np.shape(value)[self.split + 2:])
+            shape = np.shape(value)
+            value = np.reshape(value, shape[: self.split] + (-1,) + shape[self.split + 2:])
         permutation = self.axes(np.ndim(value))
         moved = np.transpose(value, np.argsort(permutation)) if permutation else np.array(value)
         return self._reorder(moved, np.argsort(self.blocks)) if self.blocks else moved.copy()

@@ -123,15 +123,16 @@ class PassRunner(Protocol):
 
     def run_pass(self, model: Any, spec: dict, batch: Any, shared: dict | None = None) -> dict:
         """{quantity: {tensor: array}}: activation, output, loss, grad_activation, grad_param, grad_input,
-        buffer, internal (layer_internals); frameworks add results['shared'] (their dropout masks) for the implementation under test.
+        buffer, internal (layer_internals); frameworks add results['shared'] (their dropout masks) for the
+        implementation under test.
         An implementation may add results['unreadable'] = {quantity: {tensor: why}} for tensors its code
         does not expose (each becomes a skipped row saying why); any other missing tensor is a crash."""
 
 
 def layer_internals(layers: list, names: list[str], convert) -> dict[str, np.ndarray]:
     """{'<layer name>.<what>': convert(value)} of every layer that exposes tensors of its own forward
-    besides its output in an `internals` dict (attention's per-head weights: '0.multi_head_attention.weights');
-    quantity 'internal' of run_pass, compared like activations."""
+    besides its output in an `internals` dict (attention's per-head weights:
+    '0.multi_head_attention.weights'); quantity 'internal' of run_pass, compared like activations."""
     return {f"{name}.{what}": convert(value) for layer, name in zip(layers, names, strict=True)
             for what, value in getattr(layer, "internals", {}).items()}
 

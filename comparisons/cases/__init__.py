@@ -38,8 +38,8 @@ def all_cases() -> tuple[Case, ...]:
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
     return (*MODEL_CASES, *COMPONENT_CASES, *POOLING_CASES, *CONVOLUTION_CASES, *NORMALIZATION_CASES,
-            *RECURRENT_CASES, *ATTENTION_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES, *POOLING_CONTROLS,
-            *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS,
+            *RECURRENT_CASES, *ATTENTION_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
+            *POOLING_CONTROLS, *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS,
             *ATTENTION_CONTROLS, *INITIALIZER_CASES,
             *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)
 

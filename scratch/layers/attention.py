@@ -27,8 +27,9 @@ class MultiHeadAttention(Layer):
     Options: causal (query t attends keys <= t); valid_lengths (one length per sample: keys at
     positions >= its length are padding, never attended); residual (output x + attention(x), the skip
     of a transformer block); float32_scale (1/sqrt(D) rounded to float32 first, as Keras does even in
-    float64: it casts the Python float through a float32 tensor). forward(x, key_mask=...) also takes a boolean (N, T) key mask, True = a
-    key that may be attended. After forward, `internals['weights']` holds the (N, H, T, T) weights.
+    float64: it casts the Python float through a float32 tensor). forward(x, key_mask=...) also takes
+    a boolean (N, T) key mask, True = a key that may be attended. After forward, `internals['weights']`
+    holds the (N, H, T, T) weights.
     """
 
     kind = "multi_head_attention"
@@ -75,10 +76,11 @@ class MultiHeadAttention(Layer):
                                  f"{len(self.valid_lengths)} lengths {self.valid_lengths}")
             mask = np.arange(steps) < np.array(self.valid_lengths)[:, None]  # (N, T_key)
         if key_mask is not None:
-            if not isinstance(key_mask, np.ndarray) or key_mask.dtype != bool or key_mask.shape != (n, steps):
-                raise ValueError(f"{self.name}: key_mask must be a boolean array of shape (N={n}, T={steps}), "
-                                 f"True = may be attended; got {getattr(key_mask, 'dtype', type(key_mask))} "
-                                 f"of shape {np.shape(key_mask)}")
+            dtype = getattr(key_mask, "dtype", type(key_mask).__name__)
+            if not isinstance(key_mask, np.ndarray) or dtype != np.bool_ or key_mask.shape != (n, steps):
+                raise ValueError(f"{self.name}: key_mask must be a boolean array of shape (N={n}, "
+                                 f"T={steps}), True = may be attended; got {dtype} of shape "
+                                 f"{np.shape(key_mask)}")
             mask = key_mask if mask is None else mask & key_mask
         if mask is not None:
             mask = mask[:, None, None, :]  # every query of every head sees the same keys

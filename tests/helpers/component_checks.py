@@ -41,7 +41,8 @@ EXAMPLE_SHAPES: dict[str, tuple[int, ...]] = {"flatten": (3, 4, 5), "maxpool2d":
                                               "avgpool2d": (3, 5, 6), "global_avgpool2d": (3, 4, 5),
                                               "conv1d": (3, 8), "conv2d": (3, 5, 6), "batchnorm2d": (3, 4, 5),
                                               "rmsnorm": (3, 4, 5), "embedding": (6,), "simple_rnn": SEQUENCE,
-                                              "lstm": SEQUENCE, "gru": SEQUENCE}
+                                              "lstm": SEQUENCE, "gru": SEQUENCE,
+                                              "multi_head_attention": (4, 6)}  # T = 4, E = 6
 # Per layer type: spec keys beyond GUESSED_VALUES (they win over a guessed value of the same key).
 EXAMPLE_SPECS: dict[str, dict] = {
     "maxpool2d": {"pool_size": (2, 3), "stride": (2, 1), "padding": "same"},  # pads (0, 1) / (1, 1)
@@ -52,6 +53,7 @@ EXAMPLE_SPECS: dict[str, dict] = {
     "simple_rnn": {"return_sequences": True, "biases": 2},
     "lstm": {"learned_initial_state": True},
     "gru": {"return_sequences": True, "reset_after": False, "learned_initial_state": True},
+    "multi_head_attention": {"num_heads": 2, "causal": True, "residual": True},  # D = 3
 }
 INTEGER_INPUTS: dict[str, str] = {"embedding": "vocab_size"}
 NOT_DIFFERENTIABLE: dict[str, str] = {
