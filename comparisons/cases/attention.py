@@ -62,6 +62,15 @@ CASES: tuple[Case, ...] = (
           "cross-entropy on logits", (_attention(2, residual=True, causal=True), {"type": "lstm", "units": 5},
                                        {"type": "dense", "units": 3}),
           {**_sequence(3, 5, 8), "target_width": 3}, loss="categorical_crossentropy_logits"),
+    # the 8x8 digits as sequences of 8 rows of 8 pixels (T = E = 8), trained with SGD
+    *(_case(f"attention_digits_rows_sgd_{mode}", "x + MultiHeadAttention(E=8, H=2, causal)(x) - LSTM(8->6) "
+            f"- Dense(6, 10), cross-entropy on logits, the digits' rows as (N, 8, 8) sequences, SGD lr 0.1, "
+            f"batch 64 [{mode}]", (_attention(2, residual=True, causal=True), {"type": "lstm", "units": 6},
+                                   {"type": "dense", "units": 10}),
+            {"kind": "digits", "shape": (8, 8)}, loss="categorical_crossentropy_logits", seed=21,
+            kind="training", options={"optimizer": {"name": "sgd", "hyper": {"lr": 0.1}}, "mode": mode,
+                                      "epochs": {"short": 1, "full": 3}, "batch_size": 64, "shuffle": True})
+      for mode in ("free", "teacher")),
 )
 
 

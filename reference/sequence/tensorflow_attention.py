@@ -36,9 +36,10 @@ class SelfAttention(keras.layers.Layer):
     def build(self, input_shape) -> None:
         self.mha.build(input_shape, input_shape)
 
-    for _p in DENSE:
-        locals()[f"{_p}_kernel"], locals()[f"{_p}_bias"] = _variable(_p, "kernel"), _variable(_p, "bias")
-    del _p
+    q_kernel, q_bias = _variable("q", "kernel"), _variable("q", "bias")
+    k_kernel, k_bias = _variable("k", "kernel"), _variable("k", "bias")
+    v_kernel, v_bias = _variable("v", "kernel"), _variable("v", "bias")
+    out_kernel, out_bias = _variable("out", "kernel"), _variable("out", "bias")
 
     def call(self, x):
         mask = None
