@@ -158,11 +158,12 @@ def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
 def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
     import tensorflow as tf
 
+    from comparisons.adapters.tensorflow_adapter import keras_layer_specs
     from reference.layouts import declared_tensors, to_channels_last
     from reference.tensorflow_models import LAYOUTS, LOSSES, build_layers
     from reference.tensorflow_optimizers import build_optimizer
 
-    layer_specs = spec["layers"][: _logit_layers(spec)]
+    layer_specs = keras_layer_specs(spec)[: _logit_layers(spec)]
     layers = build_layers(layer_specs, dtype)
     for i, key, layout in declared_tensors(layer_specs, LAYOUTS):
         variable = getattr(layers[i], layout.attribute)

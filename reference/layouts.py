@@ -25,7 +25,7 @@ own padding cannot say the spec's. They are the references' own: reference/ neve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,7 +39,8 @@ class Layout:
     """The framework attribute holding a scratch array, and the axis permutation from scratch to it.
 
     channel_last: the tensor has a sample's shape (LayerNorm's gamma over (C, H, W)) and the framework
-    keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged).
+    keeps it channel-last like its images, (H, W, C): axis 0 moved last (a 1-D tensor is unchanged);
+    only where the layer's input is such an image (for_layer), not for a sequence's (T, E).
     blocks: the framework's order of the equal blocks the scratch array's axis `block_axis` is cut into
     (framework block j holds scratch block blocks[j]), applied before the permutation; None: the same.
     split: the axis (after the permutation) the framework keeps as two axes, split and split + 1, a
@@ -60,6 +61,13 @@ class Layout:
         """Whether a layer of this spec has the tensor: layer_spec[when], when_default when absent (as the
         scratch record's Tensor.when says)."""
         return self.when is None or bool(layer_spec.get(self.when, self.when_default))
+
+    def for_layer(self, layer_spec: dict) -> Layout:
+        """This layout for one layer: channel_last only when that layer's input is a channel-last image
+        (layer_spec['channel_last_input'], set by the Keras adapter); a sequence's gains stay as they are."""
+        if self.channel_last and not layer_spec["channel_last_input"]:
+            return replace(self, channel_last=False)
+        return self
 
     def _reorder(self, value: np.ndarray, order) -> np.ndarray:
         """value with the blocks of block_axis taken in `order`; LayoutError when they are not equal."""
@@ -107,7 +115,7 @@ def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layou
     for i, layer_spec in enumerate(layer_specs):
         for name, layout in layouts.get(layer_spec["type"], {}).items():
             if (layout.trainable or not trainable_only) and layout.held_by(layer_spec):
-                yield i, f"{i}.{name}", layout
+                yield i, f"{i}.{name}", layout.for_layer(layer_spec)
 
 
 def to_channels_last(array: np.ndarray, image: bool = True) -> np.ndarray:

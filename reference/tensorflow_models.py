@@ -21,22 +21,26 @@ class Heaviside(keras.layers.Layer):
         return keras.ops.heaviside(x, keras.ops.ones((), dtype=x.dtype))
 
 
-class ChannelsFirstFlatten(keras.layers.Layer):
-    """Rows in c, h, w order (torch's) from a channel-last image: Flatten of keras.ops.moveaxis(x, -1, 1)."""
+class MovedFlatten(keras.layers.Layer):
+    """keras Flatten of keras.ops.moveaxis(x, source, destination): rows in another axis order."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, source: int, destination: int, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.source, self.destination = source, destination
         self.flatten = keras.layers.Flatten(dtype=self.dtype_policy)
 
     def call(self, x):
-        return self.flatten(keras.ops.moveaxis(x, -1, 1))
+        return self.flatten(keras.ops.moveaxis(x, self.source, self.destination))
 
 
 def _flatten(spec: dict, dtype: str) -> keras.layers.Layer:
-    """keras Flatten (h, w, c order on Keras's channel-last images), or ChannelsFirstFlatten (c, h, w)."""
-    if spec.get("order") == "channels_last":
+    """Rows in the spec's order from the tensor Keras holds: a channel-last image is flattened as it is
+    for h, w, c rows and with its channel axis moved back first (axis -1 to 1) for c, h, w rows; any other
+    input (a sequence) as it is for 'channels_first' rows and with axis 1 moved last for 'channels_last'."""
+    image, channels_last = spec["channel_last_input"], spec.get("order") == "channels_last"
+    if image == channels_last:
         return keras.layers.Flatten(dtype=dtype)
-    return ChannelsFirstFlatten(dtype=dtype)
+    return MovedFlatten(-1, 1, dtype=dtype) if image else MovedFlatten(1, -1, dtype=dtype)
 
 
 class PaddedConv(keras.layers.Layer):
@@ -162,13 +166,15 @@ def _batchnorm(spec: dict, dtype: str) -> keras.layers.BatchNormalization:
 
 
 def _sample_norm(cls):
-    """LayerNormalization / RMSNormalization over every axis of a sample (channel-last on images)."""
+    """LayerNormalization / RMSNormalization over every axis of a sample (channel-last on images, as the
+    spec's channel_last_input says; a sequence's (T, E) as it is)."""
 
     def build(spec: dict, dtype: str) -> keras.layers.Layer:
         shape = tuple(spec["normalized_shape"])
-        channel_last = (*shape[1:], shape[0])
+        if spec["channel_last_input"]:  # an image: Keras holds it (H, W, C)
+            shape = (*shape[1:], shape[0])
         layer = cls(axis=list(range(1, len(shape) + 1)), dtype=dtype, **_options(spec, eps="epsilon"))
-        layer.build((None, *channel_last))
+        layer.build((None, *shape))
         return layer
 
     return build

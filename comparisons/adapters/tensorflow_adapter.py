@@ -101,12 +101,20 @@ def _framework_value(key: str, variable, layout, params: dict[str, np.ndarray]) 
     return layout.to_framework(params[key], tuple(variable.shape), f"tensorflow {key}")
 
 
+def keras_layer_specs(spec: dict) -> list[dict]:
+    """The layer specs as Keras's references read them: with the case seed (dropout) and whether the
+    layer's input is an image, which Keras holds channel-last (channel_last_input)."""
+    image = image_positions(spec)
+    return [{**layer, "seed": spec.get("seed", 0), "channel_last_input": image[i]}
+            for i, layer in enumerate(spec["layers"])]
+
+
 def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> KerasModel:
     """Keras layers of the spec; every variable assigned from the scratch-layout parameters."""
     configure_tensorflow()
     from reference.tensorflow_models import build_layers
 
-    spec = {**spec, "layers": [{**s, "seed": spec.get("seed", 0)} for s in spec["layers"]]}
+    spec = {**spec, "layers": keras_layer_specs(spec)}
     model = KerasModel(build_layers(spec["layers"], dtype), spec)
     for key, variable, layout in model.tensors():
         variable.assign(_framework_value(key, variable, layout, params))
