@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from comparisons.data.text import char_windows, zen_of_python
 from scratch import datasets as toy
 
 
@@ -44,8 +45,6 @@ def _loaded(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
         x, x_val, y, y_val = toy.chronological_split(x, y, data.get("test_fraction", 0.2))
         return {"x": x, "y": y, "x_val": x_val, "y_val": y_val}
     if kind == "text":  # characters of the Zen of Python: windows of ids -> the next character's id
-        from comparisons.data.text import char_windows, zen_of_python
-
         return char_windows(zen_of_python(), data["shape"][0])
     if kind == "fixed":  # a few samples written into the case (seed 07's single sample)
         return {"x": np.array(data["x"], dtype=np.float64), "y": np.array(data["y"], dtype=np.float64)}

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from comparisons.adapters import get_adapter
+from comparisons.data.batches import Batch
+from comparisons.data.text import vocabulary, zen_of_python
 from comparisons.projects.digits import ADAM
 from comparisons.projects.shared.common import artifact_path, training_cases, write_table
 
@@ -40,9 +43,6 @@ def sample(implementation: str, case, params: dict, dtype: str, start: np.ndarra
            draws: np.ndarray) -> np.ndarray:
     """The ids that follow start: each drawn from the implementation's own inference forward on the last
     STEPS ids, the first id whose cumulative probability exceeds the draw."""
-    from comparisons.adapters import get_adapter
-    from comparisons.data.batches import Batch
-
     adapter = get_adapter(implementation)
     spec = {**case.model_spec(), "training": False, "backward": False}
     model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
@@ -59,8 +59,6 @@ def sample(implementation: str, case, params: dict, dtype: str, start: np.ndarra
 
 def sample_rows(case, framework: str, dtype: str, outcome) -> list[dict]:
     """One row per side: its sample, and how many of its first characters equal scratch's."""
-    from comparisons.data.text import vocabulary, zen_of_python
-
     text = zen_of_python()
     chars = vocabulary(text)
     start = np.array([chars.index(c) for c in text[:STEPS]], dtype=np.int64)
@@ -109,7 +107,7 @@ def _sample_lines(report_dir: Path) -> list[str]:
                   f"  {run.framework}: {_shown(str(table['sample'][1]))[0]}"
                   f"   [first {table['agrees_with_scratch'][1]} of {LENGTH} equal]"]
     every = find_artifacts(report_dir, f"proj_{NAME}_", "samples")
-    lines.append(f"characters (of {LENGTH}) equal to scratch's sample before the first difference, every run:")
+    lines.append(f"characters (of {LENGTH}) equal to scratch's sample before the first difference, each run:")
     for mode in dict.fromkeys(run.mode for run in every):
         lines.append(f"  {mode}: " + ", ".join(f"{label(run).removesuffix(' ' + mode)} "
                                                f"{run.read()['agrees_with_scratch'].iloc[1]}"
