@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed blocks per run (default 15)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-run memory processes")
     parser.add_argument("--no-scaling", action="store_true", help="skip the batch/width doubling study")
-    parser.add_argument("--no-cnn", action="store_true", help="skip the CNN training steps")
+    parser.add_argument("--no-cnn", action="store_true", help="skip the CNN and LSTM training steps")
     parser.add_argument("--no-harness", action="store_true",
                         help="skip `make report`, the per-case cost and the --impl run cost")
     return parser.parse_args(argv)
@@ -65,7 +65,8 @@ def _progress(message: str) -> None:
 
 def step_rows(settings: Settings, memory: bool, scaling: bool, cnn: bool = True) -> list[dict]:
     """Run every timing and memory task, each in its own worker process; the merged rows."""
-    tasks = [t for t in grid_tasks(settings) + (cnn_tasks(settings) if cnn else [])
+    named = cnn_tasks(settings) + cnn_tasks(settings, "sequence") if cnn else []
+    tasks = [t for t in grid_tasks(settings) + named
              if memory or t["kind"] == "timing"]
     tasks += scaling_tasks(settings) if scaling else []
     timing, memory_rows = [], []

@@ -1,9 +1,10 @@
-"""One training step of the same ReLU MLP or CNN in scratch, torch (eager), TensorFlow (eager, tf.function)
-and JAX (op by op, jax.jit; MLPs only: JAX has no image layers here).
+"""One training step of the same ReLU MLP, CNN or LSTM in scratch, torch (eager), TensorFlow (eager,
+tf.function) and JAX (op by op, jax.jit; MLPs only: JAX has no image or sequence layers here).
 
 Every implementation starts from the same weights and sees the same batch; each step is
 forward -> softmax cross-entropy on the logits (fused) -> backward -> optimizer update, and
-returns the pre-update loss and accuracy as Python floats (what Sequential.train_step returns).
+returns the pre-update loss and accuracy as Python floats (what Sequential.train_step returns). The
+sequence nets regress the next value of a window (MSE, no softmax; accuracy NaN).
 The framework models come from the reference builders, as in the comparison harness.
 """
 
@@ -36,6 +37,12 @@ CNNS: dict[str, tuple[tuple[int, ...], tuple[dict, ...]]] = {
                                {"type": "dense", "units": 84}, {"type": "relu"},
                                {"type": "dense", "units": 10}, {"type": "softmax"})),
 }
+# Sequence net name -> (per-sample input shape (T, F), layers), MSE on one value: the time_series project's
+# LSTM (windows of 10 -> the next value) and a wider LSTM on longer, 8-feature windows.
+SEQUENCES: dict[str, tuple[tuple[int, ...], tuple[dict, ...]]] = {
+    "lstm-series": ((10, 1), ({"type": "lstm", "units": 16}, {"type": "dense", "units": 1})),
+    "lstm-32x8-64": ((32, 8), ({"type": "lstm", "units": 64}, {"type": "dense", "units": 1})),
+}
 CNN_CLASSES = 10
 OPTIMIZERS = {"sgd": {"lr": 0.01}, "adam": {"lr": 0.001}}
 Step = Callable[[], tuple[float, float]]
@@ -67,25 +74,30 @@ def initial_params(dims: tuple[int, ...], dtype: str, seed: int = 0) -> dict[str
 
 def make_batch(shape: tuple[int, ...], classes: int, batch: int, dtype: str, seed: int = 1
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic inputs x ~ N(0, 1) of shape (batch, *shape) and int64 labels in [0, classes)."""
+    """Synthetic inputs x ~ N(0, 1) of shape (batch, *shape) and int64 labels in [0, classes); classes 0:
+    regression targets N(0, 1) of shape (batch, 1)."""
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((batch, *shape)).astype(dtype), rng.integers(0, classes, batch)
+    x = rng.standard_normal((batch, *shape)).astype(dtype)
+    return x, rng.integers(0, classes, batch) if classes else rng.standard_normal((batch, 1)).astype(dtype)
 
 
 def network_setup(network: str | tuple[int, ...], dtype: str) -> tuple[dict, dict, tuple[int, ...], int]:
-    """(spec, initial parameters, per-sample input shape, classes) of an MLP's widths or a CNN's name.
+    """(spec, initial parameters, per-sample input shape, classes) of an MLP's widths or a CNN's or
+    sequence net's name; classes 0 for the sequence nets' regression.
 
-    A CNN's spec is resolved like a case's (in_channels, n_inputs read off the shapes) and its
+    A named net's spec is resolved like a case's (in_channels, n_inputs read off the shapes) and its
     parameters drawn by the harness's draw rules (comparisons.data.parameters)."""
     if isinstance(network, str):
         from comparisons.core.case import Case
         from comparisons.data.parameters import draw_params
 
-        shape, layers = CNNS[network]
+        sequence = network in SEQUENCES
+        shape, layers = (SEQUENCES if sequence else CNNS)[network]
         spec = Case(id=network, suite="benchmark", component=network, layers=layers,
-                    loss="categorical_crossentropy", data={"shape": shape, "image": True}).model_spec()
+                    loss="mse" if sequence else "categorical_crossentropy",
+                    data={"shape": shape, "image": not sequence}).model_spec()
         params = draw_params(spec["layers"], np.random.default_rng(0))
-        return spec, {k: v.astype(dtype) for k, v in params.items()}, shape, CNN_CLASSES
+        return spec, {k: v.astype(dtype) for k, v in params.items()}, shape, 0 if sequence else CNN_CLASSES
     dims = tuple(network)
     return network_spec(dims), initial_params(dims, dtype), (dims[0],), dims[-1]
 
@@ -113,7 +125,7 @@ def _scratch_step(spec, params, x, labels, dtype, optimizer, mode):
 
     def step() -> tuple[float, float]:
         result = model.train_step(x, labels)
-        return result["loss"], result["accuracy"]
+        return result["loss"], result["accuracy"] if labels.dtype.kind in "iu" else float("nan")
 
     return step, model
 
@@ -140,7 +152,8 @@ def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
             tensor = getattr(net[i], layout.attribute)
             value = layout.to_framework(params[key], tuple(tensor.shape), f"torch {key}")
             tensor.copy_(torch.from_numpy(value))
-    loss_fn = LOSSES["categorical_crossentropy_logits"]  # F.cross_entropy on logits
+    classify = labels.dtype.kind in "iu"
+    loss_fn = LOSSES["categorical_crossentropy_logits" if classify else "mse"]  # F.cross_entropy on logits
     opt, _ = build_optimizer(optimizer, list(net.parameters()), OPTIMIZERS[optimizer])
     inputs, targets = torch.from_numpy(x), torch.from_numpy(labels)
 
@@ -150,7 +163,8 @@ def _torch_step(spec, params, x, labels, dtype, optimizer, mode):
         loss = loss_fn(logits, targets)
         loss.backward()
         opt.step()
-        return loss.item(), (logits.argmax(dim=1) == targets).double().mean().item()
+        hits = (logits.argmax(dim=1) == targets).double().mean().item() if classify else float("nan")
+        return loss.item(), hits
 
     return step, net
 
@@ -169,7 +183,8 @@ def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
         variable = getattr(layers[i], layout.attribute)
         variable.assign(layout.to_framework(params[key], tuple(variable.shape), f"tf {key}"))
     variables = [v for layer in layers for v in layer.trainable_variables]
-    loss_fn = LOSSES["categorical_crossentropy_logits"](dtype, True)  # Sparse CCE, from_logits=True
+    classify = labels.dtype.kind in "iu"
+    loss_fn = LOSSES["categorical_crossentropy_logits" if classify else "mse"](dtype, True)  # sparse, logits
     opt = build_optimizer(optimizer, OPTIMIZERS[optimizer])
     opt.build(variables)
     inputs, targets = tf.constant(to_channels_last(x, spec.get("image", False))), tf.constant(labels)
@@ -181,6 +196,8 @@ def _tensorflow_step(spec, params, x, labels, dtype, optimizer, mode):
                 logits = layer(logits)
             loss = loss_fn(targets, logits)
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        if not classify:
+            return loss, tf.constant(float("nan"), tf.float64)
         hits = tf.cast(tf.equal(tf.argmax(logits, axis=1), targets), tf.float64)
         return loss, tf.reduce_mean(hits)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.steps import CNNS, NETWORKS, RUNS, network_name
+from benchmarks.steps import CNNS, NETWORKS, RUNS, SEQUENCES, network_name
 from benchmarks.train_step import MATMUL, thread_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,9 @@ class Settings:
     cnns: tuple[str, ...] = tuple(CNNS)  # float32, one thread: scratch vs torch eager vs tf.function
     cnn_batches: tuple[int, ...] = (32, 128)
     cnn_runs: tuple[tuple[str, str], ...] = (("scratch", "eager"), ("torch", "eager"),
-                                             ("tensorflow", "function"))
+                                             ("tensorflow", "function"))  # the sequence nets' runs too
+    sequences: tuple[str, ...] = tuple(SEQUENCES)  # the LSTMs: float32, one thread, cnn_runs
+    sequence_batches: tuple[int, ...] = (32,)
 
 
 QUICK = Settings(threads=(1,), batches=(32, 128), repeats=3, block_s=0.02, warmup=2, memory_steps=1,
@@ -52,7 +54,8 @@ QUICK = Settings(threads=(1,), batches=(32, 128), repeats=3, block_s=0.02, warmu
 
 def _task(kind: str, study: str, dims: tuple[int, ...] | str, dtype: str, threads: int, settings: Settings,
           **extra) -> dict:
-    """A worker task; dims are an MLP's widths, or a CNN's name (benchmarks.steps.CNNS)."""
+    """A worker task; dims are an MLP's widths, or a CNN's or sequence net's name (benchmarks.steps.CNNS,
+    SEQUENCES; the task's key 'cnn' names either)."""
     network = {"network": dims, "cnn": dims} if isinstance(dims, str) else {
         "network": network_name(dims), "dims": list(dims)}
     return {"kind": kind, "study": study, **network, "dtype": dtype,
@@ -86,14 +89,16 @@ def scaling_tasks(settings: Settings) -> list[dict]:
     return tasks
 
 
-def cnn_tasks(settings: Settings) -> list[dict]:
-    """Timing and memory of the CNNs' training step: float32, the first thread count, cnn_runs."""
+def cnn_tasks(settings: Settings, study: str = "cnn") -> list[dict]:
+    """Timing and memory of the CNNs' training step (study 'sequence': the LSTMs'): float32, the first
+    thread count, cnn_runs."""
     tasks, threads = [], settings.threads[0]
-    for network in settings.cnns:
-        common = {"dtype": "float32", "threads": threads, "settings": settings,
-                  "batches": list(settings.cnn_batches)}
-        tasks.append(_task("timing", "cnn", network, runs=[list(r) for r in settings.cnn_runs], **common))
-        tasks += [_task("memory", "cnn", network, run=list(run), **common) for run in settings.cnn_runs]
+    networks, batches = ((settings.cnns, settings.cnn_batches) if study == "cnn"
+                         else (settings.sequences, settings.sequence_batches))
+    for network in networks:
+        common = {"dtype": "float32", "threads": threads, "settings": settings, "batches": list(batches)}
+        tasks.append(_task("timing", study, network, runs=[list(r) for r in settings.cnn_runs], **common))
+        tasks += [_task("memory", study, network, run=list(run), **common) for run in settings.cnn_runs]
     return tasks
 
 

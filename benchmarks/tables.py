@@ -45,17 +45,19 @@ def grid_table(rows: list[dict]) -> str:
     return _table(header, lines)
 
 
-def cnn_table(rows: list[dict]) -> str:
+def cnn_table(rows: list[dict], study: str = "cnn") -> str:
     """Per CNN and batch: median step (ms) of scratch, torch, tf.function; scratch/torch; the conv and
-    Dense GEMMs' share of the scratch step; im2col columns held; scratch's step allocation; peak RSS."""
+    Dense GEMMs' share of the scratch step; im2col columns held; scratch's step allocation; peak RSS.
+    Study 'sequence' (the LSTMs): the same without the GEMM share and im2col columns."""
     groups: dict[tuple, dict] = {}
-    for row in (r for r in rows if r["study"] == "cnn"):
+    for row in (r for r in rows if r["study"] == study):
         groups.setdefault((row["network"], row["dtype"], row["threads"], row["batch"]),
                           {})[(row["implementation"], row["mode"])] = row
     runs = (("scratch", "eager"), ("torch", "eager"), ("tensorflow", "function"))
     header = ["network", "dtype", "threads", "batch", *(f"{RUN_LABELS[run]} ms" for run in runs),
               "scratch/torch", "GEMM share", "im2col MiB", "scratch step MiB",
               "peak RSS MiB scratch / torch / tf"]
+    convolutional = study == "cnn"
     lines = []
     for (network, dtype, threads, batch), found in sorted(groups.items()):
         scratch, torch = found.get(runs[0]), found.get(runs[1])
@@ -66,6 +68,9 @@ def cnn_table(rows: list[dict]) -> str:
                       _num(scratch and scratch.get("im2col_mib"), 2),
                       _num(scratch and scratch.get("step_alloc_mib"), 1),
                       " / ".join(_num(found.get(run, {}).get("peak_rss_mib"), 0) for run in runs)])
+    if not convolutional:  # an LSTM's products are not replayed (only its Dense's) and it has no im2col
+        lines = [line[:-4] + line[-2:] for line in lines]
+        header = header[:-4] + header[-2:]
     return _table(header, lines)
 
 
@@ -127,6 +132,9 @@ def markdown(rows: list[dict], machine: dict, settings: dict, make_runs: list[di
     if any(r["study"] == "cnn" for r in rows):
         parts += ["", "## CNN training step (float32; the GEMM share counts the convolutions' im2col GEMMs "
                   "and the Dense products)", "", cnn_table(rows)]
+    if any(r["study"] == "sequence" for r in rows):
+        parts += ["", "## LSTM training step (float32, MSE on the next value; lstm-series is the time_series "
+                  "project's LSTM)", "", cnn_table(rows, "sequence")]
     if any(r["study"] == "scaling_batch" for r in rows):
         parts += ["", "## How cost grows: batch doubling (784-256-128-10, float32)", "",
                   scaling_table(rows, "scaling_batch", "batch")]

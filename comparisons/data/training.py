@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from comparisons.data.text import char_windows, zen_of_python
 from scratch import datasets as toy
 
 
@@ -38,10 +39,13 @@ def _loaded(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
         x, y = toy.sine_data(data.get("samples", 1000))
         return {"x": x.astype(np.float64), "y": y.astype(np.float64)}
     if kind == "series":  # seed 10: windows of sin(0.1 t) + noise, the later windows held out
-        series = toy.noisy_sine_series(data["length"], data.get("noise", 0.1), rng)
+        own = np.random.default_rng(data["seed"]) if "seed" in data else rng  # one series for several nets
+        series = toy.noisy_sine_series(data["length"], data.get("noise", 0.1), own)
         x, y = toy.sliding_windows(series, data["n_features"], data.get("horizon", 1))
         x, x_val, y, y_val = toy.chronological_split(x, y, data.get("test_fraction", 0.2))
         return {"x": x, "y": y, "x_val": x_val, "y_val": y_val}
+    if kind == "text":  # characters of the Zen of Python: windows of ids -> the next character's id
+        return char_windows(zen_of_python(), data["shape"][0])
     if kind == "fixed":  # a few samples written into the case (seed 07's single sample)
         return {"x": np.array(data["x"], dtype=np.float64), "y": np.array(data["y"], dtype=np.float64)}
     if kind == "linear":  # seed 06: x = linspace(0, 1, samples), y = w*x + b + N(0, noise)

@@ -81,7 +81,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     spec = case.model_spec()
     params = {k: v.astype(dtype) for k, v in initial_params(spec, case.options.get("init"), rng).items()}
     data = training_set(case.data, rng)
-    x, y = data["x"].astype(dtype), data["y"] if data["y"].dtype.kind in "iu" else data["y"].astype(dtype)
+    x, y = (a if a.dtype.kind in "iu" else a.astype(dtype) for a in (data["x"], data["y"]))  # ids stay int64
     shuffle = np.random.default_rng(case.seed + 1) if case.options.get("shuffle") else None
     epochs = run_length(case.options["epochs"], run.settings.full)
     schedule = batch_schedule(len(x), case.options.get("batch_size"), epochs, shuffle)

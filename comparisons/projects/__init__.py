@@ -27,6 +27,7 @@ PROJECT_MODULES = (
     "dropout_regularization",
     "time_series",
     "david_palma",
+    "char_rnn",
 )
 
 

@@ -13,6 +13,11 @@ from scratch.activations import sigmoid
 from scratch.layers.recurrent import Recurrent, bias_rows, recurrent_record
 
 
+def _blocks(array: np.ndarray, count: int, units: int) -> tuple[np.ndarray, ...]:
+    """The gate blocks of a (N, count*units) array as views (np.split's result, without its overhead)."""
+    return tuple(array[:, k * units: (k + 1) * units] for k in range(count))
+
+
 class LSTM(Recurrent):
     """i, f, o = sigmoid(.), g = tanh(.) of x_t W + b + h_{t-1} U (+ b_hh); c_t = f c_{t-1} + i g;
     h_t = o tanh(c_t) (torch nn.LSTM, keras LSTM; one bias = Keras's, two = torch's b_ih, b_hh)."""
@@ -33,10 +38,9 @@ class LSTM(Recurrent):
                 z += recurrent_bias
             z += projected[:, t]
             acts = self.acts[:, t]
-            acts[:, : 2 * units] = sigmoid(z[:, : 2 * units])
-            acts[:, 2 * units: 3 * units] = np.tanh(z[:, 2 * units: 3 * units])
-            acts[:, 3 * units:] = sigmoid(z[:, 3 * units:])
-            i, f, g, o = np.split(acts, 4, axis=1)
+            acts[:] = sigmoid(z)  # i, f and o (one call: the sigmoid costs more per call than per element)
+            acts[:, 2 * units: 3 * units] = np.tanh(z[:, 2 * units: 3 * units])  # g
+            i, f, g, o = _blocks(acts, 4, units)
             c = self.cells[:, t] = f * c + i * g
             h = hidden[:, t] = o * np.tanh(c)
         self.hidden = hidden
@@ -47,7 +51,7 @@ class LSTM(Recurrent):
         d_projected = np.empty_like(self.acts)
         d_h, d_c = (np.zeros_like(grad_hidden[:, 0]) for _ in range(2))
         for t in reversed(range(steps)):
-            i, f, g, o = np.split(self.acts[:, t], 4, axis=1)
+            i, f, g, o = _blocks(self.acts[:, t], 4, self.units)
             tanh_c = np.tanh(self.cells[:, t])
             c_prev = self.cells[:, t - 1] if t else self.initial[1]
             d_h = grad_hidden[:, t] + d_h  # this step's own gradient plus what flowed back from t + 1
@@ -115,7 +119,7 @@ class GRU(Recurrent):
         d_recurrent_in = np.empty_like(self.acts)  # dL/d(h U + b_hh) (reset_after) or its z, r blocks
         d_h = np.zeros_like(grad_hidden[:, 0])
         for t in reversed(range(grad_hidden.shape[1])):
-            z, r, hh = np.split(self.acts[:, t], 3, axis=1)
+            z, r, hh = _blocks(self.acts[:, t], 3, units)
             h_prev = previous[:, t]
             d_h = grad_hidden[:, t] + d_h  # this step's own gradient plus what flowed back from t + 1
             d_cand = d_h * (1 - z) * (1 - hh ** 2)  # dL/d(pre-activation of h~)

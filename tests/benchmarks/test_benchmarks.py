@@ -19,6 +19,7 @@ from benchmarks.harness_cost import HARNESS_COLUMNS, ComputeClock, case_cost_row
 from benchmarks.impl_cost import IMPL_COST_COLUMNS, commands, cost_rows, measure, shown
 from benchmarks.steps import RUNS, build_step
 from benchmarks.suite import BENCHMARK_COLUMNS, QUICK, merge
+from benchmarks.tables import markdown
 from benchmarks.train_step import memory_rows, timing_rows
 from tests.rules.test_reports_readme import README, documented
 
@@ -55,6 +56,27 @@ def test_every_cnn_run_takes_the_same_first_step_and_reports_its_im2col_columns(
     del task["dims"]
     [row] = [r for r in timing_rows(task) if r["implementation"] == "scratch"]
     assert row["im2col_mib"] == pytest.approx(4 * 64 * 9 * 4 / 2**20)  # batch 4, 8x8 outputs, 3x3x1 window
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_every_lstm_run_takes_the_same_two_steps_and_fills_the_sequence_table():
+    runs = [run for run in QUICK.cnn_runs if importlib.util.find_spec(run[0]) is not None]
+    steps = {run: build_step(*run, "lstm-series", 8, "float64")[0] for run in runs}
+    losses = {run: [step()[0], step()[0]] for run, step in steps.items()}  # the second shows the update
+    scratch = losses[("scratch", "eager")]
+    for run, (first, second) in losses.items():
+        assert first == pytest.approx(scratch[0], rel=1e-12), run
+        # after one SGD update; the benchmark's Keras optimizer keeps lr 0.01 in float32 (2e-10 relative)
+        assert second == pytest.approx(scratch[1], rel=1e-9) and second < first, run
+    timed = [["scratch", "eager"], ["torch", "eager"]]  # TensorFlow's threads are fixed once it has run
+    task = {**tiny_task("timing", runs=timed), "study": "sequence", "network": "lstm-series",
+            "cnn": "lstm-series"}
+    del task["dims"]
+    rows = merge(timing_rows(task), [])
+    assert sorted([r["implementation"], r["mode"]] for r in rows) == timed
+    assert all(r["study"] == "sequence" and r["im2col_mib"] is None for r in rows)
+    table = markdown(rows, {}, {}, [], [])
+    assert "## LSTM training step" in table and "| lstm-series | float32 | 1 | 4 |" in table
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")

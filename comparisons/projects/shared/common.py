@@ -49,6 +49,5 @@ def evaluate(framework: str, case: Case, params: dict[str, np.ndarray], x: np.nd
     adapter = get_adapter(framework)
     spec = {**case.model_spec(), "training": False, "backward": False}
     model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
-    cast = targets if targets.dtype.kind in "iu" else targets.astype(dtype)
-    result = adapter.run_pass(model, spec, Batch(x.astype(dtype), cast, np.zeros((0,))))
+    result = adapter.run_pass(model, spec, Batch(x, targets, np.zeros((0,))).cast(dtype))  # ids stay int64
     return {"loss": result["loss"].get("loss"), "output": result["output"]["output"]}
