@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
@@ -29,6 +28,7 @@ from comparisons.projects.shared.files import (
     LINESTYLES,
     fixed_layout,
     implementation_spec,
+    pyplot,
     save_png,
     style_legend,
     write_curve,
@@ -63,6 +63,7 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
 
 def plot(report_dir: Path) -> list[Path]:
     """time_series_forecast.png: the loss curves, and the test segment's truth against each forecast."""
+    plt = pyplot()
     curves, forecasts = (chosen_runs(report_dir, "proj_time_series_adam_", what)
                          for what in ("curve", "forecast"))
     if not curves and not forecasts:
