@@ -29,7 +29,7 @@ from comparisons.core.settings import (  # noqa: E402
     known_differences_from_environment,
 )
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
-from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder  # noqa: E402
+from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder, longest_first  # noqa: E402
 from comparisons.report.files import (  # noqa: E402
     report_dir_problem,
     status_counts,
@@ -201,7 +201,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput[DESELECTED_KEY] = dict(reasons)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    items[:] = longest_first(keep)
 
 
 @pytest.fixture

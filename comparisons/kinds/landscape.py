@@ -47,13 +47,13 @@ def trained_center(spec: dict, data: dict, center: dict, rng: np.random.Generato
     return trainer.model.get_params()
 
 
-_GRIDS: dict[tuple, tuple] = {}  # (case id, seed, full) -> grid_points: one per process, for every framework
+_GRIDS: dict[tuple, tuple] = {}  # (the case as plain data, full) -> grid_points: one per process
 
 
 def case_grid(case: Case, spec: dict, data: dict, rng: np.random.Generator, full: bool):
     """grid_points of the case, computed once per process (theta* is trained by scratch: the same for every
     framework and dtype the case runs on)."""
-    key = (case.id, case.seed, full)
+    key = (repr(case), full)  # every field, the options and seed included
     if key not in _GRIDS:
         _GRIDS[key] = grid_points(case, spec, data, rng, full)
     return _GRIDS[key]

@@ -24,7 +24,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 OUTPUT = {"loss": {"loss": np.float32(0.25)}, "activation": {"0.dense": np.arange(6.0).reshape(2, 3)},
           "shared": {"dropout_masks": {1: np.array([[True, False]])}}, "scalar": np.array(1.5),
           "items": [1, 2.5, "s", None, True, (np.int64(3), np.zeros((0, 2), np.float32))],
-          "nan": float("nan")}
+          "nan": float("nan"), "mask": np.arange(15).reshape(3, 5) % 3 == 0, "none": np.zeros(0, bool)}
 
 
 def _roundtrip(value):

@@ -1,12 +1,13 @@
 """The cache on disk: one .npz file per recording, written atomically, read without pickle, bounded (LRU).
 
 An entry holds two arrays: 'data', every array of the recording's outputs back to back (uint8, each
-aligned to 16 bytes), and 'index', UTF-8 JSON of the outputs' structure (dicts, lists, tuples, strings,
-numbers, None; arrays and NumPy scalars by dtype, shape and offset into 'data'). Loading builds the
-same Python types, dtypes and shapes that were recorded, so a cached run gives the rows of a live one.
-Writes go to a temporary file in the same folder and os.replace() it into place: a reader (another
-pytest-xdist worker, another run) sees the old entry or the new one, never half of one. Every hit
-touches the file, and evict() removes the least recently used entries beyond the size bound.
+aligned to 16 bytes; boolean arrays, the dropout masks, eight elements to a byte), and 'index', UTF-8
+JSON of the outputs' structure (dicts, lists, tuples, strings, numbers, None; arrays and NumPy scalars
+by dtype, shape and offset into 'data'). Loading builds the same Python types, dtypes and shapes that
+were recorded, so a cached run gives the rows of a live one. Writes go to a temporary file in the same
+folder and os.replace() it into place: a reader (another pytest-xdist worker, another run) sees the old
+entry or the new one, never half of one. Every hit touches the file, and evict() removes the least
+recently used entries beyond the size bound.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_DIR = Path(".nn-parity-cache")
-DEFAULT_MAX_MB = 2000  # the full-length run's recordings take about ... MB (README, Performance)
+DEFAULT_MAX_MB = 3000  # a full-length run (make report) keeps about 2.3 GB of recordings, the short run 0.2 GB
 ALIGN = 16
 
 
@@ -39,12 +40,16 @@ class Packer:
     def _array(self, value: np.ndarray, tag: str) -> list:
         if value.dtype.hasobject:
             raise Unpackable("an object array")
-        raw = np.ascontiguousarray(value).tobytes()
+        shape = list(value.shape)
+        if tag == "a" and value.dtype == np.bool_:  # dropout masks: eight to a byte ('p')
+            tag, raw = "p", np.packbits(value.ravel()).tobytes()
+        else:
+            raw = np.ascontiguousarray(value).tobytes()
         offset = self.size
         padding = -len(raw) % ALIGN
         self.chunks.append(raw + b"\0" * padding)
         self.size += len(raw) + padding
-        return [tag, value.dtype.str, list(value.shape), offset]
+        return [tag, value.dtype.str, shape, offset]
 
     def pack(self, value):
         """The JSON-able form of one output; its arrays copied into the buffer."""
@@ -70,6 +75,11 @@ class Packer:
 def unpack(form, data: np.ndarray):
     """The output a packed form describes; its arrays are views into `data`, with the recorded dtype."""
     tag = form[0]
+    if tag == "p":
+        shape, offset = tuple(form[2]), form[3]
+        count = int(np.prod(shape, dtype=np.int64))
+        bits = np.unpackbits(data[offset:offset + (count + 7) // 8], count=count)
+        return bits.view(np.bool_).reshape(shape)
     if tag in ("a", "g"):
         dtype, shape, offset = np.dtype(form[1]), tuple(form[2]), form[3]
         count = int(np.prod(shape, dtype=np.int64))
