@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,8 +33,8 @@ IMPORTS = "import torch, tensorflow, jax"
 CHANGE = ("scratch/activations.py", "return grad_output * (1 - self.output**2)",
           "return grad_output - grad_output * (self.output * self.output)")
 TREE = ("scratch", "reference", "comparisons", "pyproject.toml")
-CACHE_COST_COLUMNS = ("measurement", "command", "cache", "repeats", "median_s", "min_s", "max_s",
-                      "ratio_to_imports", "entries_written", "exit_status", "load_avg")
+CACHE_COST_COLUMNS = ("measurement", "command", "cache", "repeats", "median_s", "min_s", "max_s", "cpu_s",
+                      "ratio_to_imports", "entries_written", "cache_mb", "exit_status", "load_avg")
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -45,15 +46,20 @@ def _entries(cache: Path) -> dict[str, int]:
     return {p.name: p.stat().st_ino for p in cache.glob("*.npz")} if cache.is_dir() else {}
 
 
-def timed(argv: list[str], root: Path, cache: Path | None = None) -> tuple[float, int, int]:
-    """(wall seconds, exit status, cache entries written) of one fresh process."""
-    before = _entries(cache) if cache else {}
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every finished child and what it waited for
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], root: Path, cache: Path | None = None) -> tuple[float, int, int, float]:
+    """(wall seconds, exit status, cache entries written, CPU seconds of its processes) of one fresh run."""
+    before, cpu = _entries(cache) if cache else {}, _cpu()
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=root, env=_env(root), stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - started
     written = sum(before.get(name) != inode for name, inode in _entries(cache).items()) if cache else 0
-    return wall, done.returncode, written
+    return wall, done.returncode, written, _cpu() - cpu
 
 
 def comparisons_run(cache: Path, report: Path, full: bool, *selection: str) -> list[str]:
@@ -74,14 +80,16 @@ def shown(argv: list[str]) -> str:
     return " ".join(words)
 
 
-def _row(measurement: str, argv: list[str], cache: str, results: list[tuple[float, int, int]],
-         imports: float | None) -> dict:
-    times = [wall for wall, _, _ in results]
+def _row(measurement: str, argv: list[str], cache: str, results: list[tuple[float, int, int, float]],
+         imports: float | None, folder: Path | None = None) -> dict:
+    times = [result[0] for result in results]
+    size = sum(p.stat().st_size for p in folder.glob("*.npz")) if folder and folder.is_dir() else 0
     return {"measurement": measurement, "command": shown(argv), "cache": cache, "repeats": len(times),
             "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "cpu_s": statistics.median(result[3] for result in results),
             "ratio_to_imports": statistics.median(times) / imports if imports else 1.0,
-            "entries_written": max(written for _, _, written in results),
-            "exit_status": max(status for _, status, _ in results), "load_avg": round(os.getloadavg()[0], 2)}
+            "entries_written": max(result[2] for result in results), "cache_mb": round(size / 2**20, 1),
+            "exit_status": max(result[1] for result in results), "load_avg": round(os.getloadavg()[0], 2)}
 
 
 def changed_tree(directory: Path) -> Path:
@@ -97,6 +105,8 @@ def changed_tree(directory: Path) -> Path:
     if old not in text:
         raise RuntimeError(f"{path} no longer contains {old!r}: update benchmarks.cache_cost.CHANGE")
     (directory / path).write_text(text.replace(old, new))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(directory)], check=False,
+                   stdout=subprocess.DEVNULL)  # its bytecode, as the tree's own has: not a first run's cost
     return directory
 
 
@@ -110,10 +120,11 @@ def _component_rows(work: Path, repeats: int, progress) -> tuple[list[dict], flo
         shutil.rmtree(work / "component-cache", ignore_errors=True)
         measured["component_cold"].append(timed(component, ROOT, work / "component-cache"))
         measured["component_warm"].append(timed(component, ROOT, work / "component-cache"))
-    floor = statistics.median(wall for wall, _, _ in measured["imports"])
+    floor = statistics.median(result[0] for result in measured["imports"])
     return [_row("imports", imports_argv, "none", measured["imports"], None),
-            _row("component", component, "cold", measured["component_cold"], floor),
-            _row("component", component, "warm", measured["component_warm"], floor)], floor
+            _row("component", component, "cold", measured["component_cold"], floor, work / "component-cache"),
+            _row("component", component, "warm", measured["component_warm"], floor, work / "component-cache")
+            ], floor
 
 
 def _run_rows(work: Path, measurement: str, full: bool, floor: float, progress) -> list[dict]:
@@ -123,14 +134,14 @@ def _run_rows(work: Path, measurement: str, full: bool, floor: float, progress) 
     rows = []
     for state in ("cold", "warm"):
         progress(f"{shown(run)}: {state} cache")
-        rows.append(_row(measurement, run, state, [timed(run, ROOT, cache)], floor))
+        rows.append(_row(measurement, run, state, [timed(run, ROOT, cache)], floor, cache))
     copy = work / "changed"
     if not copy.exists():
         changed_tree(copy)
     changed = comparisons_run(cache, work / f"{measurement}-changed", full) + workers
     progress(f"{shown(run)}: warm cache, from a copy of the tree with {CHANGE[0]} changed")
     rows.append(_row(measurement, changed, "warm, scratch tanh backward changed",
-                     [timed(changed, copy, cache)], floor))
+                     [timed(changed, copy, cache)], floor, cache))
     return rows
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from comparisons.adapters import ADAPTER_MODULES, get_adapter, profile
 from comparisons.adapters.cache.keys import digest, record_facts, recording_key
 from comparisons.adapters.cache.replay import AdapterStandIn, Session
-from comparisons.adapters.cache.store import DEFAULT_DIR, DEFAULT_MAX_MB, Store
+from comparisons.adapters.cache.store import DEFAULT_MAX_MB, Store
 from comparisons.core.case import Case
 
-__all__ = ["DEFAULT_DIR", "DEFAULT_MAX_MB", "Store", "artifact_cache", "case_adapter", "framework_adapter",
+__all__ = ["DEFAULT_MAX_MB", "Store", "artifact_cache", "case_adapter", "framework_adapter",
            "recorded_calls"]
 
 # The cache folder and thread count of the case whose project artifacts are being written (driver.py).

@@ -16,13 +16,13 @@ import json
 import os
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DIR = Path(".nn-parity-cache")
-DEFAULT_MAX_MB = 3000  # a full-length run (make report) keeps about 2.3 GB of recordings, the short run 0.2 GB
+DEFAULT_MAX_MB = 3000  # above make report's and the short run's recordings together (README, Performance)
 ALIGN = 16
 
 
@@ -113,7 +113,7 @@ class Store:
             header["data"] = data
             os.utime(path)  # last used now: eviction removes the least recently used first
             return header
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
+        except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile):
             return None  # missing, removed meanwhile, or unreadable: a miss
 
     def save(self, framework: str, key: str, header: dict, packer: Packer) -> None:
