@@ -14,7 +14,7 @@ import pytest
 from comparisons.adapters.cache import keys, replay
 from comparisons.adapters.cache.keys import Unhashable, digest
 from comparisons.adapters.cache.replay import Session
-from comparisons.adapters.cache.store import Packer, Store, Unpackable, unpack
+from comparisons.adapters.cache.store import Entry, Packer, Store, Unpackable
 from comparisons.cases import case_by_id
 from comparisons.cli import main
 from comparisons.core.settings import RunSettings
@@ -27,9 +27,12 @@ OUTPUT = {"loss": {"loss": np.float32(0.25)}, "activation": {"0.dense": np.arang
           "nan": float("nan"), "mask": np.arange(15).reshape(3, 5) % 3 == 0, "none": np.zeros(0, bool)}
 
 
-def _roundtrip(value):
+def _roundtrip(*values) -> list:
     packer = Packer()
-    return unpack(packer.pack(value), np.array(packer.data()))
+    reads = [[f"chain{i}", *packer.pack(value)] for i, value in enumerate(values)]
+    entry = Entry({"templates": packer.templates, "reads": reads}, np.array(packer.data()))
+    assert len(packer.templates) == len({repr(type(v)) for v in values})  # one structure, one template
+    return [entry.output(chain) for chain, _, _ in reads]
 
 
 def _same(a, b) -> None:
@@ -51,7 +54,10 @@ def _same(a, b) -> None:
 
 
 def test_an_entry_gives_back_the_types_dtypes_shapes_and_bytes_it_was_given():
-    _same(OUTPUT, _roundtrip(OUTPUT))
+    second = {**OUTPUT, "activation": {"0.dense": np.arange(6.0, 12.0).reshape(2, 3)}}
+    first, again = _roundtrip(OUTPUT, second)  # the same structure: one template, other offsets
+    _same(OUTPUT, first)
+    _same(second, again)
     with pytest.raises(Unpackable):
         Packer().pack({"x": object()})
 
@@ -63,6 +69,7 @@ def test_the_digest_reads_order_dtype_and_type_and_refuses_what_it_cannot_read()
     assert digest({"x": 1, "y": 2}) != digest({"y": 2, "x": 1})
     assert digest(1) != digest(1.0) != digest(True)
     assert digest(np.arange(4).reshape(2, 2)) != digest(np.arange(4).reshape(4, 1))
+    assert digest(np.float32(1.5)) != digest(np.float64(1.5)) != digest(np.array(1.5))
     with pytest.raises(Unhashable):
         digest(object())
 
@@ -154,7 +161,7 @@ def test_eviction_removes_the_least_recently_used_entries_beyond_the_bound(tmp_p
     store = Store(tmp_path)
     for i, name in enumerate(("old", "middle", "new")):
         packer = Packer()
-        store.save("torch", name, {"reads": [["c", packer.pack(np.zeros(5000))]]}, packer)
+        store.save("torch", name, {"reads": [["c", *packer.pack(np.zeros(5000))]]}, packer)
         os.utime(store.path("torch", name), (1000 + i, 1000 + i))
     assert not list(tmp_path.glob(".tmp-*"))  # written atomically: no temporary file left behind
     store.load("torch", "old")  # a hit counts as a use
@@ -166,7 +173,7 @@ def test_eviction_removes_the_least_recently_used_entries_beyond_the_bound(tmp_p
 
 def test_nn_parity_cache_info_and_clear(tmp_path, capsys):
     packer = Packer()
-    Store(tmp_path).save("jax", "a" * 32, {"reads": [["c", packer.pack(np.ones(3))]]}, packer)
+    Store(tmp_path).save("jax", "a" * 32, {"reads": [["c", *packer.pack(np.ones(3))]]}, packer)
     assert main(["cache", "info", "--cache-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "entries:  1" in out and "jax" in out

@@ -39,7 +39,7 @@ def _feed(h, value) -> None:
         if value.dtype.hasobject:
             raise Unhashable("an object array")
         h.update(f"A{value.dtype.str}{value.shape}".encode())
-        h.update(np.ascontiguousarray(value).view(np.uint8).reshape(-1))
+        h.update(np.ascontiguousarray(value).reshape(-1).view(np.uint8))  # 0-d arrays (scalars) too
     elif isinstance(value, np.generic):
         _feed(h, np.asarray(value))
         h.update(b"g")

@@ -17,7 +17,7 @@ from functools import partial
 
 from comparisons.adapters import get_adapter
 from comparisons.adapters.cache.keys import Unhashable, digest
-from comparisons.adapters.cache.store import Packer, Store, Unpackable, unpack
+from comparisons.adapters.cache.store import Packer, Store, Unpackable
 
 READS = frozenset({"version", "read_params", "run_pass", "run_optimizer", "draw_initializer",
                    "default_dense_params", "run_expression", "run_perceptron", "step", "loss"})
@@ -62,15 +62,14 @@ class Session:
     def __init__(self, framework: str, store: Store, key: str, label: dict) -> None:
         self.framework, self.store, self.key, self.label = framework, store, key, label
         self.module = get_adapter(framework)  # the adapter module: importing it imports no framework
-        entry = store.load(framework, key)
-        self.recorded = {chain: form for chain, form in entry["reads"]} if entry else {}
-        self.data = entry["data"] if entry else None
+        self.entry = store.load(framework, key)
+        self.recorded = self.entry.reads if self.entry else {}
         self.chain: str | None = key
         self.calls: list[tuple] = []  # (target handle or None, method, args, kwargs) in call order
         self.objects: dict[int, object] = {}  # live framework objects by the index of the call that made them
         self.live = False
         self.writable = True  # False once a framework call raised or an argument/output cannot be kept
-        self.reads: list[tuple[str, list | None]] = []  # (chain, packed form; None: the recording's)
+        self.reads: list[tuple[str, list | None]] = []  # (chain, [template, offset]; None: the recording's)
         self.packer = Packer()
         self.hits = 0
 
@@ -90,7 +89,7 @@ class Session:
         if not self.live and self.chain in self.recorded:
             self.hits += 1
             self.reads.append((self.chain, None))
-            return unpack(self.recorded[self.chain], self.data)
+            return self.entry.output(self.chain)
         self._go_live()
         output = self._execute(index)
         if self.writable:
@@ -133,13 +132,13 @@ class Session:
         """Write this case's reads as the recording, when the session ran live and nothing went wrong."""
         if not (self.live and self.writable and self.reads):
             return
-        forms = []
-        for chain, form in self.reads:
-            if form is None:  # answered by the old recording before the session went live: copied over
-                form = self.packer.pack(unpack(self.recorded[chain], self.data))
-            forms.append([chain, form])
+        reads = []
+        for chain, packed in self.reads:
+            if packed is None:  # answered by the old recording before the session went live: copied over
+                packed = self.packer.pack(self.entry.output(chain))
+            reads.append([chain, *packed])
         try:
             self.store.save(self.framework, self.key, {**self.label, "framework": self.framework,
-                                                        "reads": forms}, self.packer)
+                                                        "reads": reads}, self.packer)
         except OSError:
             pass  # a full disk or a read-only folder costs the next run its speed, never its rows

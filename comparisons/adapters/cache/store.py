@@ -3,8 +3,9 @@
 An entry holds two arrays: 'data', every array of the recording's outputs back to back (uint8, each
 aligned to 16 bytes; boolean arrays, the dropout masks, eight elements to a byte), and 'index', UTF-8
 JSON of the outputs' structure (dicts, lists, tuples, strings, numbers, None; arrays and NumPy scalars
-by dtype, shape and offset into 'data'). Loading builds the same Python types, dtypes and shapes that
-were recorded, so a cached run gives the rows of a live one. Writes go to a temporary file in the same
+by dtype, shape and offset), one template per distinct structure, each read naming its template and
+where in 'data' its arrays start. Loading builds the same Python types, dtypes and shapes that were
+recorded, so a cached run gives the rows of a live one. Writes go to a temporary file in the same
 folder and os.replace() it into place: a reader (another pytest-xdist worker, another run) sees the old
 entry or the new one, never half of one. Every hit touches the file, and evict() removes the least
 recently used entries beyond the size bound.
@@ -31,13 +32,16 @@ class Unpackable(TypeError):
 
 
 class Packer:
-    """Outputs turned into JSON-able structure plus one byte buffer of their arrays."""
+    """Outputs as JSON-able templates (structure, dtypes, shapes, offsets from the output's start) plus one
+    byte buffer of their arrays; outputs of the same structure share a template, so an index stays small."""
 
     def __init__(self) -> None:
         self.chunks: list[bytes] = []
         self.size = 0
+        self.templates: list[list] = []
+        self._ids: dict[str, int] = {}
 
-    def _array(self, value: np.ndarray, tag: str) -> list:
+    def _array(self, value: np.ndarray, tag: str, base: int) -> list:
         if value.dtype.hasobject:
             raise Unpackable("an object array")
         shape = list(value.shape)
@@ -45,22 +49,21 @@ class Packer:
             tag, raw = "p", np.packbits(value.ravel()).tobytes()
         else:
             raw = np.ascontiguousarray(value).tobytes()
-        offset = self.size
+        offset = self.size - base
         padding = -len(raw) % ALIGN
         self.chunks.append(raw + b"\0" * padding)
         self.size += len(raw) + padding
         return [tag, value.dtype.str, shape, offset]
 
-    def pack(self, value):
-        """The JSON-able form of one output; its arrays copied into the buffer."""
+    def _form(self, value, base: int):
         if isinstance(value, np.ndarray):
-            return self._array(value, "a")
+            return self._array(value, "a", base)
         if isinstance(value, np.generic):
-            return self._array(np.asarray(value), "g")
+            return self._array(np.asarray(value), "g", base)
         if isinstance(value, dict):
-            return ["d", [[self.pack(k), self.pack(v)] for k, v in value.items()]]
+            return ["d", [[self._form(k, base), self._form(v, base)] for k, v in value.items()]]
         if isinstance(value, (list, tuple)):
-            return ["l" if isinstance(value, list) else "t", [self.pack(v) for v in value]]
+            return ["l" if isinstance(value, list) else "t", [self._form(v, base) for v in value]]
         if value is None:
             return ["n"]
         for tag, kind in (("b", bool), ("i", int), ("f", float), ("s", str)):  # bool before int
@@ -68,29 +71,59 @@ class Packer:
                 return [tag, value]
         raise Unpackable(f"a {type(value).__name__}")
 
+    def pack(self, value) -> list[int]:
+        """[template id, offset of its first array]: one output, its arrays copied into the buffer."""
+        base = self.size
+        form = self._form(value, base)
+        key = json.dumps(form, separators=(",", ":"))
+        if key not in self._ids:
+            self._ids[key] = len(self.templates)
+            self.templates.append(form)
+        return [self._ids[key], base]
+
     def data(self) -> np.ndarray:
         return np.frombuffer(b"".join(self.chunks), dtype=np.uint8)
 
 
-def unpack(form, data: np.ndarray):
-    """The output a packed form describes; its arrays are views into `data`, with the recorded dtype."""
+def builder(form):
+    """A function (data, base) -> the output `form` describes, its arrays views into data at base + offset."""
     tag = form[0]
-    if tag == "p":
-        shape, offset = tuple(form[2]), form[3]
-        count = int(np.prod(shape, dtype=np.int64))
-        bits = np.unpackbits(data[offset:offset + (count + 7) // 8], count=count)
-        return bits.view(np.bool_).reshape(shape)
-    if tag in ("a", "g"):
+    if tag in ("a", "g", "p"):
         dtype, shape, offset = np.dtype(form[1]), tuple(form[2]), form[3]
         count = int(np.prod(shape, dtype=np.int64))
-        array = data[offset:offset + count * dtype.itemsize].view(dtype).reshape(shape)
-        return array[()] if tag == "g" else array
+        if tag == "p":
+            return lambda data, base: np.unpackbits(data[base + offset:base + offset + (count + 7) // 8],
+                                                    count=count).view(np.bool_).reshape(shape)
+        end = offset + count * dtype.itemsize
+        if tag == "g":
+            return lambda data, base: data[base + offset:base + end].view(dtype).reshape(shape)[()]
+        return lambda data, base: data[base + offset:base + end].view(dtype).reshape(shape)
     if tag == "d":
-        return {unpack(k, data): unpack(v, data) for k, v in form[1]}
+        items = [(builder(k)(None, 0), builder(v)) for k, v in form[1]]  # keys: plain constants
+        return lambda data, base: {key: build(data, base) for key, build in items}
     if tag in ("l", "t"):
-        items = [unpack(v, data) for v in form[1]]
-        return items if tag == "l" else tuple(items)
-    return None if tag == "n" else form[1]
+        parts = [builder(v) for v in form[1]]
+        if tag == "l":
+            return lambda data, base: [build(data, base) for build in parts]
+        return lambda data, base: tuple(build(data, base) for build in parts)
+    constant = None if tag == "n" else form[1]
+    return lambda data, base: constant
+
+
+class Entry:
+    """A loaded recording: its reads by chain, each output built afresh from the buffer when asked for."""
+
+    def __init__(self, header: dict, data: np.ndarray) -> None:
+        self.header, self.data = header, data
+        self.reads = {chain: (template, base) for chain, template, base in header["reads"]}
+        self._builders: dict[int, object] = {}
+
+    def output(self, chain: str):
+        """The output recorded at this chain (a KeyError when there is none)."""
+        template, base = self.reads[chain]
+        if template not in self._builders:
+            self._builders[template] = builder(self.header["templates"][template])
+        return self._builders[template](self.data, base)
 
 
 @dataclass
@@ -102,23 +135,24 @@ class Store:
     def path(self, framework: str, key: str) -> Path:
         return self.directory / f"{framework}-{key}.npz"
 
-    def load(self, framework: str, key: str) -> dict | None:
-        """The entry's header ('reads': [chain, packed form] pairs) and its 'data' buffer, or None (no entry,
-        or one that cannot be read). unpack(form, header['data']) builds a read's output, fresh each time."""
+    def load(self, framework: str, key: str) -> Entry | None:
+        """The entry, or None (no entry, or one that cannot be read)."""
         path = self.path(framework, key)
         try:
             with np.load(path, allow_pickle=False) as entry:
                 data = np.array(entry["data"])  # writeable: np.load hands back a read-only buffer here
                 header = json.loads(entry["index"].tobytes().decode("utf-8"))
-            header["data"] = data
+            entry = Entry(header, data)
             os.utime(path)  # last used now: eviction removes the least recently used first
-            return header
+            return entry
         except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile):
             return None  # missing, removed meanwhile, or unreadable: a miss
 
     def save(self, framework: str, key: str, header: dict, packer: Packer) -> None:
-        """Write the entry atomically (temporary file, then os.replace)."""
+        """Write the entry atomically (temporary file, then os.replace); header['reads'] holds
+        [chain, template id, offset] triples of packer's outputs."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        header = {**header, "templates": packer.templates}
         index = np.frombuffer(json.dumps(header, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".npz")
         try:
