@@ -2,8 +2,9 @@
 
 Writes benchmarks.csv (one row per study x network x implementation x mode x dtype x batch x
 threads x optimizer), harness_cost.csv, impl_cost.csv (`nn-parity run --impl nnfs:FILE` against the
-frameworks' import time), benchmarks.json (machine, settings, `make report` wall
-times), benchmarks.md (the tables) and benchmarks.png / benchmarks_scaling.png.
+frameworks' import time), cache_cost.csv (one component and the whole run with the reference cache
+cold and warm, against the frameworks' import time), benchmarks.json (machine, settings, `make report`
+wall times without the cache), benchmarks.md (the tables) and benchmarks.png / benchmarks_scaling.png.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.cache_cost import CACHE_COST_COLUMNS, cache_cost_rows
 from benchmarks.harness_cost import HARNESS_COLUMNS, time_make_report
 from benchmarks.impl_cost import IMPL_COST_COLUMNS, impl_cost_rows
 from benchmarks.suite import (
@@ -46,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-scaling", action="store_true", help="skip the batch/width doubling study")
     parser.add_argument("--no-cnn", action="store_true", help="skip the CNN and LSTM training steps")
     parser.add_argument("--no-harness", action="store_true",
-                        help="skip `make report`, the per-case cost and the --impl run cost")
+                        help="skip `make report`, the per-case cost, the --impl run cost and the cache's")
     return parser.parse_args(argv)
 
 
@@ -103,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(args.out, rows, settings, *harness_rows())
         _progress("nn-parity run --impl nnfs:FILE -k mlp_spiral_cce against importing torch and TensorFlow")
         atomic_write_text(args.out / "impl_cost.csv", csv_text(impl_cost_rows(), IMPL_COST_COLUMNS))
+        _progress("the reference cache: one component and the whole run, cold and warm")
+        atomic_write_text(args.out / "cache_cost.csv", csv_text(cache_cost_rows(progress=_progress),
+                                                                CACHE_COST_COLUMNS))
     _progress(f"wrote {args.out}/benchmarks.csv, benchmarks.md and the plots")
     return 0
 

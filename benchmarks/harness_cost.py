@@ -26,9 +26,11 @@ HARNESS_COLUMNS = ("case", "suite", "kind", "framework", "dtype", "harness_elaps
 
 
 def time_make_report(workers: int, report_dir: Path) -> dict:
-    """Wall time of `make report WORKERS=workers REPORT_DIR=report_dir` (the venv already installed)."""
+    """Wall time of `make report WORKERS=workers REPORT_DIR=report_dir` (the venv already installed), every
+    framework computing: the reference cache off (cache_cost.py times it with the cache)."""
     started = time.perf_counter()
     done = subprocess.run(["make", "report", f"WORKERS={workers}", f"REPORT_DIR={report_dir}"], cwd=ROOT,
+                          env={**os.environ, "NN_PARITY_CACHE": "off"},
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return {"command": f"make report WORKERS={workers}", "workers": workers,
             "wall_s": time.perf_counter() - started, "exit_status": done.returncode,

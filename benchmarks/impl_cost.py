@@ -41,7 +41,7 @@ def commands(impl: str, report_dir: Path) -> dict[str, list[str]]:
 
 def measure(argvs: dict[str, list[str]], repeats: int) -> dict[str, tuple[list[float], int]]:
     """measurement -> (wall times of `repeats` fresh processes, worst exit status); commands alternate."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "NN_PARITY_CACHE": "off",  # the frameworks compute
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     times: dict[str, list[float]] = {name: [] for name in argvs}
     status = dict.fromkeys(argvs, 0)

@@ -13,6 +13,7 @@ configure_environment()  # NOTE: before anything imports numpy, as the pytest pl
 
 from comparisons.adapters import reference_frameworks  # noqa: E402
 from comparisons.adapters.specs import IMPL_HELP  # noqa: E402
+from comparisons.cli.cache_commands import command_cache  # noqa: E402
 from comparisons.cli.common import NEEDS, CliError, choices, offset, require, workers  # noqa: E402
 from comparisons.cli.own import command_list, command_new_adapter  # noqa: E402
 from comparisons.cli.reading import command_env, command_explain, command_render, command_summary  # noqa: E402
@@ -23,7 +24,7 @@ __all__ = ["build_parser", "main", "pytest_args", "run_exit_code", "unexplained_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Sub-commands run, summary, explain, env, render, list, new-adapter."""
+    """Sub-commands run, summary, explain, env, render, list, new-adapter, cache."""
     parser = argparse.ArgumentParser(prog="nn-parity", description="Compare a from-scratch NumPy network "
                                      "(the bundled scratch/ or your own) with PyTorch and TensorFlow, tensor "
                                      "by tensor, and read the reports.")
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--impl", default="scratch", metavar="SPEC", help=IMPL_HELP)
     run.add_argument("--known-differences", metavar="FILE",
                      help="known-differences CSV (default: $NN_PARITY_KNOWN_DIFFERENCES, else bundled)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="run every framework live: neither read nor write the reference cache")
+    run.add_argument("--cache-dir", type=Path, metavar="DIR",
+                     help="the reference cache's folder (default: $NN_PARITY_CACHE, else .nn-parity-cache)")
     summary = sub.add_parser("summary", help="print the summary table of existing report files")
     summary.add_argument("report_dir", nargs="?", type=Path, default=Path("reports"))
     explain = sub.add_parser("explain", help="worst rows, first divergence, tolerances and rerun of a case")
@@ -61,12 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "module:object")
     template = sub.add_parser("new-adapter", help="write an adapter template for your own network to PATH")
     template.add_argument("path", type=Path, help="the .py file to write (never overwritten)")
+    cache = sub.add_parser("cache", help="the reference cache: where it is and what it holds, or clear it")
+    cache.add_argument("action", choices=("info", "clear"))
+    cache.add_argument("--cache-dir", type=Path, metavar="DIR",
+                       help="default: $NN_PARITY_CACHE, else .nn-parity-cache in the checkout")
     return parser
 
 
 COMMANDS = {"run": command_run, "summary": command_summary, "explain": command_explain,
             "env": command_env, "render": command_render, "list": command_list,
-            "new-adapter": command_new_adapter}
+            "new-adapter": command_new_adapter, "cache": command_cache}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 NEEDS = {"run": ("pytest", "pandas", "matplotlib", "PIL", "rich"), "summary": ("pandas", "rich"),
          "explain": ("pandas", "rich"), "env": ("rich",), "render": ("pandas", "matplotlib", "PIL", "rich"),
-         "list": (), "new-adapter": ()}
+         "list": (), "new-adapter": (), "cache": ()}
 
 
 class CliError(Exception):

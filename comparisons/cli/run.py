@@ -42,6 +42,10 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
             arguments += [option, value]
     if args.full:
         arguments.append("--full")
+    if args.no_cache:
+        arguments.append("--no-cache")
+    if args.cache_dir:
+        arguments += ["--cache-dir", str(args.cache_dir)]
     if args.seed_offset:
         arguments += ["--seed-offset", str(args.seed_offset)]
     if args.workers != "0":

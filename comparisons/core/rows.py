@@ -44,6 +44,7 @@ class CaseRun:
     version: str = ""
     started: float = field(default_factory=time.perf_counter)
     label: str = ""  # the implementation column: SPEC and version, e.g. 'scratch (numpy 2.4.6)'
+    framework_adapter: object = None  # what the kinds call for the framework: the reference cache's stand-in
 
     @property
     def implementation(self) -> str:

@@ -10,7 +10,8 @@ training. scratch/ may not import scikit-learn; this module may.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from sklearn import datasets as sk_datasets
@@ -103,7 +104,17 @@ LOADERS: dict[str, Callable[..., Split]] = {
 
 
 def load_split(name: str, **options) -> Split:
-    """The Split of a dataset by name ('digits', 'iris', 'wine', 'moons', 'circles'), options passed on."""
+    """The Split of a dataset by name ('digits', 'iris', 'wine', 'moons', 'circles'), options passed on.
+
+    Loaded once per process and options (every framework and dtype of a case reads the same split);
+    each call gets its own copies of the arrays."""
     if name not in LOADERS:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(LOADERS)}")
-    return LOADERS[name](**options)
+    split = _loaded(name, tuple(sorted(options.items())))
+    return replace(split, **{key: getattr(split, key).copy() for key in
+                             ("x_train", "x_test", "y_train", "y_test", "mean", "scale")})
+
+
+@lru_cache(maxsize=16)
+def _loaded(name: str, options: tuple) -> Split:
+    return LOADERS[name](**dict(options))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comparisons.adapters import frameworks_for
+from comparisons.adapters.cache import artifact_cache
 from comparisons.core.case import Case
 from comparisons.kinds.dispatch import compare_case
 from comparisons.projects import write_artifacts
@@ -26,7 +27,8 @@ def run_and_record(case: Case, framework: str, dtype: str, parity_report) -> Non
     outcome = compare_case(case, framework, dtype, parity_report.known_differences, parity_report.settings)
     parity_report.add(outcome.rows, outcome.trajectory)
     if outcome.rows and outcome.rows[0]["status"] != "skipped":
-        write_artifacts(case, framework, dtype, outcome, parity_report.report_dir)
+        with artifact_cache(parity_report.settings.cache, parity_report.settings.threads):
+            write_artifacts(case, framework, dtype, outcome, parity_report.report_dir)
     if outcome.rows[0]["status"] == "skipped":
         pytest.skip(outcome.rows[0]["reason"])
     assert not outcome.failures, "\n".join(outcome.failures)

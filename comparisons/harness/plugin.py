@@ -29,6 +29,7 @@ from comparisons.core.settings import (  # noqa: E402
     known_differences_from_environment,
 )
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
+from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder, longest_first  # noqa: E402
 from comparisons.report.files import (  # noqa: E402
     report_dir_problem,
     status_counts,
@@ -106,6 +107,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
                          "comparisons/known_differences.csv)")
+    add_cache_options(group)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -144,7 +146,8 @@ def run_settings(config: pytest.Config) -> RunSettings:
     path = config.getoption("--known-differences")
     return RunSettings(full=bool(config.getoption("--full")), seed_offset=config.getoption("--seed-offset"),
                        threads=THREADS, implementation=config.getoption("--impl"),
-                       known_differences=Path(path) if path else known_differences_from_environment())
+                       known_differences=Path(path) if path else known_differences_from_environment(),
+                       cache=cache_folder(config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -198,7 +201,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput[DESELECTED_KEY] = dict(reasons)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    items[:] = longest_first(keep)
 
 
 @pytest.fixture
@@ -251,6 +254,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     collector = config.stash[collector_key]
     collector.partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
         session.shouldfail or session.shouldstop)
+    bound_cache(config, collector.settings.cache)  # the workers are done writing
     if not collector.rows:
         return
     workers = getattr(config.option, "numprocesses", None)

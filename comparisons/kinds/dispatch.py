@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from comparisons.adapters import get_adapter, implementation_label
+from comparisons.adapters.cache import case_facts, recorded_calls
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun
@@ -80,7 +81,9 @@ def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDi
         run.label = implementation_label(run.implementation)
     except Exception as exc:  # noqa: BLE001 - the user's version() raised
         return run.crash(run.implementation, exc)
-    try:
-        return RUNNERS[case.kind](run)
+    try:  # the framework's calls go through the reference cache when the run has one
+        with recorded_calls(framework, settings.cache, case_facts(run.case, dtype, settings.full),
+                            settings.threads) as run.framework_adapter:
+            return RUNNERS[case.kind](run)
     except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
         return run.crash(f"the {case.kind} comparison", exc)

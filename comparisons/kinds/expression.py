@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.data.expressions import draw_graph
 
@@ -34,7 +35,7 @@ def _checked(result, graph: dict) -> dict:
 def compare_expression(run: CaseRun) -> CaseOutcome:
     """The framework's value and leaf gradients, then the implementation's, one row per scalar."""
     case, dtype = run.case, run.dtype
-    adapter, implementation = get_adapter(run.framework), get_adapter(run.implementation)
+    adapter, implementation = case_adapter(run), get_adapter(run.implementation)
     graph = draw_graph(case.options, case.seed)
     try:
         run.version = adapter.version()

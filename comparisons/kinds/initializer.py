@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from comparisons.adapters import get_adapter, profile
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.rows import CaseOutcome, CaseRun, make_row, status_row
 from comparisons.core.tolerances import KS_ALPHA, statistic_tolerance
 
@@ -63,7 +64,8 @@ def statistic_rows(base: dict, prefix: str, mine: np.ndarray, reference: np.ndar
 
 def _draw(who: str, run: CaseRun) -> dict[str, np.ndarray]:
     """Draws of `who` (framework or implementation): {'0.weight': array}, and '0.bias' for defaults."""
-    case, options, adapter = run.case, run.case.options, get_adapter(who)
+    case, options = run.case, run.case.options
+    adapter = case_adapter(run) if who == run.framework else get_adapter(who)
     if options.get("defaults"):
         return adapter.default_dense_params(*options["shape"], run.dtype, case.seed)
     if who == run.implementation:
@@ -110,7 +112,7 @@ def compare_initializer(run: CaseRun) -> CaseOutcome:
     for who in (run.framework, run.implementation):
         try:
             if who == run.framework:
-                run.version = get_adapter(run.framework).version()
+                run.version = case_adapter(run).version()
             draws[who] = _draw(who, run)
         except Exception as exc:  # noqa: BLE001 - a fault on either side becomes a crash row
             return run.crash(who, exc)

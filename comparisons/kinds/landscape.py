@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
 from comparisons.data.parameters import draw_params
@@ -46,6 +47,18 @@ def trained_center(spec: dict, data: dict, center: dict, rng: np.random.Generato
     return trainer.model.get_params()
 
 
+_GRIDS: dict[tuple, tuple] = {}  # (the case as plain data, full) -> grid_points: one per process
+
+
+def case_grid(case: Case, spec: dict, data: dict, rng: np.random.Generator, full: bool):
+    """grid_points of the case, computed once per process (theta* is trained by scratch: the same for every
+    framework and dtype the case runs on)."""
+    key = (repr(case), full)  # every field, the options and seed included
+    if key not in _GRIDS:
+        _GRIDS[key] = grid_points(case, spec, data, rng, full)
+    return _GRIDS[key]
+
+
 def grid_points(case: Case, spec: dict, data: dict, rng: np.random.Generator, full: bool = False):
     """(axis_1, axis_2, parameter sets in row-major grid order), all float64; `full` picks the grid size."""
     options = {**case.options, "points": run_length(case.options["points"], full)}
@@ -65,11 +78,10 @@ def grid_points(case: Case, spec: dict, data: dict, rng: np.random.Generator, fu
     raise KeyError(f"unknown landscape grid {options['grid']!r}; known: weight_bias, directions")
 
 
-def loss_grid(name: str, spec: dict, points: list[dict], x: np.ndarray, targets: np.ndarray,
+def loss_grid(adapter, spec: dict, points: list[dict], x: np.ndarray, targets: np.ndarray,
               dtype: str) -> tuple[np.ndarray, dict, dict]:
-    """(loss at every point from the implementation's own inference forward, params read back
+    """(loss at every point from the implementation's (adapter's) own inference forward, params read back
     after loading the first point, that point in the dtype), the losses in the dtype."""
-    adapter = get_adapter(name)
     spec = {**spec, "training": False, "backward": False}
     cast = [{k: v.astype(dtype) for k, v in p.items()} for p in points]
     trainer = adapter.make_trainer(spec, cast[0], NO_STEP, dtype)
@@ -88,16 +100,16 @@ def compare_landscape(run: CaseRun) -> CaseOutcome:
     rng = np.random.default_rng(case.seed)
     spec = case.model_spec()
     data = training_set(case.data, rng)
-    axis_1, axis_2, points = grid_points(case, spec, data, rng, run.settings.full)
+    axis_1, axis_2, points = case_grid(case, spec, data, rng, run.settings.full)
     shape = (len(axis_2), len(axis_1))
     try:
-        run.version = get_adapter(run.framework).version()
-        theirs, copied, loaded = loss_grid(run.framework, spec, points, data["x"], data["y"], dtype)
+        run.version = case_adapter(run).version()
+        theirs, copied, loaded = loss_grid(case_adapter(run), spec, points, data["x"], data["y"], dtype)
     except Exception as exc:  # noqa: BLE001 - a framework fault becomes a crash row
         return run.crash(run.framework, exc)
     rows = run.rows("param_copy", copied, loaded)
     try:
-        mine = loss_grid(run.implementation, spec, points, data["x"], data["y"], dtype)[0]
+        mine = loss_grid(get_adapter(run.implementation), spec, points, data["x"], data["y"], dtype)[0]
     except Exception as exc:  # noqa: BLE001
         rows.append(run.status_row("crash", describe(run.implementation, exc)))
         return run.finish(CaseOutcome(rows))

@@ -48,7 +48,7 @@ def _isolated(spec: dict, params: dict, index: int, with_loss: bool) -> tuple[di
 
 
 def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, reference: dict,
-             framework: str, dtype: str, shared: dict, implementation: str, mine_spec: dict
+             adapter, dtype: str, shared: dict, implementation: str, mine_spec: dict
              ) -> tuple[bool, float]:
     names = layer_names(spec)
     if rule == "loss":
@@ -66,7 +66,7 @@ def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, refe
     sub_batch = Batch(np.asarray(x), batch.targets, np.asarray(upstream))
     masks = shared.get("dropout_masks", {})
     sub_shared = {"dropout_masks": {0: masks[index]}} if index in masks else {}
-    adapter, scratch = get_adapter(framework), get_adapter(implementation)
+    scratch = get_adapter(implementation)
     ref = adapter.run_pass(adapter.build(sub, sub_params, dtype), sub, sub_batch)
     mine = scratch.run_pass(scratch.build(mine_sub, sub_params, dtype), mine_sub, sub_batch, sub_shared)
     if quantity == "grad_input" and not ref.get("grad_input"):  # integer ids: the parameters' gradients
@@ -79,10 +79,11 @@ def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, refe
 
 
 def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list[dict],
-             framework: str, dtype: str, shared: dict, implementation: str = "scratch",
+             adapter, dtype: str, shared: dict, implementation: str = "scratch",
              mine_spec: dict | None = None) -> dict | None:
     """{'rule', 'layer', 'confirmed', 'isolated_max_abs_err'} for a pass that diverged, else None.
 
+    `adapter` is the framework's, as the pass called it (the reference cache's stand-in in a cached run);
     mine_spec: the spec the implementation under test built (with its layer conventions), else spec."""
     failed = {(r["quantity"], r["tensor"]) for r in rows if r["status"] in BAD}
     blame = _blame(spec, failed) if failed else None
@@ -91,7 +92,7 @@ def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list
     rule, index = blame
     layer = "loss" if rule == "loss" else layer_names(spec)[index]
     try:
-        confirmed, err = _confirm(rule, index, spec, params, batch, reference, framework, dtype, shared,
+        confirmed, err = _confirm(rule, index, spec, params, batch, reference, adapter, dtype, shared,
                                   implementation, spec if mine_spec is None else mine_spec)
     except Exception as exc:  # noqa: BLE001 - localization must never hide the divergence itself
         return {"rule": rule, "layer": layer, "confirmed": False, "isolated_max_abs_err": np.nan,

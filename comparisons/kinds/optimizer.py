@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter, profile
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 
@@ -40,7 +41,7 @@ def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:
 def compare_optimizer(run: CaseRun) -> CaseOutcome:
     """param_copy, then param_after_step for every parameter at steps 1..n (the step column)."""
     case, dtype = run.case, run.dtype
-    adapter, implementation = get_adapter(run.framework), get_adapter(run.implementation)
+    adapter, implementation = case_adapter(run), get_adapter(run.implementation)
     params64, grads64 = draw_optimizer_data(case.options, case.seed)
     params = {k: v.astype(dtype) for k, v in params64.items()}
     grads = [{k: v.astype(dtype) for k, v in g.items()} for g in grads64]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter, profile
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.spec import with_layer_options
@@ -37,7 +38,7 @@ def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
 def compare_pass(run: CaseRun) -> CaseOutcome:
     """Copy check first, then forward and backward, every tensor compared and turned into a row."""
     case, dtype = run.case, run.dtype
-    adapter, implementation = get_adapter(run.framework), get_adapter(run.implementation)
+    adapter, implementation = case_adapter(run), get_adapter(run.implementation)
     spec, mine_spec = case.model_spec(), implementation_spec(case, run.framework)
     batch64, params64 = draw_case_data(spec, case.data, case.seed)
     if case.options.get("init"):  # a project's own initial parameters (seed 07's weights)
@@ -66,7 +67,7 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
     outcome = run.finish(CaseOutcome(rows))
     outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
     if outcome.first_divergence is not None:
-        found = localize(spec, params, batch, reference, outcome.rows, run.framework, dtype, shared,
+        found = localize(spec, params, batch, reference, outcome.rows, adapter, dtype, shared,
                          run.implementation, mine_spec)
         if found is not None:
             outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],

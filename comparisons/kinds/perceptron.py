@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.rows import CaseOutcome, CaseRun
 from scratch import datasets
 
@@ -52,9 +53,10 @@ def compare_perceptron(run: CaseRun) -> CaseOutcome:
     own_spec = {**spec, "update_on_zero_margin": options["update_on_zero_margin"]}
     for who, who_spec in ((framework, spec), (run.implementation, own_spec)):
         try:
+            adapter = case_adapter(run) if who == framework else get_adapter(who)
             if who == framework:
-                run.version = get_adapter(framework).version()
-            runs[who] = get_adapter(who).run_perceptron(who_spec, x, y, params)
+                run.version = adapter.version()
+            runs[who] = adapter.run_perceptron(who_spec, x, y, params)
         except Exception as exc:  # noqa: BLE001 - a fault on either side becomes a crash row
             return run.crash(who, exc)
     reference, mine = runs[framework], runs[run.implementation]

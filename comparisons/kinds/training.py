@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import case_adapter
 from comparisons.core.agreement import Agreement, compare
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
@@ -75,7 +76,7 @@ def _trajectory_row(run: CaseRun, mode: str, step: int, mine: dict, ref: dict, t
 def compare_training(run: CaseRun) -> CaseOutcome:
     """param_copy, then per step loss / grad_param / param_after_step; every step in the trajectory."""
     case, dtype, framework = run.case, run.dtype, run.framework
-    adapter, implementation = get_adapter(framework), get_adapter(run.implementation)
+    adapter, implementation = case_adapter(run), get_adapter(run.implementation)
     mode = case.options["mode"]
     rng = np.random.default_rng(case.seed)
     spec = case.model_spec()

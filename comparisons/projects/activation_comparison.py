@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
@@ -30,6 +29,7 @@ from comparisons.projects.shared.files import (
     fixed_layout,
     implementation_spec,
     log_scale,
+    pyplot,
     save_png,
     style_legend,
     write_curve,
@@ -83,6 +83,7 @@ def _validation_text(runs) -> str:
 
 def plot(report_dir: Path) -> list[Path]:
     """activation_comparison_curves.png: loss per step, one colour per activation, all implementations."""
+    plt = pyplot()
     drawn = {name: chosen_runs(report_dir, f"proj_activation_{name}_adam_") for name in ACTIVATIONS}
     drawn = {name: runs for name, runs in drawn.items() if runs}
     if not drawn:

@@ -12,16 +12,18 @@ the side-by-side table reports/backprop_simulator.txt (and .csv) and an error ch
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from comparisons.adapters import reference_frameworks
 from comparisons.core.case import Case
 from comparisons.projects.shared.common import artifact_path, training_cases, write_table
-from comparisons.projects.shared.files import find_artifacts, fixed_layout, log_scale, save_png
+from comparisons.projects.shared.files import find_artifacts, fixed_layout, log_scale, pyplot, save_png
 from comparisons.report.files import atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GOLDEN_LOSS = 0.05440686  # seed 07 output.txt: "Loss: [[0.05440686]]"
 LR = 0.1
@@ -82,6 +84,8 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
 
 def side_by_side(report_dir: Path) -> pd.DataFrame:
     """One row per dtype x printed element: scratch, torch, tensorflow and the largest |difference|."""
+    import pandas as pd
+
     found = [*find_artifacts(report_dir, "proj_backprop_simulator_", "layers"),
              *find_artifacts(report_dir, "proj_backprop_simulator_", "update")]
     merged: dict[tuple, dict] = {}
@@ -126,6 +130,7 @@ def _text(table: pd.DataFrame) -> str:
 
 def plot(report_dir: Path) -> list[Path]:
     """backprop_simulator.txt/.csv side by side, and backprop_simulator_errors.png (|diff| per quantity)."""
+    plt = pyplot()
     table = side_by_side(report_dir)
     if table.empty:
         return []

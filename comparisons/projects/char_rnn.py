@@ -117,11 +117,16 @@ def _sample_lines(report_dir: Path) -> list[str]:
 
 def plot(report_dir: Path) -> list[Path]:
     """char_rnn_samples.png: the loss curves, and the text each implementation generated."""
-    import matplotlib.pyplot as plt
-
     from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_label
-    from comparisons.projects.shared.files import fixed_layout, implementation_spec, save_png, style_legend
+    from comparisons.projects.shared.files import (
+        fixed_layout,
+        implementation_spec,
+        pyplot,
+        save_png,
+        style_legend,
+    )
 
+    plt = pyplot()
     curves, lines = chosen_runs(report_dir, f"proj_{NAME}_"), _sample_lines(report_dir)
     if not curves and not lines:
         return []

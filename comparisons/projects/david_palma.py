@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
@@ -23,6 +22,7 @@ from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_lab
 from comparisons.projects.shared.files import (
     fixed_layout,
     implementation_spec,
+    pyplot,
     save_png,
     style_legend,
     write_curve,
@@ -95,6 +95,7 @@ def _regions_panel(ax, report_dir: Path, name: str, title: str) -> None:
 
 def plot(report_dir: Path) -> list[Path]:
     """david_palma_training.png: loss curves (top) and decision regions (bottom) of both tests."""
+    plt = pyplot()
     present = {name: chosen_runs(report_dir, f"proj_{name}_") for name in TESTS}
     if not any(present.values()):
         return []

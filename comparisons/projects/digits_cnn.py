@@ -67,11 +67,10 @@ def artifacts(case, framework: str, dtype: str, outcome, report_dir: Path) -> No
 def filters_figure(report_dir: Path):
     """Rows: the initial filters, then each implementation's learned ones (free run, float64 first);
     columns: the filters, one shared grey scale so that equal filters look equal."""
-    import matplotlib.pyplot as plt
-
     from comparisons.projects.shared.curves import chosen_runs
-    from comparisons.projects.shared.files import fixed_layout, implementation_spec, shown_name
+    from comparisons.projects.shared.files import fixed_layout, implementation_spec, pyplot, shown_name
 
+    plt = pyplot()
     runs = chosen_runs(report_dir, f"proj_{NAME}_", "filters")
     if not runs:
         return None

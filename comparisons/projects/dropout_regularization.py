@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
@@ -24,6 +23,7 @@ from comparisons.projects.shared.files import (
     fixed_layout,
     implementation_spec,
     log_scale,
+    pyplot,
     save_png,
     shown_name,
     style_legend,
@@ -100,6 +100,7 @@ def _panel(ax, runs, title: str) -> None:
 
 def plot(report_dir: Path) -> list[Path]:
     """dropout_regularization_curves.png: train vs validation loss, without and with dropout."""
+    plt = pyplot()
     present = {name: chosen_runs(report_dir, f"proj_{name}_", "evaluation") for name in VARIANTS}
     present = {name: runs for name, runs in present.items() if runs}
     if not present:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import LogNorm
 
 from comparisons.adapters import reference_frameworks
 from comparisons.core.case import Case
 from comparisons.projects.shared.common import artifact_path, write_table
-from comparisons.projects.shared.files import find_artifacts, fixed_layout, save_png
+from comparisons.projects.shared.files import find_artifacts, fixed_layout, pyplot, save_png
 
 CASES = (
     Case(id="proj_loss_landscape_linear", suite="project", kind="landscape",
@@ -64,6 +62,8 @@ def _grid(table, column: str) -> np.ndarray:
 
 
 def _contour(ax, x, y, loss, levels, title: str, axis_names, outer: tuple[bool, bool]):
+    from matplotlib.colors import LogNorm
+
     image = ax.contourf(x, y, loss, levels=levels, cmap="viridis", extend="both",
                         norm=LogNorm(levels[0], levels[-1]))
     lowest = np.argmin(loss)
@@ -88,6 +88,7 @@ def landscape_figure(files: list, name: str):
     """Rows per dtype: the loss contours of scratch and each framework, then |framework - scratch|.
 
     One loss colorbar and one difference colorbar per row: the panels of a row share their levels."""
+    plt = pyplot()
     dtypes = sorted({a.dtype for a in files}, reverse=True)
     frameworks = [f for f in reference_frameworks() if any(a.framework == f for a in files)]
     n = len(frameworks)

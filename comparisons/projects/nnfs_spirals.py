@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
@@ -28,6 +27,7 @@ from comparisons.projects.shared.files import (
     LINESTYLES,
     fixed_layout,
     implementation_spec,
+    pyplot,
     save_png,
     style_legend,
     write_curve,
@@ -118,6 +118,7 @@ def _fit_panel(ax, report_dir: Path) -> None:
 
 def plot(report_dir: Path) -> list[Path]:
     """nnfs_spirals_ch<NN>_loss.png per chapter with curve files: the three loss curves (ch. 17: + fit)."""
+    plt = pyplot()
     written = []
     for chapter, (name, title) in CHAPTERS.items():
         runs = chosen_runs(report_dir, f"proj_{name}_")

@@ -84,11 +84,16 @@ def _draw_forecasts(ax, forecasts, report_dir: Path) -> None:
 def plot(report_dir: Path) -> list[Path]:
     """time_series_forecast.png: one row per network (dense, LSTM): its loss curves, and the test segment's
     truth against each implementation's forecast, with each forecast's test MSE."""
-    import matplotlib.pyplot as plt
-
     from comparisons.projects.shared.curves import chosen_runs, draw_curves, run_label
-    from comparisons.projects.shared.files import fixed_layout, implementation_spec, save_png, style_legend
+    from comparisons.projects.shared.files import (
+        fixed_layout,
+        implementation_spec,
+        pyplot,
+        save_png,
+        style_legend,
+    )
 
+    plt = pyplot()
     runs = [(title, *(chosen_runs(report_dir, f"proj_{name}_", what) for what in ("curve", "forecast")))
             for name, title in NETWORKS]
     runs = [run for run in runs if run[1] or run[2]]

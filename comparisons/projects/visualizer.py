@@ -12,10 +12,9 @@ dashed/dotted) and the network with line width = |w| and colour = sign (Agg, no 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from comparisons.projects.shared.common import (
     artifact_path,
@@ -29,9 +28,13 @@ from comparisons.projects.shared.files import (
     fixed_layout,
     implementation_spec,
     preferred_mode,
+    pyplot,
     save_png,
     write_curve,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CASES = training_cases(
     "visualizer", "seed 04: XOR, 2-2-1 sigmoid MLP, MSE (mean), SGD lr 1.0, weights recorded",
@@ -78,6 +81,7 @@ def _runs(files: list) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
 
 def weight_evolution_figure(files: list):
     """One panel per parameter: its value against the step, scratch solid, frameworks dashed."""
+    plt = pyplot()
     runs, spec = _runs(files), implementation_spec(files[0].report_dir)
     scratch = runs[0][1]
     fig, axes = plt.subplots(3, 3, figsize=(12, 8.5), sharex=True)
@@ -121,6 +125,7 @@ def _draw_network(ax, params: dict[str, float], scale: float, title: str) -> Non
 
 def network_figure(files: list):
     """The network at step 0 and each implementation's final weights: width |w|, blue +, red -."""
+    plt = pyplot()
     runs, spec = _runs(files), implementation_spec(files[0].report_dir)
     scratch = runs[0][1]
     panels = [("initial (step 0)", scratch.iloc[0]), (f"{spec}, step {scratch.index[-1]}", scratch.iloc[-1])]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.projects.shared.common import artifact_path, evaluate, training_cases, write_table
@@ -23,6 +22,7 @@ from comparisons.projects.shared.files import (
     fixed_layout,
     label,
     preferred_mode,
+    pyplot,
     save_png,
     write_curve,
 )
@@ -84,6 +84,7 @@ def _panel(ax, table, column: str, points, title: str):
 
 def plot(report_dir: Path) -> list[Path]:
     """xor_mlp_decision_boundary.png: scratch's and each framework's outputs over the grid, and |diff|."""
+    plt = pyplot()
     boundaries = preferred_mode(find_artifacts(report_dir, "proj_xor_mlp_", "boundary"))
     if not boundaries:
         return []

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from benchmarks.__main__ import write_outputs
+from benchmarks.cache_cost import CACHE_COST_COLUMNS
 from benchmarks.harness_cost import HARNESS_COLUMNS, ComputeClock, case_cost_rows
 from benchmarks.impl_cost import IMPL_COST_COLUMNS, commands, cost_rows, measure, shown
 from benchmarks.steps import RUNS, build_step
@@ -102,7 +103,8 @@ def test_a_tiny_run_writes_every_column_and_the_plots(tmp_path):
 
 @pytest.mark.parametrize(("section", "columns"), [("benchmarks.csv", BENCHMARK_COLUMNS),
                                                   ("harness_cost.csv", HARNESS_COLUMNS),
-                                                  ("impl_cost.csv", IMPL_COST_COLUMNS)])
+                                                  ("impl_cost.csv", IMPL_COST_COLUMNS),
+                                                  ("cache_cost.csv", CACHE_COST_COLUMNS)])
 def test_reports_readme_documents_every_benchmark_column(section, columns):
     listed = documented(Path(README).read_text(encoding="utf-8"), section)
     assert [c for c in columns if c not in listed] == [], f"undocumented in '## {section}'"
@@ -144,3 +146,21 @@ def test_impl_cost_times_fresh_processes_and_rates_them_against_the_imports(tmp_
     imports, run = rows
     assert imports["ratio_to_imports"] == 1.0 and imports["meets_goal"] and imports["repeats"] == 2
     assert run["exit_status"] == 3 and 0 < run["min_s"] <= run["median_s"] <= run["max_s"]
+
+
+def test_cache_cost_changes_one_backward_in_a_copy_and_counts_the_entries_a_run_writes(tmp_path):
+    from benchmarks.cache_cost import CHANGE, ROOT, changed_tree, comparisons_run, timed
+    from benchmarks.cache_cost import shown as cache_shown
+
+    path, old, new = CHANGE
+    assert old in (ROOT / path).read_text()  # else the benchmark's change no longer applies
+    copy = changed_tree(tmp_path / "copy")
+    assert new in (copy / path).read_text() and (copy / "comparisons" / "cases").is_dir()
+    argv = comparisons_run(tmp_path / "cache", tmp_path / "report", False, "-k", "x")
+    assert cache_shown(argv) == "python -m pytest comparisons -q -p no:cacheprovider -k x"
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "kept.npz").write_bytes(b"old")
+    write = "import pathlib, sys; pathlib.Path(sys.argv[1], 'new.npz').write_bytes(b'new')"
+    wall, status, written, cpu = timed([sys.executable, "-c", write, str(cache)], tmp_path, cache)
+    assert wall > 0 and status == 0 and written == 1 and cpu > 0

@@ -9,12 +9,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from comparisons.adapters import cache
 from comparisons.cases import case_by_id
 from comparisons.core.known_differences import load_known_differences
 from comparisons.core.settings import RunSettings
 from comparisons.kinds.dispatch import compare_case
 from comparisons.projects import nnfs_spirals, write_artifacts
-from comparisons.projects.shared import common
 from comparisons.projects.shared.curves import draw_curves
 from comparisons.projects.shared.files import find_artifacts, implementation_spec
 
@@ -30,13 +30,13 @@ def test_artifacts_evaluate_the_implementation_under_test(tmp_path, monkeypatch)
     assert outcome.implementation == SPEC
     assert {row["status"] for row in outcome.rows} == {"passed"}, outcome.failures
     looked_up = []
-    real = common.get_adapter
+    real = cache.get_adapter  # what evaluate's framework_adapter looks adapters up with
 
     def recording(name):
         looked_up.append(name)
         return real(name)
 
-    monkeypatch.setattr(common, "get_adapter", recording)
+    monkeypatch.setattr(cache, "get_adapter", recording)
     write_artifacts(case, "torch", "float64", outcome, tmp_path)
     assert SPEC in looked_up and "torch" in looked_up
     assert "scratch" not in looked_up  # the bundled library never runs the user's parameters

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from comparisons.data.training import batch_accuracy
@@ -19,6 +18,7 @@ from comparisons.projects.shared.files import (
     label,
     log_scale,
     preferred_mode,
+    pyplot,
     save_png,
     shown_name,
     write_curve,
@@ -78,6 +78,7 @@ def classification_artifacts(case, framework: str, dtype: str, outcome, report_d
 
 def accuracy_figure(report_dir: Path, project: str, title: str):
     """Bars: test accuracy of scratch and of the framework, one group per framework x dtype x mode."""
+    plt = pyplot()
     files = find_artifacts(report_dir, f"proj_{project}_", "accuracy")
     if not files:
         return None
@@ -105,6 +106,7 @@ def curves_figure(report_dir: Path, project: str, title: str):
     """Per framework: training loss per step and test accuracy per epoch, scratch solid, framework
     dashed. Scratch is drawn from each framework's own file: it follows that framework's formula
     (Keras Adam's epsilon-hat form), so its runs differ between the columns."""
+    plt = pyplot()
     curves = preferred_mode(find_artifacts(report_dir, f"proj_{project}_", "curve"))
     if not curves:
         return None

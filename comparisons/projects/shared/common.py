@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import framework_adapter
 from comparisons.core.case import Case
 from comparisons.data.batches import Batch
 from comparisons.report.files import atomic_write_text, csv_text
@@ -46,8 +46,8 @@ def flat_params(params: dict[str, np.ndarray]) -> dict[str, float]:
 def evaluate(framework: str, case: Case, params: dict[str, np.ndarray], x: np.ndarray,
              targets: np.ndarray, dtype: str) -> dict[str, np.ndarray]:
     """Loss and output of one implementation's OWN inference-mode forward pass on (x, targets)."""
-    adapter = get_adapter(framework)
     spec = {**case.model_spec(), "training": False, "backward": False}
-    model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
-    result = adapter.run_pass(model, spec, Batch(x, targets, np.zeros((0,))).cast(dtype))  # ids stay int64
+    with framework_adapter(framework, "evaluate", case, dtype, params, x, targets) as adapter:
+        model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
+        result = adapter.run_pass(model, spec, Batch(x, targets, np.zeros((0,))).cast(dtype))  # ids: int64
     return {"loss": result["loss"].get("loss"), "output": result["output"]["output"]}

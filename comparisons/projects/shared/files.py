@@ -12,22 +12,19 @@ import struct
 import tempfile
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
+from comparisons.adapters import ADAPTER_MODULES, profile
+from comparisons.core.case import DTYPES
+from comparisons.projects.shared.common import artifact_path, write_table
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import LogFormatter, LogLocator  # noqa: E402
-
-from comparisons.adapters import ADAPTER_MODULES, profile  # noqa: E402
-from comparisons.core.case import DTYPES  # noqa: E402
-from comparisons.projects.shared.common import artifact_path, write_table  # noqa: E402
+if TYPE_CHECKING:  # NOTE: matplotlib and pandas are imported when a plot is drawn, not at collection
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 # Implementations that train (the ones project curves show), and every implementation's plot style.
 IMPLEMENTATIONS = tuple(name for name in ADAPTER_MODULES if "training" in profile(name).kinds)
@@ -59,6 +56,17 @@ def shown_name(name: str, spec: str) -> str:
     return spec if name == "scratch" else name
 
 MODE_ORDER = ("free", "teacher")
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (chosen before pyplot is first imported)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
 DPI = 110  # every PNG: 8 pt text is 12 pixels high
 
 
@@ -85,11 +93,13 @@ class Artifact:
 
     def read(self) -> pd.DataFrame:
         """The CSV as a DataFrame."""
+        import pandas as pd
+
         return pd.read_csv(self.path)
 
     def read_if_present(self) -> pd.DataFrame | None:
         """The CSV as a DataFrame, or None when this file was not written (a subset run)."""
-        return pd.read_csv(self.path) if self.path.exists() else None
+        return self.read() if self.path.exists() else None
 
     def sibling(self, what: str) -> Artifact:
         """The file of another kind written for the same case, framework and dtype."""
@@ -166,13 +176,15 @@ def write_png(pixels: np.ndarray, path: Path) -> Path:
 
 def save_png(fig: Figure, path: Path) -> Path:
     """Draw a matplotlib figure at DPI, write it with write_png and close it; return the path."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     try:
         fig.set_dpi(DPI)
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
         return write_png(np.asarray(canvas.buffer_rgba()), path)
     finally:
-        plt.close(fig)
+        pyplot().close(fig)
 
 
 def fixed_layout(fig: Figure, left: float, right: float, top: float, bottom: float, wspace: float = 0.2,
@@ -188,23 +200,32 @@ def fixed_layout(fig: Figure, left: float, right: float, top: float, bottom: flo
     return fig
 
 
-class PlainLogFormatter(LogFormatter):
-    """LogFormatter's choice of ticks to label, each as '%.3g' ('0.01', '1e-05', '0.685')."""
+@cache
+def plain_log_formatter() -> type:
+    """The class PlainLogFormatter (made once matplotlib is imported)."""
+    from matplotlib.ticker import LogFormatter
 
-    def __call__(self, x, pos=None) -> str:
-        """'%.3g' of x where LogFormatter labels the tick, '' elsewhere."""
-        return f"{x:.3g}" if super().__call__(x, pos) else ""
+    class PlainLogFormatter(LogFormatter):
+        """LogFormatter's choice of ticks to label, each as '%.3g' ('0.01', '1e-05', '0.685')."""
+
+        def __call__(self, x, pos=None) -> str:
+            """'%.3g' of x where LogFormatter labels the tick, '' elsewhere."""
+            return f"{x:.3g}" if super().__call__(x, pos) else ""
+
+    return PlainLogFormatter
 
 
 def log_scale(ax, which: str = "y") -> None:
     """Log scale with plain tick labels ('0.001', not mathtext 10^-3: ~15 ms to parse each label).
 
     NOTE: minor ticks at 2 and 5 of each decade, not 2..9: every tick is an object costing ~1 ms to draw."""
+    from matplotlib.ticker import LogLocator
+
     getattr(ax, f"set_{which}scale")("log")
     axis = ax.yaxis if which == "y" else ax.xaxis
-    axis.set_major_formatter(PlainLogFormatter())
+    axis.set_major_formatter(plain_log_formatter()())
     axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    axis.set_minor_formatter(PlainLogFormatter())
+    axis.set_minor_formatter(plain_log_formatter()())
 
 
 def label(artifact: Artifact) -> str:

@@ -1,0 +1,65 @@
+"""What the pytest plugin does to keep a run short: the reference cache's options (docs/architecture.md §9),
+its size bound after the run, and the longest comparisons first (so that no worker starts a long one
+while the other has nothing left)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from comparisons.adapters.cache import DEFAULT_MAX_MB, Store
+from comparisons.core.case import Case
+from comparisons.core.settings import CACHE_ENV, cache_from_environment
+
+# Measured per group (`pytest comparisons -n 2`, README's Performance): training runs take the longest, then
+# landscapes, initializer draws (a KS test on 120,000 values), passes, optimizers, perceptrons.
+KIND_ORDER = ("training", "landscape", "initializer", "expression", "pass", "optimizer", "perceptron")
+
+
+def add_cache_options(group) -> None:
+    """--no-cache, --cache-dir DIR, --cache-max-mb MB."""
+    group.addoption("--no-cache", action="store_true",
+                    help="run every framework live: neither read nor write the reference cache")
+    group.addoption("--cache-dir", default=None, metavar="DIR",
+                    help=f"the reference cache's folder (default: ${CACHE_ENV} when set, 'off' for none; "
+                         "else .nn-parity-cache in the rootdir)")
+    group.addoption("--cache-max-mb", type=int, default=DEFAULT_MAX_MB, metavar="MB",
+                    help=f"after the run, drop the least recently used entries beyond MB (default "
+                         f"{DEFAULT_MAX_MB})")
+
+
+def cache_folder(config: pytest.Config) -> Path | None:
+    """The run's cache folder, absolute (the same in every xdist worker), or None without a cache."""
+    if config.getoption("--no-cache"):
+        return None
+    return cache_from_environment(config.getoption("--cache-dir"), config.rootpath)
+
+
+def bound_cache(config: pytest.Config, folder: Path | None) -> None:
+    """Drop the least recently used entries beyond --cache-max-mb (the controller, after the workers)."""
+    if folder is not None and folder.is_dir():
+        Store(folder).evict(config.getoption("--cache-max-mb") * 2**20)
+
+
+def _cost(item: pytest.Item) -> tuple[int, int]:
+    """Larger for longer comparisons: by kind, then framework (JAX traces and compiles every case, Keras
+    traces its training step, torch runs eagerly); (0, 0) for anything not a comparison. Epoch counts
+    say little (an epoch is one batch or a hundred), so cases of a kind keep their order."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    case = params.get("case")
+    if "parity_report" not in getattr(item, "fixturenames", ()) or not isinstance(case, Case):
+        return (0, 0)
+    kind = len(KIND_ORDER) - KIND_ORDER.index(case.kind) if case.kind in KIND_ORDER else 1
+    return (kind, {"jax": 3, "tensorflow": 2}.get(params.get("framework"), 1))
+
+
+def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The comparison tests, longest first, in the places comparison tests held; other tests stay where
+    they were (a stable sort: equal costs keep their collection order)."""
+    places = [i for i, item in enumerate(items) if _cost(item) != (0, 0)]
+    ordered = sorted((items[i] for i in places), key=_cost, reverse=True)
+    result = list(items)
+    for place, item in zip(places, ordered, strict=True):
+        result[place] = item
+    return result
