@@ -7,7 +7,7 @@ Sequences are batch-first, (N, T, E), in scratch, torch (batch_first=True) and K
 
 from __future__ import annotations
 
-from comparisons.cases.negative_controls import _control
+from comparisons.cases.negative_controls import negative_control
 from comparisons.cases.recurrent import _sequence
 from comparisons.core.case import Case
 
@@ -73,14 +73,14 @@ CASES: tuple[Case, ...] = (
 
 
 NEGATIVE_CONTROLS: tuple[Case, ...] = (
-    _control(
+    negative_control(
         "attention_mask_inverted", "attention_mask_inverted",
         "MultiHeadAttention(E=8, H=2) with the key-padding mask read in the wrong polarity (torch's True = "
         "masked given where True = may attend is meant): only padded keys attended",
         ("activation", "0.multi_head_attention"), layers=(_attention(2, valid_lengths=(3, 2, 4)),),
         loss=None, data=_sequence(3, 5, 8), frameworks=BOTH,
         notes="every length is below T, so every query still has keys to attend: wrong values, no NaN"),
-    _control(
+    negative_control(
         "attention_softmax_query_axis", "attention_softmax_query_axis",
         "MultiHeadAttention(E=8, H=2): softmax over the query axis of the scores instead of the key axis",
         ("activation", "0.multi_head_attention"), layers=(_attention(2),), loss=None,

@@ -8,7 +8,7 @@ so those cases run on torch only.
 
 from __future__ import annotations
 
-from comparisons.cases.negative_controls import _control
+from comparisons.cases.negative_controls import negative_control
 from comparisons.core.case import Case
 
 
@@ -142,14 +142,14 @@ def _initializer_cases(first_seed: int = 40) -> list[Case]:
 CASES: tuple[Case, ...] = (*_layer_cases(), MODEL, *CNN_BN_CASES, *_initializer_cases())
 
 NEGATIVE_CONTROLS: tuple[Case, ...] = (
-    _control(
+    negative_control(
         "conv2d_true_convolution", "conv_true_convolution",
         "Conv2D computing a true convolution (kernel flipped in both spatial axes) instead of the "
         "frameworks' cross-correlation; 3->4, k=3x2, 'valid'",
         ("activation", "0.conv2d"),
         layers=({"type": "conv2d", "filters": 4, "kernel_size": (3, 2)},), loss=None, data=IMAGE,
         notes="random, non-symmetric kernels: flipping changes every output"),
-    _control(
+    negative_control(
         "conv2d_same_padding_wrong_side", "conv_same_padding_wrong_side",
         "Conv2D 'same' at stride 2 with the odd padding pixel before (top/left) instead of after "
         "(TensorFlow's rule); 6x8 input, k=3: total padding 1 on each axis",

@@ -27,7 +27,7 @@ def expected_divergence(case: Case) -> tuple[str, str]:
     return expected["quantity"], expected["tensor"]
 
 
-def _control(name: str, variant: str, fault: str, expected: tuple[str, str], **case) -> Case:
+def negative_control(name: str, variant: str, fault: str, expected: tuple[str, str], **case) -> Case:
     """A negative-control Case; the component text names the planted fault and the expected divergence."""
     quantity, tensor = expected
     return Case(id=f"{PREFIX}{name}", suite=SUITE,
@@ -38,7 +38,7 @@ def _control(name: str, variant: str, fault: str, expected: tuple[str, str], **c
 
 
 NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
-    _control(
+    negative_control(
         "mse_grad_without_mean", "mse_gradient_without_mean",
         "MSE gradient 2(y_hat - y) without 1/N (seed projects 02/04/09), 2-2-1 sigmoid on XOR",
         ("grad_activation", "3.sigmoid"),
@@ -46,7 +46,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="the loss value is the mean and agrees; dL/dy_hat is N = 4 times too large, first seen as "
               "the output sigmoid's input gradient",
     ),
-    _control(
+    negative_control(
         "dropout_backward_project09", "project09_dropout_backward",
         "seed project 09 dropout backward: mask without 1/(1-p), sigmoid' of the dropped, rescaled "
         "activation; 2-4-1 sigmoid, Dropout(0.5), MSE on XOR",
@@ -55,7 +55,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="shared mask: forward, loss, dW2 and db2 agree; the dropout's input gradient is half the "
               "right one and dW1, db1 are off (docs/conventions.md §11)",
     ),
-    _control(
+    negative_control(
         "mae_grad_sign", "mae_gradient_wrong_sign",
         "MAE gradient sign(y - y_hat)/(Nk), the wrong sign (nnfs, docs/conventions.md §3)",
         ("grad_input", "input"),
@@ -64,7 +64,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
               "targets": "regression", "saturated": False},
         notes="a loss alone: its input gradient is dL/dy_hat, exactly -1 times the frameworks'",
     ),
-    _control(
+    negative_control(
         "dense_l1_subgradient_nnfs", "l1_subgradient_one_at_zero",
         "Dense(5,4) L1 subgradient +1 at W = 0 (nnfs) against sign(0) = 0 (torch, Keras)",
         ("grad_param", "0.weight"),
@@ -75,7 +75,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="unbroken scratch is told l1_zero_subgradient=0.0 and passes; the variant puts nnfs's "
               "+1 back: dW is off by l1 = 0.125 at the 6 zero weights. Not a known difference here",
     ),
-    _control(
+    negative_control(
         "dense_l1_subgradient_sign0", "l1_subgradient_zero_at_zero",
         "Dense(5,4) L1 subgradient sign(0) = 0 at W = 0 against JAX's +1 (lax.abs's derivative at 0)",
         ("grad_param", "0.weight"),
@@ -86,7 +86,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="the mirror of neg_dense_l1_subgradient_nnfs for a framework whose |w|' is +1 at 0: "
               "unbroken scratch is told l1_zero_subgradient=1.0 and passes; the variant takes sign(0) = 0",
     ),
-    _control(
+    negative_control(
         "softmax_backward_diagonal", "softmax_backward_diagonal",
         "softmax backward s(1-s)*g elementwise instead of the Jacobian-vector product; "
         "Dense-ReLU-Dense-Softmax, random upstream gradient",
@@ -95,7 +95,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="with a random upstream gradient (not ones, not the fused CCE path) the missing "
               "-s_i s_j terms show",
     ),
-    _control(
+    negative_control(
         "sigmoid_derivative_of_preactivation", "sigmoid_derivative_of_preactivation",
         "sigmoid derivative z(1-z) on the pre-activation z instead of s(1-s); "
         "Dense(2,3)-Sigmoid-Dense(3,1), MSE on XOR",
@@ -105,7 +105,7 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
         notes="the output layer's gradients agree; the hidden sigmoid's input gradient is the first "
               "to diverge",
     ),
-    _control(
+    negative_control(
         "bias_gradient_mean", "bias_gradient_mean",
         "Dense bias gradient mean over the batch instead of the sum; Dense-ReLU-Dense-Softmax + CCE",
         ("grad_param", "2.bias"),

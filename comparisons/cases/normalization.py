@@ -9,7 +9,7 @@ torch keeps the unbiased running variance, Keras the biased one).
 from __future__ import annotations
 
 from comparisons.cases.models import SPIRAL_DATA
-from comparisons.cases.negative_controls import _control
+from comparisons.cases.negative_controls import negative_control
 from comparisons.core.case import Case
 
 ROWS = {"kind": "signed_uniform", "batch": 8, "n_features": 5, "low": 0.1, "high": 2.0}
@@ -94,7 +94,7 @@ TRAINING_CASES = tuple(
 CASES: tuple[Case, ...] = (*_batchnorm_cases(), *_sample_norm_cases(), *MODEL_CASES, *TRAINING_CASES)
 
 NEGATIVE_CONTROLS: tuple[Case, ...] = (
-    _control(
+    negative_control(
         "batchnorm_unbiased_normalization", "batchnorm_normalizes_with_unbiased_variance",
         "BatchNorm1D normalizing the batch with the unbiased variance n/(n-1) var (what torch stores in "
         "running_var, not what any framework normalizes with)",
@@ -102,7 +102,7 @@ NEGATIVE_CONTROLS: tuple[Case, ...] = (
         layers=({"type": "batchnorm1d", **BN},), loss=None, data=ROWS, frameworks=("torch", "tensorflow"),
         notes="every output is sqrt((n-1)/n) = 0.935 times too small before gamma and beta (n = 8)",
     ),
-    _control(
+    negative_control(
         "batchnorm_momentum_convention", "batchnorm_momentum_other_convention",
         "BatchNorm1D running statistics blended in the other momentum convention: momentum 0.1 taken as "
         "the old value's weight (Keras's reading) where the layer says torch's",

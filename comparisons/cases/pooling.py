@@ -8,7 +8,7 @@ so windows hold several equal maxima and the tie rule decides the input gradient
 
 from __future__ import annotations
 
-from comparisons.cases.negative_controls import _control
+from comparisons.cases.negative_controls import negative_control
 from comparisons.core.case import Case
 
 IMAGE = {"kind": "signed_uniform", "batch": 3, "shape": (2, 7, 6), "image": True, "low": 0.1, "high": 2.0}
@@ -97,7 +97,7 @@ CASES: tuple[Case, ...] = (
 )
 
 NEGATIVE_CONTROLS: tuple[Case, ...] = (
-    _control(
+    negative_control(
         "flatten_wrong_order", "flatten_wrong_order",
         "Flatten in the other order (h, w, c where c, h, w is asked): MaxPool2D - Flatten - Dense - "
         "Softmax + cross-entropy",
@@ -105,7 +105,7 @@ NEGATIVE_CONTROLS: tuple[Case, ...] = (
         layers=_dense_head(MAX_HEAD), loss="categorical_crossentropy", data=LABELLED, seed=3,
         notes="same shape, same values, permuted: the flatten's output is the first to differ",
     ),
-    _control(
+    negative_control(
         "maxpool_gradient_to_every_tie", "maxpool_gradient_to_every_tie",
         "MaxPool2D backward sends g to every tied maximum of a window, not the first; 2x2 stride 1 "
         "'same' on inputs with ties - Flatten - Dense + cross-entropy",

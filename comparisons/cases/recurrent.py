@@ -7,7 +7,7 @@ odd on purpose: hidden != input, T = 1 and T > 1, batch 1 and > 1.
 
 from __future__ import annotations
 
-from comparisons.cases.negative_controls import _control
+from comparisons.cases.negative_controls import negative_control
 from comparisons.core.case import Case
 
 SUITE = "sequence"
@@ -109,7 +109,7 @@ CASES: tuple[Case, ...] = (*_component_cases(), *_training_cases())
 def _sequence_control(*args, **case) -> Case:
     """A negative control on torch and TensorFlow: JAX claims no sequence layer, and a control skipped
     there would read as 'missed' in summary.csv."""
-    return _control(*args, frameworks=("torch", "tensorflow"), **case)
+    return negative_control(*args, frameworks=("torch", "tensorflow"), **case)
 
 
 NEGATIVE_CONTROLS: tuple[Case, ...] = (
