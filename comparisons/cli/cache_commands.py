@@ -33,7 +33,8 @@ def command_cache(args: argparse.Namespace) -> int:
     if args.action == "clear":
         removed = store.clear() if folder.is_dir() else 0
         shutil.rmtree(folder / JAX_COMPILED, ignore_errors=True)
-        print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} and JAX's compiled programs from {folder}")
+        entries = f"{removed} entr{'y' if removed == 1 else 'ies'}"
+        print(f"removed {entries} and JAX's compiled programs from {folder}")
         return 0
     info = store.info() if folder.is_dir() else {"entries": 0, "bytes": 0, "frameworks": {}}
     print(f"folder:   {folder}{'' if folder.is_dir() else ' (not created yet)'}")
