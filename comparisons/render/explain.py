@@ -14,12 +14,12 @@ from comparisons.render.markdown import (
     Reports,
     blame_text,
     first_divergences,
-    fmt,
     implementation_label,
     implementation_spec,
     param_id,
     rerun_command,
 )
+from comparisons.render.tables import fmt
 from comparisons.render.terminal import summary_table
 
 WORST_COLUMNS = ("framework", "dtype", "step", "quantity", "tensor", "shape", "status", "max_abs_err",

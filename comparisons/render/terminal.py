@@ -9,7 +9,8 @@ from rich.table import Table
 
 from comparisons.adapters import reference_frameworks
 from comparisons.core.case import DTYPES
-from comparisons.render.markdown import NEGATIVE_CONTROL, PARTIAL_NOTE, PROBLEMS, Reports, fmt
+from comparisons.render.markdown import NEGATIVE_CONTROL, PARTIAL_NOTE, PROBLEMS, Reports
+from comparisons.render.tables import fmt
 
 SHORT = {"passed": "ok", "failed": "FAIL", "nan": "NaN", "crash": "CRASH", "known_difference": "known",
          "skipped": "skip", "caught": "caught", "missed": "MISSED", "misplaced": "MISPLACED"}
