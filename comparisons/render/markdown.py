@@ -148,7 +148,7 @@ def _totals(reports: Reports) -> list[str]:
 
 
 SUITE_HEADERS = ["component", "case", "framework", "dtype", "status", "rows", *STATUSES,
-                 "worst err_ratio", "worst tensor", "first divergence"]
+                 "worst err_ratio", "worst tensor", "known diff err_ratio", "first divergence"]
 
 
 def _suite_tables(summary: pd.DataFrame) -> list[str]:
@@ -156,7 +156,7 @@ def _suite_tables(summary: pd.DataFrame) -> list[str]:
     for suite, members in summary.groupby("suite", sort=True):
         rows = [[g["component"], g["case"], g["framework"], g["dtype"], g["verdict"], g["rows"],
                  *[g[s] for s in STATUSES], g["worst_err_ratio"],
-                 f"{g['worst_quantity']} {g['worst_tensor']}".strip(), _divergence(g)]
+                 f"{g['worst_quantity']} {g['worst_tensor']}".strip(), g["known_err_ratio"], _divergence(g)]
                 for g in members.to_dict("records")]
         lines += ["", f"### Suite `{suite}`", "", *md_table(SUITE_HEADERS, rows)]
     return lines

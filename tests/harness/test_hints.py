@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
+from comparisons.adapters import scratch_adapter
+from comparisons.cases import case_by_id
 from comparisons.core.case import Case
 from comparisons.core.hints import add_step_hints, array_hint, case_factors, convention_hint, step_hint
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun, failure_message, make_row
+from comparisons.kinds.dispatch import compare_case
 
 ATOL, RTOL = 1e-6, 1e-5  # the float32 forward tolerance's size
 BASE = {"case": "c", "suite": "layer", "component": "x", "implementation": "scratch", "framework": "torch",
@@ -131,3 +134,18 @@ def test_finish_adds_the_known_difference_hint_to_a_failed_row():
     assert outcome.rows[0]["status"] == "failed"
     assert outcome.rows[0]["hint"].startswith(f"matches known difference {case.id}|")
     assert "hint: matches known difference" in outcome.failures[0]
+
+
+def test_an_optimizer_one_step_late_is_named_on_its_rows(monkeypatch):
+    honest = scratch_adapter.run_optimizer
+
+    def late(spec, params, grads):  # a planted bug: every state reported one step after it was reached
+        history = honest(spec, params, grads)
+        return [history[0], *history[:-1]]
+
+    monkeypatch.setattr(scratch_adapter, "run_optimizer", late)
+    outcome = compare_case(case_by_id("opt_adam"), "torch", "float64")
+    failed = [r for r in outcome.rows if r["status"] == "failed"]
+    assert failed and all(r["hint"] == f"one step late: a at step {r['step']} ~ r at step {r['step'] - 1}"
+                          for r in failed)
+    assert "hint: one step late: a at step 1 ~ r at step 0" in outcome.failures[0]
