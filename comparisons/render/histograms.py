@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from comparisons.render.heatmaps import CEILING, FLOOR, KNOWN, log_ratio
-from comparisons.render.markdown import HISTOGRAM_PREFIX
+from comparisons.render.heatmaps import CAUGHT, CEILING, FLOOR, KNOWN, log_ratio
+from comparisons.render.markdown import HISTOGRAM_PREFIX, NEGATIVE_CONTROL
 from comparisons.render.raster import Canvas
 
 PANELS_PER_ROW = 4
@@ -55,6 +55,30 @@ def panel_title(case_rows: pd.DataFrame) -> tuple[str, bool]:
                 if known else ""))
     bad = bool(non_finite or (len(judged) and judged.max() > 1))
     return f"{case_rows['case'].iloc[0]}\n{int(has_ratio.sum())} tensors, {worst}{extra}", bad
+
+
+def control_caught(case_rows: pd.DataFrame) -> bool:
+    """A negative control's rows: every framework/dtype that compared something diverged first where the
+    control expects (its expected_divergence; anywhere when the column is empty)."""
+    for _, group in case_rows.groupby(["framework", "dtype"], sort=False):
+        if (group["status"] == "skipped").all():
+            continue
+        bad = group[group["status"].isin(("failed", "nan", "crash"))]
+        if bad.empty:
+            return False
+        first, expected = bad.iloc[0], str(bad.iloc[0].get("expected_divergence", "") or "")
+        if expected and expected != f"{first['quantity']} '{first['tensor']}'":
+            return False
+    return True
+
+
+def panel_heading(case_rows: pd.DataFrame) -> tuple[str, str]:
+    """A panel's title and its color: a caught negative control in the success color (a missed one, or any
+    other case over its tolerance, dark red)."""
+    title, bad = panel_title(case_rows)
+    if case_rows["suite"].iloc[0] != NEGATIVE_CONTROL:
+        return title, "darkred" if bad else "black"
+    return (f"{title}, caught", CAUGHT) if control_caught(case_rows) else (f"{title}, NOT caught", "darkred")
 
 
 SHADE = (1.0, 0.92, 0.92)  # red at alpha 0.08 over white: where the error exceeds the tolerance
@@ -112,8 +136,8 @@ def histogram_figure(suite_rows: pd.DataFrame) -> Canvas:
         left, top = 0.15 + column * cell[0] + Y_LABELS, HEADER + row * cell[1] + TITLE
         below = index + ncols < len(cases)  # a panel below shows the x tick labels instead
         _panel(canvas, left, top, histogram_counts(by_case[case]), x_labels=not below)
-        title, bad = panel_title(by_case[case])
-        canvas.text(left + PANEL[0] / 2, top - 0.05, title, 7, "darkred" if bad else "black", anchor="md")
+        title, color = panel_heading(by_case[case])
+        canvas.text(left + PANEL[0] / 2, top - 0.05, title, 7, color, anchor="md")
         if not below:
             canvas.text(left + PANEL[0] / 2, top + PANEL[1] + 0.2, "log10(error / tolerance)", 7, anchor="ma")
     return canvas

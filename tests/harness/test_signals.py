@@ -9,7 +9,7 @@ import pandas as pd
 from comparisons.core.known_differences import KnownDifference
 from comparisons.render.explain import divergence_lines
 from comparisons.render.heatmaps import ALARM, CAUGHT, KNOWN, case_cells, heatmap_figure, suite_cells
-from comparisons.render.histograms import histogram_counts
+from comparisons.render.histograms import control_caught, histogram_counts, panel_heading
 from comparisons.render.markdown import load_reports, render_summary_md
 from comparisons.render.raster import rgb
 from comparisons.report.files import write_reports
@@ -92,3 +92,15 @@ def test_a_subset_run_reports_unselected_known_differences_as_not_selected(tmp_p
         assert (f"{not_selected} entries were not selected" in section) == bool(not_selected)
         assert f"{stale} entries matched no row although their cases ran (stale)" in section
         assert ("`act_*|*|*|*|*`" in section.split("(stale)")[0]) == bool(not_selected)
+
+
+def test_a_caught_control_histogram_title_is_a_success_and_a_missed_one_an_alarm(tmp_path):
+    reports = load_reports(write_synthetic_reports(tmp_path / "r"))
+    rows = reports.agreement
+    caught = panel_heading(rows[rows["case"] == "control_relu_backward"])
+    missed = panel_heading(rows[rows["case"] == "control_missed"])
+    assert caught[0].endswith(", caught") and caught[1] == CAUGHT
+    assert missed[0].endswith(", NOT caught") and missed[1] == "darkred"
+    elsewhere = rows[rows["case"] == "control_relu_backward"].assign(
+        expected_divergence="activation '1.relu'")  # its first failure is grad_activation '1.relu'
+    assert not control_caught(elsewhere)
