@@ -95,11 +95,11 @@ def step_hint(actual, by_step: Mapping[int, object], step: int, atol: float, rto
     """'one step late/early' when the implementation's step `step` agrees with the framework's step
     step-1 / step+1 (`by_step`: the framework's tensor per step) and not with its own step."""
     a = np.asarray(actual, dtype=np.float64)
-    for neighbour, word in ((step - 1, "late"), (step + 1, "early")):
-        r = by_step.get(neighbour)
-        if r is not None and np.shape(r) == a.shape and _agrees(a, np.asarray(r, np.float64), atol, rtol):
-            return f"one step {word}: a at step {step} ~ r at step {neighbour}"
-    return ""
+    found = [f"one step {word}: a at step {step} ~ r at step {neighbour}"
+             for neighbour, word in ((step - 1, "late"), (step + 1, "early"))
+             if (r := by_step.get(neighbour)) is not None and np.shape(r) == a.shape
+             and _agrees(a, np.asarray(r, np.float64), atol, rtol)]
+    return found[0] if len(found) == 1 else ""  # both neighbours agreeing is no evidence of either
 
 
 def add_step_hints(rows: Sequence[dict], mine: Sequence[Mapping], reference: Sequence[Mapping]) -> None:

@@ -84,6 +84,7 @@ def test_step_early_and_late_against_the_neighbouring_steps():
     assert step_hint(steps[1], steps, 2, ATOL, RTOL) == "one step late: a at step 2 ~ r at step 1"
     assert step_hint(steps[3], steps, 2, ATOL, RTOL) == "one step early: a at step 2 ~ r at step 3"
     assert step_hint(steps[4], steps, 2, ATOL, RTOL) == ""  # two steps away is not named
+    assert step_hint(steps[1], {**steps, 3: steps[1]}, 2, ATOL, RTOL) == ""  # both neighbours: not clear
 
 
 def test_add_step_hints_sets_only_failed_rows_without_a_hint():
@@ -149,3 +150,19 @@ def test_an_optimizer_one_step_late_is_named_on_its_rows(monkeypatch):
     assert failed and all(r["hint"] == f"one step late: a at step {r['step']} ~ r at step {r['step'] - 1}"
                           for r in failed)
     assert "hint: one step late: a at step 1 ~ r at step 0" in outcome.failures[0]
+
+
+def test_a_perceptron_one_epoch_early_is_named_on_its_rows(monkeypatch):
+    honest = scratch_adapter.run_perceptron
+
+    def early(spec, x, y, params):  # a planted bug: each epoch reports the state of the epoch after it
+        history = honest(spec, x, y, params)
+        return [*history[1:], history[-1]]
+
+    monkeypatch.setattr(scratch_adapter, "run_perceptron", early)
+    outcome = compare_case(case_by_id("perceptron_iris"), "sklearn", "float64")
+    failed = [r for r in outcome.rows if r["status"] == "failed"]
+    assert failed, "the shifted epochs must fail"
+    named = {f"one step early: a at step {r['step']} ~ r at step {r['step'] + 1}" for r in failed}
+    assert {r["hint"] for r in failed} <= named | {""}, "the last epoch has no later one to agree with"
+    assert any(r["hint"].startswith("one step early") for r in failed)
