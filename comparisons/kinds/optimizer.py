@@ -7,6 +7,7 @@ import numpy as np
 from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
+from comparisons.core.hints import add_step_hints
 from comparisons.core.rows import CaseOutcome, CaseRun
 
 
@@ -60,4 +61,5 @@ def compare_optimizer(run: CaseRun) -> CaseOutcome:
         return run.crash(run.implementation, exc)
     for step in range(1, len(reference)):
         rows += run.rows("param_after_step", mine[step], reference[step], step=step)
+    add_step_hints(rows, mine, reference)
     return run.finish(CaseOutcome(rows))
