@@ -126,13 +126,13 @@ def run_pass(model: list, spec: dict, batch, shared: dict | None = None) -> dict
     if fused:  # the loss reads the logits, as torch's cross_entropy and Keras's from_logits do
         loss, grad = crossentropy_from_logits(outputs[-2] if len(outputs) > 1 else batch.x, batch.targets)
         results["loss"]["loss"] = np.asarray(loss, dtype=batch.x.dtype)
-        grads, start = {names[-1]: grad}, len(model) - 2
+        grads, start = {names[-1]: grad, "loss": grad}, len(model) - 2  # 'loss': dL/d(what it reads)
     else:
         grads, start, grad = {}, len(model) - 1, batch.upstream
     for i in range(start, -1, -1):
         grad = model[i].backward(grad)
         grads[names[i]] = grad
-    results["grad_activation"] = {name: grads[name] for name in names}
+    results["grad_activation"] = {name: grads[name] for name in [*names, "loss"] if name in grads}
     results["grad_param"] = {f"{i}.{name}": getattr(layer, attr) for i, layer in enumerate(model)
                              if isinstance(layer, Dense) for name, attr in (("weight", "dweights"),
                                                                            ("bias", "dbiases"))}

@@ -9,7 +9,7 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.spec import with_layer_options
-from comparisons.data.batches import draw_case_data
+from comparisons.data.batches import Batch, draw_case_data
 from comparisons.data.parameters import initial_params
 from comparisons.kinds.localization import describe_localization, localize
 
@@ -31,8 +31,53 @@ def implementation_spec(case: Case, framework: str) -> dict:
 
 
 def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
+    """Backward quantities from the loss towards the input: dL/d(what the loss reads) ('loss') first."""
     items = list(results.get(quantity, {}).items())
-    return items[::-1] if quantity in ("grad_activation", "grad_param") else items
+    if quantity not in ("grad_activation", "grad_param"):
+        return items
+    loss = [(k, v) for k, v in items if k == "loss"]
+    return loss + [(k, v) for k, v in items[::-1] if k != "loss"]
+
+
+def pass_rows(run: CaseRun, mine: dict, reference: dict, step: int = 0) -> list[dict]:
+    """Every tensor of the framework's pass against the implementation's, forward then backward."""
+    unreadable = mine.pop("unreadable", {})  # {quantity: {tensor: why}}: skipped rows, not crashes
+    return [row for quantity in FORWARD + BACKWARD
+            for row in run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)), step,
+                                unreadable=unreadable.get(quantity))]
+
+
+def _blame(outcome: CaseOutcome, found: dict | None, suffix: str = "") -> None:
+    """Blamed layer, rule and confirmation into the first divergence (summary.csv) and the message."""
+    if found is not None and outcome.first_divergence is not None:
+        outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],
+                                        blame_confirmed=found["confirmed"])
+        outcome.failures[0] += "\n" + describe_localization(found) + suffix
+
+
+def replay_step(run: CaseRun, outcome: CaseOutcome, step: int, start: dict, x, targets) -> None:
+    """Localize a training run's first bad step: that step's batch through one pass of both sides, from
+    the parameters (and buffers) the implementation started the step from, then `localize`. A step
+    whose pass agrees everywhere (the gradients agree, the update does not) is blamed on the optimizer."""
+    case, dtype = run.case, run.dtype
+    adapter, implementation = case_adapter(run), get_adapter(run.implementation)
+    spec, mine_spec = case.model_spec(), implementation_spec(case, run.framework)
+    batch = Batch(x, targets, np.zeros((), dtype))
+    try:
+        reference = adapter.run_pass(adapter.build(spec, start, dtype), spec, batch)
+        shared = reference.pop("shared", {})
+        mine = implementation.run_pass(implementation.build(mine_spec, start, dtype), mine_spec, batch, shared)
+        rows = pass_rows(run, mine, reference, step)
+        found = localize(spec, start, batch, reference, rows, adapter, dtype, shared, run.implementation,
+                         mine_spec)
+    except Exception as exc:  # noqa: BLE001 - the replay must never hide the divergence itself
+        found = {"rule": "replay", "layer": "", "confirmed": False, "isolated_max_abs_err": np.nan,
+                 "note": f"(the replay of step {step} raised {type(exc).__name__}: {exc})"}
+        return _blame(outcome, found)
+    if found is None:
+        found = {"rule": "update", "layer": "optimizer", "confirmed": False, "isolated_max_abs_err": np.nan,
+                 "note": "(not checked alone: the optimizer's state at this step is the trainer's own)"}
+    _blame(outcome, found, f" (step {step} replayed through one pass)")
 
 
 def compare_pass(run: CaseRun) -> CaseOutcome:
@@ -60,17 +105,9 @@ def compare_pass(run: CaseRun) -> CaseOutcome:
         mine = implementation.run_pass(model, mine_spec, batch, shared)
     except Exception as exc:  # noqa: BLE001
         return run.crash(run.implementation, exc)
-    unreadable = mine.pop("unreadable", {})  # {quantity: {tensor: why}}: skipped rows, not crashes
-    for quantity in FORWARD + BACKWARD:
-        rows += run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)),
-                         unreadable=unreadable.get(quantity))
-    outcome = run.finish(CaseOutcome(rows))
+    outcome = run.finish(CaseOutcome(rows + pass_rows(run, mine, reference)))
     outcome.extras = {"params": params, "batch": batch, "results": {"scratch": mine, "framework": reference}}
     if outcome.first_divergence is not None:
-        found = localize(spec, params, batch, reference, outcome.rows, adapter, dtype, shared,
-                         run.implementation, mine_spec)
-        if found is not None:
-            outcome.first_divergence.update(blamed_layer=found["layer"], blame_rule=found["rule"],
-                                            blame_confirmed=found["confirmed"])
-            outcome.failures[0] += "\n" + describe_localization(found)
+        _blame(outcome, localize(spec, params, batch, reference, outcome.rows, adapter, dtype, shared,
+                                 run.implementation, mine_spec))
     return outcome

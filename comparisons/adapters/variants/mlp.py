@@ -113,10 +113,12 @@ def _project09_dropout(model: Sequential) -> int:
     pairs = [(a, b) for a, b in zip(model.layers, model.layers[1:], strict=False)
              if type(a) is Sigmoid and type(b) is Dropout]
     for sigmoid_layer, dropout_layer in pairs:
-        recast(dropout_layer, Project09Dropout)
         recast(sigmoid_layer, Project09Sigmoid)
         sigmoid_layer.dropout = dropout_layer
-    return len(pairs)
+    dropouts = [layer for layer in model.layers if type(layer) is Dropout]  # alone too (the localizer's)
+    for layer in dropouts:
+        recast(layer, Project09Dropout)
+    return len(pairs) if len(model.layers) > 1 else len(dropouts)
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
