@@ -195,8 +195,8 @@ def run_pass(model: JaxModel, spec: dict, batch, shared: dict | None = None) -> 
         results["grad_input"] = {"input": _numpy("grad_input", dx, dtype)}
         if loss_name and names:
             prediction = [batch.x, *outputs][effective_loss(spec)[1]]
-            results["grad_activation"]["loss"] = _numpy("the loss gradient",
-                                                        loss_gradient(loss_name, prediction, batch.targets), dtype)
+            grad = loss_gradient(loss_name, prediction, batch.targets)
+            results["grad_activation"]["loss"] = _numpy("the loss gradient", grad, dtype)
     return attach_dropout_masks(results, spec)
 
 

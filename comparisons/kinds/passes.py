@@ -66,7 +66,8 @@ def replay_step(run: CaseRun, outcome: CaseOutcome, step: int, start: dict, x, t
     try:
         reference = adapter.run_pass(adapter.build(spec, start, dtype), spec, batch)
         shared = reference.pop("shared", {})
-        mine = implementation.run_pass(implementation.build(mine_spec, start, dtype), mine_spec, batch, shared)
+        model = implementation.build(mine_spec, start, dtype)
+        mine = implementation.run_pass(model, mine_spec, batch, shared)
         rows = pass_rows(run, mine, reference, step)
         found = localize(spec, start, batch, reference, rows, adapter, dtype, shared, run.implementation,
                          mine_spec)
