@@ -1,5 +1,5 @@
 """`python -m benchmarks.detection` (`make mutate`): plant each catalogued bug in its own component case,
-run the comparison, and write reports/detection.csv (docs/architecture.md, Detection power).
+run the comparison, and write reports/detection.csv (docs/architecture.md §10).
 
 Per bug: caught by its own case, where it first diverged, whether that is the planted layer and
 quantity, whether the layer alone confirmed it, how many rows known differences absorbed.

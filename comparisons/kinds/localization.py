@@ -9,7 +9,7 @@ backward rule: the loss, when its gradient dL/d(what it reads) (grad_activation 
 Confirmation: the blamed layer (or the loss) alone gets the framework's input and upstream gradient in
 both implementations; it is confirmed when anything that isolated run returns - activation, internal
 tensors, buffers, input gradient, parameter gradients, loss, loss gradient - fails too
-(docs/architecture.md, Localization).
+(docs/architecture.md §10).
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
             reference.set_params(mine["params"])
         start = {**mine["params"], **mine.get("buffers", {})}
     outcome = run.finish(CaseOutcome(rows))
-    if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md, Localization)
+    if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md §10)
         index = schedule[first_bad - 1]
         replay_step(run, outcome, first_bad, first_start, x[index], y[index])
     outcome.trajectory = trajectory

@@ -49,7 +49,8 @@ def _first(case, framework="torch", dtype="float64"):
 def test_a_parameter_gradient_bug_is_confirmed_on_the_layer_alone():
     """Only db is wrong (every input gradient agrees): the isolated run's parameter gradients confirm it."""
     first, message = _first(case_by_id("neg_bias_gradient_mean"))
-    assert (first["quantity"], first["blamed_layer"], first["blame_rule"]) == ("grad_param", "2.dense", "backward")
+    blame = (first["quantity"], first["blamed_layer"], first["blame_rule"])
+    assert blame == ("grad_param", "2.dense", "backward")
     assert first["blame_confirmed"] is True and "confirmed: the layer alone" in message
 
 
@@ -57,7 +58,8 @@ def test_a_loss_gradient_bug_is_blamed_on_the_loss_not_the_last_layer():
     bug = next(b for b in CATALOGUE if b.variant == "mse_gradient_without_mean")
     first, message = _first(planted_case(bug))
     assert (first["quantity"], first["tensor"]) == ("grad_activation", "loss")
-    assert (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"]) == ("loss", "backward", True)
+    blame = (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"])
+    assert blame == ("loss", "backward", True)
     assert "confirmed: the loss alone" in message
 
 
@@ -68,10 +70,12 @@ def test_every_framework_returns_the_loss_gradient_and_unbroken_scratch_agrees(c
     rows = [r for r in outcome.rows if (r["quantity"], r["tensor"]) == ("grad_activation", "loss")]
     assert len(rows) == 1 and rows[0]["status"] == "passed", rows
     backward = [r["quantity"] for r in outcome.rows if r["quantity"].startswith("grad")]
-    assert outcome.rows.index(rows[0]) < min(i for i, r in enumerate(outcome.rows) if r["quantity"] == "grad_param")
+    params = [i for i, r in enumerate(outcome.rows) if r["quantity"] == "grad_param"]
+    assert outcome.rows.index(rows[0]) < min(params)
     assert backward[0] == "grad_activation"
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the planted tanh' overflows once training diverges
 def test_a_training_bug_in_layer_1_is_blamed_on_layer_1():
     """tanh' taken on the input, in layer 1 only: the replayed first bad step names '1.tanh', not the
     first parameter in order ('0.weight', where the first failing row of the step is)."""
@@ -81,7 +85,8 @@ def test_a_training_bug_in_layer_1_is_blamed_on_layer_1():
                                options={**base.options, "scratch_variant": "tanh_derivative_of_input"})
     first, message = _first(case)
     assert first["tensor"] == "0.weight"  # the rows' order alone would blame layer 0
-    assert (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"]) == ("1.tanh", "backward", True)
+    blame = (first["blamed_layer"], first["blame_rule"], first["blame_confirmed"])
+    assert blame == ("1.tanh", "backward", True)
     assert f"(step {first['step']} replayed through one pass)" in message
 
 
@@ -90,5 +95,27 @@ def test_a_training_optimizer_bug_is_blamed_on_the_update():
     case = dataclasses.replace(base, options={**base.options, "optimizer": {"name": "sgd", "hyper": {
         "lr": 1.0, "momentum": 0.5}}, "scratch_variant": "sgd_momentum_wrong_sign"})
     first, _ = _first(case)
-    assert (first["quantity"], first["blamed_layer"], first["blame_rule"]) == ("param_after_step", "optimizer",
-                                                                               "update")
+    blame = (first["quantity"], first["blamed_layer"], first["blame_rule"])
+    assert blame == ("param_after_step", "optimizer", "update")
+
+
+def test_reports_readme_documents_the_detection_and_false_alarm_columns():
+    from benchmarks import detection, false_alarms
+    from tests.rules.test_reports_readme import README, undocumented
+
+    text = README.read_text(encoding="utf-8")
+    assert undocumented(text, "detection.csv", detection.COLUMNS) == ([], [])
+    assert undocumented(text, "false_alarms.csv", false_alarms.COLUMNS) == ([], [])
+
+
+def test_false_alarms_count_only_failures_outside_the_negative_controls(tmp_path):
+    import pandas as pd
+
+    from benchmarks.false_alarms import count
+
+    agreement = pd.DataFrame({"suite": ["layer", "layer", "negative_control", "loss"],
+                              "case": ["a", "a", "neg_x", "b"], "framework": "torch", "dtype": "float64",
+                              "status": ["failed", "passed", "failed", "known_difference"]})
+    row = count(agreement, 3, tmp_path)
+    assert (row["seed_offset"], row["rows"], row["failed_rows"], row["failed_cases"]) == (3, 3, 1, "a")
+    assert row["known_difference_rows"] == 1 and row["failed_groups"] == 1
