@@ -40,7 +40,7 @@ bench: install
 # Detection power: every catalogued bug planted in its own component case, reports/detection.csv and a
 # totals line (benchmarks/detection.py); `make test` runs a quick subset (tests/meta/test_detection_meta.py).
 mutate: install
-	$(BIN)/python -m benchmarks.detection --out $(REPORT_DIR)
+	$(BIN)/python -m benchmarks.detection --all-frameworks --dtypes float32 float64 --out $(REPORT_DIR)
 
 # Randomized architectures, more of them than `make test` runs (200): still derandomized, so repeatable.
 FUZZ_EXAMPLES ?= 2000

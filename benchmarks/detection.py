@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from comparisons.adapters import frameworks_for
 from comparisons.cases import all_cases, case_by_id
 from comparisons.cases.negative_controls import SUITE, expected_divergence
+from comparisons.core.determinism import configure_environment
 from comparisons.core.known_differences import load_known_differences
 from comparisons.core.spec import layer_names
 from comparisons.kinds.dispatch import compare_case
@@ -78,6 +80,20 @@ CATALOGUE: tuple[Bug, ...] = (
         "grad_param"),
     Bug("sigmoid_derivative_of_preactivation", "proj_xor_mlp_teacher", "activation", ("3.sigmoid",),
         "grad_param"),
+    # training runs: the first bad step replayed and localized (docs/conventions.md §10)
+    Bug("dropout_not_inverted", "proj_dropout_0p5_adam_teacher", "dropout", ("2.dropout", "5.dropout"),
+        "loss"),
+    Bug("batchnorm_momentum_other_convention", "bn_spiral_net_sgd_teacher", "normalization",
+        ("1.batchnorm1d",), "buffer"),
+    Bug("lstm_bias_counted_twice", "lstm_series_sgd_teacher", "recurrent", ("0.lstm",), "loss"),
+    Bug("conv_bias_gradient_mean", "proj_digits_cnn_teacher", "conv", ("0.conv2d",), "grad_param"),
+    Bug("bias_gradient_mean", "proj_xor_mlp_teacher", "dense", ("0.dense", "2.dense"), "grad_param"),
+    Bug("l2_gradient_without_two", "proj_nnfs_ch14_spiral_l2_adam_free", "dense", ("0.dense", "2.dense"),
+        "grad_param"),
+    Bug("adam_without_bias_correction", "proj_nnfs_ch10_spiral_adam_free", "optimizer", ("optimizer",),
+        "param_after_step"),
+    Bug("adam_without_bias_correction", "proj_activation_relu_adam_teacher", "optimizer", ("optimizer",),
+        "param_after_step"),
 )
 QUICK = ("relu_gradient_one_at_zero", "cce_gradient_without_mean", "l2_gradient_without_two",
          "adam_without_bias_correction", "conv_bias_gradient_mean", "embedding_padding_row_updated")
@@ -120,10 +136,10 @@ def _yes(flag: bool | None) -> str:
     return "n/a" if flag is None else "yes" if flag else "no"
 
 
-def measure(bug: Bug, dtype: str = "float64", known=None) -> dict:
-    """One detection.csv row: the planted case run once against the bug's framework."""
-    started = time.perf_counter()
-    outcome = compare_case(planted_case(bug), bug.framework, dtype,
+def measure(bug: Bug, dtype: str = "float64", known=None, framework: str | None = None) -> dict:
+    """One detection.csv row: the planted case run once against `framework` (default: the bug's)."""
+    started, framework = time.perf_counter(), framework or bug.framework
+    outcome = compare_case(planted_case(bug), framework, dtype,
                            load_known_differences() if known is None else known)
     first = outcome.first_divergence or {}
     blamed = first.get("blamed_layer", "")
@@ -132,7 +148,7 @@ def measure(bug: Bug, dtype: str = "float64", known=None) -> dict:
     confirmed = bool(first.get("blame_confirmed")) if bug.layers else None
     statuses = [row["status"] for row in outcome.rows]
     return {"bug": f"{bug.variant}@{bug.case}", "variant": bug.variant, "kind": bug.kind, "case": bug.case,
-            "framework": bug.framework, "dtype": dtype, "caught": _yes(bool(first)),
+            "framework": framework, "dtype": dtype, "caught": _yes(bool(first)),
             "first_quantity": first.get("quantity", ""), "first_tensor": first.get("tensor", ""),
             "first_step": first.get("step", ""), "blamed_layer": blamed,
             "blame_rule": first.get("blame_rule", ""),
@@ -158,12 +174,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="folder of detection.csv")
     parser.add_argument("--quick", action="store_true", help="only the subset `make test` runs")
     parser.add_argument("--dtypes", nargs="+", default=["float64"], choices=["float32", "float64"])
+    parser.add_argument("--all-frameworks", action="store_true",
+                        help="every framework each case runs on (default: the bug's one framework)")
     parser.add_argument("-k", dest="match", default="", help="only bugs whose name contains this")
     args = parser.parse_args(argv)
+    configure_environment()  # JAX's float64 switch and the thread counts, before any framework imports
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # planted bugs overflow; the rows say so
     bugs = [b for b in all_bugs() if (not args.quick or b.variant in QUICK)
             and args.match in f"{b.variant}@{b.case}"]
     known = load_known_differences()
-    table = pd.DataFrame([measure(bug, dtype, known) for bug in bugs for dtype in args.dtypes],
+    frameworks = (lambda bug: frameworks_for(case_by_id(bug.case))) if args.all_frameworks else (
+        lambda bug: [bug.framework])
+    runs = [(bug, framework, dtype) for bug in bugs for framework in frameworks(bug)
+            for dtype in args.dtypes if dtype in case_by_id(bug.case).dtypes]
+    table = pd.DataFrame([measure(bug, dtype, known, framework) for bug, framework, dtype in runs],
                          columns=list(COLUMNS))
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "detection.csv", index=False)

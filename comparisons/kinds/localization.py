@@ -140,6 +140,19 @@ def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list
     return {"rule": rule, "layer": layer, "confirmed": confirmed, "isolated_max_abs_err": err}
 
 
+def confirm_update(adapter, implementation: str, optimizers: tuple[dict, dict], params: dict, grads: dict,
+                   dtype: str) -> dict:
+    """The optimizer alone at a run's first step (fresh state): one run_optimizer step of both sides from
+    the same parameters with the framework's gradients; confirmed when the parameters after it differ."""
+    start = {key: params[key] for key in grads}
+    ref = adapter.run_optimizer(optimizers[0], start, [grads])[1]
+    mine = get_adapter(implementation).run_optimizer(optimizers[1], start, [grads])[1]
+    tol = tolerance_for(dtype, "param_after_step")
+    results = [compare(mine[key], value, tol.atol, tol.rtol) for key, value in ref.items()]
+    return {"rule": "update", "layer": "optimizer", "confirmed": any(r.status in BAD for r in results),
+            "isolated_max_abs_err": max(r.max_abs_err for r in results)}
+
+
 def describe_localization(found: dict) -> str:
     """One line for the failure message."""
     what = {"forward": "its activation (or its own buffer) disagrees while its input agrees",
@@ -149,7 +162,7 @@ def describe_localization(found: dict) -> str:
             "replay": "the step could not be replayed"}[found["rule"]]
     if found["layer"] == LOSS and found["rule"] == "backward":
         what = "its gradient dL/d(what it reads) disagrees while that prediction agrees"
-    where = "the loss" if found["layer"] == LOSS else "the layer"
+    where = {LOSS: "the loss", "optimizer": "the optimizer"}.get(found["layer"], "the layer")
     check = (f"confirmed: {where} alone, given the framework's input, differs by "
              f"{found['isolated_max_abs_err']:.3e}" if found["confirmed"]
              else f"NOT confirmed on {where} alone " + found.get("note", "(it agrees in isolation)"))

@@ -11,7 +11,7 @@ from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.spec import with_layer_options
 from comparisons.data.batches import Batch, draw_case_data
 from comparisons.data.parameters import initial_params
-from comparisons.kinds.localization import describe_localization, localize
+from comparisons.kinds.localization import confirm_update, describe_localization, localize
 
 # Forward quantities in layer order, then backward ones from the loss towards the input.
 FORWARD = ("activation", "internal", "output", "loss", "buffer")  # internal: protocol.layer_internals
@@ -55,10 +55,24 @@ def _blame(outcome: CaseOutcome, found: dict | None, suffix: str = "") -> None:
         outcome.failures[0] += "\n" + describe_localization(found) + suffix
 
 
-def replay_step(run: CaseRun, outcome: CaseOutcome, step: int, start: dict, x, targets) -> None:
+def _update_blame(run: CaseRun, optimizers: tuple[dict, dict], start: dict, grads: dict, step: int) -> dict:
+    """The optimizer blamed for a step whose pass agrees; confirmed alone at step 1 (a fresh state)."""
+    found = {"rule": "update", "layer": "optimizer", "confirmed": False, "isolated_max_abs_err": np.nan,
+             "note": "(not checked alone after step 1: the optimizer's state is the trainer's own)"}
+    if step != 1:
+        return found
+    try:
+        return confirm_update(case_adapter(run), run.implementation, optimizers, start, grads, run.dtype)
+    except Exception as exc:  # noqa: BLE001 - localization must never hide the divergence itself
+        return {**found, "note": f"(confirmation raised {type(exc).__name__}: {exc})"}
+
+
+def replay_step(run: CaseRun, outcome: CaseOutcome, step: int, start: dict, x, targets,
+                optimizers: tuple[dict, dict]) -> None:
     """Localize a training run's first bad step: that step's batch through one pass of both sides, from
     the parameters (and buffers) the implementation started the step from, then `localize`. A step
-    whose pass agrees everywhere (the gradients agree, the update does not) is blamed on the optimizer."""
+    whose pass agrees everywhere (the gradients agree, the update does not) is blamed on the optimizer,
+    confirmed alone at step 1 (optimizers: the framework's and the implementation's specs)."""
     case, dtype = run.case, run.dtype
     adapter, implementation = case_adapter(run), get_adapter(run.implementation)
     spec, mine_spec = case.model_spec(), implementation_spec(case, run.framework)
@@ -76,8 +90,7 @@ def replay_step(run: CaseRun, outcome: CaseOutcome, step: int, start: dict, x, t
                  "note": f"(the replay of step {step} raised {type(exc).__name__}: {exc})"}
         return _blame(outcome, found)
     if found is None:
-        found = {"rule": "update", "layer": "optimizer", "confirmed": False, "isolated_max_abs_err": np.nan,
-                 "note": "(not checked alone: the optimizer's state at this step is the trainer's own)"}
+        found = _update_blame(run, optimizers, start, reference["grad_param"], step)
     _blame(outcome, found, f" (step {step} replayed through one pass)")
 
 

@@ -118,7 +118,8 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     outcome = run.finish(CaseOutcome(rows))
     if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md §10)
         index = schedule[first_bad - 1]
-        replay_step(run, outcome, first_bad, first_start, x[index], y[index])
+        replay_step(run, outcome, first_bad, first_start, x[index], y[index],
+                    (fw_opt, {**scratch_opt, "scratch_variant": spec.get("scratch_variant")}))
     outcome.trajectory = trajectory
     outcome.extras = {"history": history, "params": params, "data": data,
                       "final": {"scratch": implementation.read_params(mine_trainer.model),

@@ -97,6 +97,7 @@ def test_a_training_optimizer_bug_is_blamed_on_the_update():
     first, _ = _first(case)
     blame = (first["quantity"], first["blamed_layer"], first["blame_rule"])
     assert blame == ("param_after_step", "optimizer", "update")
+    assert first["step"] == 1 and first["blame_confirmed"] is True  # one step of the optimizer alone
 
 
 def test_reports_readme_documents_the_detection_and_false_alarm_columns():

@@ -95,11 +95,11 @@ class DropoutNotInverted(Dropout):
 class ConvBiasGradientMean(Conv2D):
     """db = mean over the batch of the summed output gradient, 1/N of the right value."""
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        grad_input = super().backward(grad_output)
+    def param_backward(self, grad_output: np.ndarray) -> None:
+        """Also what backward calls, so the lowest trainable layer of a training step has the bug too."""
+        super().param_backward(grad_output)
         if "bias" in self.grads:
-            self.grads["bias"] = self.grads["bias"] / grad_output.shape[0]
-        return grad_input
+            self.grads["bias"] = self.grads["bias"] / self.grads["bias"].dtype.type(grad_output.shape[0])
 
 
 class AvgPoolOtherPaddingCount(AvgPool2D):

@@ -101,11 +101,10 @@ class SignZeroL1SubgradientDense(Dense):
 class BiasGradientMeanDense(Dense):
     """Common bug: db = mean_n dz instead of sum_n dz, dividing by N again after the loss's 1/N."""
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dW and dx correct; db = mean over the batch (1/N of the right value)."""
-        grad_input = super().backward(grad_output)
+    def param_backward(self, grad_output: np.ndarray) -> None:
+        """dW correct; db = mean over the batch (1/N of the right value). Dense.backward calls this too."""
+        super().param_backward(grad_output)
         self.grads["bias"] = grad_output.mean(axis=0) + self.regularization_gradient("bias")
-        return grad_input
 
 
 def _project09_dropout(model: Sequential) -> int:
