@@ -11,7 +11,8 @@ code supports; cases that need anything else are skipped with the reason. Then:
 The protocol is documented in docs/own-implementation.md. In short: parameters cross as
 {'<layer index>.weight': W (in, out), '<layer index>.bias': b (out,)} NumPy arrays in the case dtype;
 run_pass returns, for one forward and backward, every layer's output ('activation'), the gradient each
-layer's backward returns ('grad_activation': dL/d of that layer's input), the loss, every parameter
+layer's backward returns ('grad_activation': dL/d of that layer's input; under 'loss' what the loss's
+backward returns, dL/d of what it reads), the loss, every parameter
 gradient and the input gradient. Keep every array in the dtype it was given.
 """
 

@@ -16,6 +16,8 @@ from comparisons.kinds.localization import confirm_update, describe_localization
 # Forward quantities in layer order, then backward ones from the loss towards the input.
 FORWARD = ("activation", "internal", "output", "loss", "buffer")  # internal: protocol.layer_internals
 BACKWARD = ("grad_activation", "grad_param", "grad_input")
+NO_LOSS_GRADIENT = ("the implementation returns no loss gradient (run_pass's grad_activation 'loss', "
+                    "comparisons/adapters/protocol.py)")
 
 
 def layer_conventions(case: Case, framework: str) -> dict:
@@ -42,6 +44,8 @@ def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
 def pass_rows(run: CaseRun, mine: dict, reference: dict, step: int = 0) -> list[dict]:
     """Every tensor of the framework's pass against the implementation's, forward then backward."""
     unreadable = mine.pop("unreadable", {})  # {quantity: {tensor: why}}: skipped rows, not crashes
+    if "loss" in reference.get("grad_activation", {}) and "loss" not in mine.get("grad_activation", {}):
+        unreadable.setdefault("grad_activation", {}).setdefault("loss", NO_LOSS_GRADIENT)
     return [row for quantity in FORWARD + BACKWARD
             for row in run.rows(quantity, mine.get(quantity, {}), dict(_ordered(reference, quantity)), step,
                                 unreadable=unreadable.get(quantity))]

@@ -120,3 +120,16 @@ def test_false_alarms_count_only_failures_outside_the_negative_controls(tmp_path
     row = count(agreement, 3, tmp_path)
     assert (row["seed_offset"], row["rows"], row["failed_rows"], row["failed_cases"]) == (3, 3, 1, "a")
     assert row["known_difference_rows"] == 1 and row["failed_groups"] == 1
+
+
+def test_an_implementation_without_the_loss_gradient_gets_a_skipped_row_saying_why():
+    import numpy as np
+
+    from comparisons.core.rows import CaseRun
+    from comparisons.kinds.passes import NO_LOSS_GRADIENT, pass_rows
+
+    run = CaseRun(case_by_id("mlp_relu_mse"), "torch", "float64")
+    grad = {"3.dense": np.ones(2)}
+    rows = pass_rows(run, {"grad_activation": dict(grad)}, {"grad_activation": {**grad, "loss": np.ones(2)}})
+    assert [(r["tensor"], r["status"]) for r in rows] == [("loss", "skipped"), ("3.dense", "passed")]
+    assert rows[0]["reason"] == NO_LOSS_GRADIENT
