@@ -99,7 +99,7 @@ QUICK = ("relu_gradient_one_at_zero", "cce_gradient_without_mean", "l2_gradient_
          "adam_without_bias_correction", "conv_bias_gradient_mean", "embedding_padding_row_updated")
 COLUMNS = ("bug", "variant", "kind", "case", "framework", "dtype", "caught", "first_quantity", "first_tensor",
            "first_step", "blamed_layer", "blame_rule", "planted_layers", "planted_quantity", "at_planted",
-           "confirmed", "absorbed_rows", "failed_rows", "seconds")
+           "confirmed", "absorbed_rows", "failed_rows", "seconds", "note")
 
 
 def _control_layers(case) -> tuple[str, ...]:
@@ -147,8 +147,9 @@ def measure(bug: Bug, dtype: str = "float64", known=None, framework: str | None 
     at = (at_quantity and blamed in bug.layers) if bug.layers else at_quantity
     confirmed = bool(first.get("blame_confirmed")) if bug.layers else None
     statuses = [row["status"] for row in outcome.rows]
+    skipped = statuses == ["skipped"]  # the framework cannot run the case: nothing measured
     return {"bug": f"{bug.variant}@{bug.case}", "variant": bug.variant, "kind": bug.kind, "case": bug.case,
-            "framework": framework, "dtype": dtype, "caught": _yes(bool(first)),
+            "framework": framework, "dtype": dtype, "caught": "skipped" if skipped else _yes(bool(first)),
             "first_quantity": first.get("quantity", ""), "first_tensor": first.get("tensor", ""),
             "first_step": first.get("step", ""), "blamed_layer": blamed,
             "blame_rule": first.get("blame_rule", ""),
@@ -156,17 +157,26 @@ def measure(bug: Bug, dtype: str = "float64", known=None, framework: str | None 
             "at_planted": _yes(bool(first) and at), "confirmed": _yes(confirmed and bool(first)),
             "absorbed_rows": statuses.count("known_difference"),
             "failed_rows": sum(s in ("failed", "nan", "crash") for s in statuses),
-            "seconds": round(time.perf_counter() - started, 2)}
+            "seconds": round(time.perf_counter() - started, 2),
+            "note": outcome.rows[0]["reason"] if skipped else _note(outcome)}
+
+
+def _note(outcome) -> str:
+    """The localization line of the first failure message, else empty."""
+    lines = [line.strip() for line in (outcome.failures[:1] or [""])[0].splitlines()]
+    return next((line for line in lines if line.startswith("localized")), "")
 
 
 def totals(table: pd.DataFrame) -> dict:
-    """The summary line: how many of the bugs were caught, localized, confirmed, absorbed."""
-    applicable = table[table["confirmed"] != "n/a"]
-    return {"bugs": len(table), "caught": int((table["caught"] == "yes").sum()),
-            "at_planted": int((table["at_planted"] == "yes").sum()),
-            "confirmed": f"{int((applicable['confirmed'] == 'yes').sum())}/{len(applicable)}",
-            "absorbed_bugs": int((table["absorbed_rows"] > 0).sum()),
-            "absorbed_rows": int(table["absorbed_rows"].sum())}
+    """The summary line over the runs that were not skipped: caught, localized, confirmed, absorbed."""
+    ran = table[table["caught"] != "skipped"]
+    with_layers = ran[ran["confirmed"] != "n/a"]
+    return {"runs": len(table), "skipped": len(table) - len(ran),
+            "caught": f"{int((ran['caught'] == 'yes').sum())}/{len(ran)}",
+            "at_planted": f"{int((ran['at_planted'] == 'yes').sum())}/{len(ran)}",
+            "confirmed": f"{int((with_layers['confirmed'] == 'yes').sum())}/{len(with_layers)}",
+            "absorbed_runs": int((ran["absorbed_rows"] > 0).sum()),
+            "absorbed_rows": int(ran["absorbed_rows"].sum())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "detection.csv", index=False)
     summary = totals(table)
-    print(table.drop(columns=["variant", "planted_quantity"]).to_string(index=False))
+    print(table.drop(columns=["variant", "planted_quantity", "note"]).to_string(index=False))
+    ran = table[table["caught"] != "skipped"]
+    share = lambda column: f"{(column == 'yes').sum()}/{len(column)}"  # noqa: E731
+    print(ran.groupby("kind")[["caught", "at_planted", "confirmed"]].agg(share).to_string())
     print("totals: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     return 0
 

@@ -35,9 +35,10 @@ def test_totals_count_what_the_table_says():
     import pandas as pd
 
     table = pd.DataFrame([{"caught": "yes", "at_planted": "no", "confirmed": "n/a", "absorbed_rows": 0},
-                          {"caught": "no", "at_planted": "no", "confirmed": "no", "absorbed_rows": 3}])
-    assert totals(table) == {"bugs": 2, "caught": 1, "at_planted": 0, "confirmed": "0/1",
-                             "absorbed_bugs": 1, "absorbed_rows": 3}
+                          {"caught": "no", "at_planted": "no", "confirmed": "no", "absorbed_rows": 3},
+                          {"caught": "skipped", "at_planted": "no", "confirmed": "no", "absorbed_rows": 0}])
+    assert totals(table) == {"runs": 3, "skipped": 1, "caught": "1/2", "at_planted": "0/2",
+                             "confirmed": "0/1", "absorbed_runs": 1, "absorbed_rows": 3}
 
 
 def _first(case, framework="torch", dtype="float64"):
