@@ -11,7 +11,8 @@ from comparisons.cases import case_by_id
 from comparisons.kinds.dispatch import compare_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-QUICK_BUGS = [bug for bug in CATALOGUE if bug.variant in QUICK]
+QUICK_BUGS = [bug for bug in CATALOGUE if f"{bug.variant}@{bug.case}" in QUICK]
+FREE_RUNNING = [bug for bug in CATALOGUE if bug.case.endswith("_free")]
 
 
 @pytest.mark.parametrize("bug", QUICK_BUGS, ids=[f"{b.variant}@{b.case}" for b in QUICK_BUGS])
@@ -21,6 +22,15 @@ def test_quick_catalogue_bug_is_caught_localized_confirmed_and_not_absorbed(bug)
     assert row["at_planted"] == "yes", row
     assert row["confirmed"] in ("yes", "n/a"), row
     assert row["absorbed_rows"] == 0, row
+
+
+@pytest.mark.xfail(strict=True, reason="measured: the blanket free-running known differences "
+                   "(proj_nnfs_ch1[0457]_*_free, proj_*_free float32) turn every failing row into "
+                   "known_difference; strict, so removing them makes this test pass and the marker go")
+@pytest.mark.parametrize("bug", FREE_RUNNING, ids=[f"{b.variant}@{b.case}" for b in FREE_RUNNING])
+def test_a_free_running_bug_is_caught_and_not_absorbed(bug):
+    row = measure(bug)
+    assert row["caught"] == "yes" and row["absorbed_rows"] == 0, row
 
 
 def test_every_variant_is_planted_by_the_catalogue_or_a_control():
