@@ -100,6 +100,7 @@ QUICK = ("relu_gradient_one_at_zero@act_relu_kink", "l2_gradient_without_two@den
          "adam_without_bias_correction@opt_adam",
          "conv_bias_gradient_mean@conv2d_valid", "embedding_padding_row_updated@embedding_padding_idx",
          "adam_without_bias_correction@proj_activation_relu_adam_teacher")  # `make test`: bug@case
+NO_LAYERS = "no layers"  # `confirmed` of a case without layers (not 'n/a', which pandas reads as NaN)
 COLUMNS = ("bug", "variant", "kind", "case", "framework", "dtype", "caught", "first_quantity", "first_tensor",
            "first_step", "blamed_layer", "blame_rule", "planted_layers", "planted_quantity", "at_planted",
            "confirmed", "absorbed_rows", "failed_rows", "seconds", "note")
@@ -136,7 +137,7 @@ def planted_case(bug: Bug):
 
 
 def _yes(flag: bool | None) -> str:
-    return "n/a" if flag is None else "yes" if flag else "no"
+    return NO_LAYERS if flag is None else "yes" if flag else "no"
 
 
 def measure(bug: Bug, dtype: str = "float64", known=None, framework: str | None = None) -> dict:
@@ -173,7 +174,7 @@ def _note(outcome) -> str:
 def totals(table: pd.DataFrame) -> dict:
     """The summary line over the runs that were not skipped: caught, localized, confirmed, absorbed."""
     ran = table[table["caught"] != "skipped"]
-    with_layers = ran[ran["confirmed"] != "n/a"]
+    with_layers = ran[ran["confirmed"] != NO_LAYERS]
     return {"runs": len(table), "skipped": len(table) - len(ran),
             "caught": f"{int((ran['caught'] == 'yes').sum())}/{len(ran)}",
             "at_planted": f"{int((ran['at_planted'] == 'yes').sum())}/{len(ran)}",
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = totals(table)
     print(table.drop(columns=["variant", "planted_quantity", "note"]).to_string(index=False))
     ran = table[table["caught"] != "skipped"]
-    share = lambda column: f"{(column == 'yes').sum()}/{len(column)}"  # noqa: E731
+    share = lambda column: f"{(column == 'yes').sum()}/{(column != NO_LAYERS).sum()}"  # noqa: E731
     print(ran.groupby("kind")[["caught", "at_planted", "confirmed"]].agg(share).to_string())
     print("totals: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     return 0

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from benchmarks.detection import CATALOGUE, QUICK, all_bugs, measure, planted_case, totals
+from benchmarks.detection import CATALOGUE, NO_LAYERS, QUICK, all_bugs, measure, planted_case, totals
 from comparisons.adapters.variants import INITIALIZER_VARIANTS, OPTIMIZER_VARIANTS, VARIANTS
 from comparisons.cases import case_by_id
 from comparisons.kinds.dispatch import compare_case
@@ -20,7 +20,7 @@ def test_quick_catalogue_bug_is_caught_localized_confirmed_and_not_absorbed(bug)
     row = measure(bug)
     assert row["caught"] == "yes", row
     assert row["at_planted"] == "yes", row
-    assert row["confirmed"] in ("yes", "n/a"), row
+    assert row["confirmed"] in ("yes", NO_LAYERS), row
     assert row["absorbed_rows"] == 0, row
 
 
@@ -44,7 +44,7 @@ def test_every_variant_is_planted_by_the_catalogue_or_a_control():
 def test_totals_count_what_the_table_says():
     import pandas as pd
 
-    table = pd.DataFrame([{"caught": "yes", "at_planted": "no", "confirmed": "n/a", "absorbed_rows": 0},
+    table = pd.DataFrame([{"caught": "yes", "at_planted": "no", "confirmed": NO_LAYERS, "absorbed_rows": 0},
                           {"caught": "no", "at_planted": "no", "confirmed": "no", "absorbed_rows": 3},
                           {"caught": "skipped", "at_planted": "no", "confirmed": "no", "absorbed_rows": 0}])
     assert totals(table) == {"runs": 3, "skipped": 1, "caught": "1/2", "at_planted": "0/2",
