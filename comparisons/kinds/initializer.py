@@ -80,7 +80,8 @@ def implementation_spec(case, framework: str) -> dict:
     case's own scratch_options, else the framework's truncation (docs/conventions.md §2)."""
     options, given = case.options, case.options.get("scratch_options")
     own = truncation_options(options["framework_initializer"], framework) if given is None else given
-    return {"initializer": options["initializer"], "options": {**options["hyper"], **own}}
+    planted = {"scratch_variant": options["scratch_variant"]} if options.get("scratch_variant") else {}
+    return {"initializer": options["initializer"], "options": {**options["hyper"], **own}, **planted}
 
 
 def truncation_options(name: str, framework: str) -> dict:

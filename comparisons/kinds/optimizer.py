@@ -36,6 +36,8 @@ def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:
     conventions = scratch_conventions(options["optimizer"], framework, options.get("scratch_conventions"))
     scratch_hyper = {k: v for k, v in options["hyper"].items() if k != "keras_decay_kwarg"}
     scratch = {"optimizer": options["optimizer"], "hyper": {**scratch_hyper, **conventions}}
+    if options.get("scratch_variant"):  # a planted bug of the detection catalogue (benchmarks/detection.py)
+        scratch["scratch_variant"] = options["scratch_variant"]
     return spec, scratch
 
 

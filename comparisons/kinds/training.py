@@ -17,7 +17,7 @@ from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
 from comparisons.kinds.optimizer import scratch_conventions
-from comparisons.kinds.passes import implementation_spec
+from comparisons.kinds.passes import implementation_spec, replay_step
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -96,7 +96,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
-    trajectory, first_bad = [], None
+    trajectory, first_bad, start = [], None, params  # start: the implementation's state before a step
     history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
@@ -107,14 +107,19 @@ def compare_training(run: CaseRun) -> CaseOutcome:
             break
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], step_check(mine, ref, tol)))
         if first_bad is None and not trajectory[-1]["within_tolerance"]:
-            first_bad = step
+            first_bad, first_start = step, start
         if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
             rows += _step_rows(run, step, mine, ref, tol)
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
+        start = {**mine["params"], **mine.get("buffers", {})}
     outcome = run.finish(CaseOutcome(rows))
+    if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md §10)
+        index = schedule[first_bad - 1]
+        replay_step(run, outcome, first_bad, first_start, x[index], y[index],
+                    (fw_opt, {**scratch_opt, "scratch_variant": spec.get("scratch_variant")}))
     outcome.trajectory = trajectory
     outcome.extras = {"history": history, "params": params, "data": data,
                       "final": {"scratch": implementation.read_params(mine_trainer.model),

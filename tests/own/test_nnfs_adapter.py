@@ -91,15 +91,15 @@ BUGS = [
     ("self.dbiases = np.sum(dvalues, axis=0, keepdims=True)",
      "self.dbiases = np.mean(dvalues, axis=0, keepdims=True)",
      "mlp_spiral_cce", "float32", ("grad_param", "2.bias"), "2.dense"),
-    ("self.dinputs = self.dinputs / samples", "self.dinputs = self.dinputs",
-     "mlp_spiral_cce", "float64", ("grad_activation", "3.softmax"), "3.softmax"),
+    ("self.dinputs = self.dinputs / samples", "self.dinputs = self.dinputs",  # the fused loss's backward
+     "mlp_spiral_cce", "float64", ("grad_activation", "loss"), "loss"),
     ("self.dinputs = self.output * (dvalues - weighted)",
      "self.dinputs = self.output * (1 - self.output) * dvalues",
      "mlp_spiral_vjp", "float32", ("grad_activation", "3.softmax"), "3.softmax"),
     ("self.dinputs = dvalues * self.binary_mask", "self.dinputs = dvalues * (self.binary_mask > 0)",
      "dropout_mlp_train", "float64", ("grad_activation", "2.dropout"), "2.dropout"),
     ("np.sign(dvalues - y_true)", "np.sign(y_true - dvalues)",  # the book's own MAE sign
-     "loss_mae_regression", "float64", ("grad_input", "input"), None),
+     "loss_mae_regression", "float64", ("grad_input", "input"), "loss"),
     ("corrected_momentum = getattr(layer, momentum) / (1 - self.beta_1 ** step)",
      "corrected_momentum = getattr(layer, momentum)",
      "opt_adam", "float64", ("param_after_step", "0.weight"), None),
