@@ -90,7 +90,7 @@ def compare_optimizer(run: CaseRun) -> CaseOutcome:
         mine = implementation.run_optimizer(scratch_spec, params, grads)
     except Exception as exc:  # noqa: BLE001 - blamed on the implementation, at the step that raised
         crash, mine = exc, completed_steps(implementation, scratch_spec, params, grads)
-    for step in range(1, min(len(reference), len(mine))):
+    for step in range(1, len(mine) if crash is not None else len(reference)):  # a short history raises
         rows += run.rows("param_after_step", mine[step], reference[step], step=step)
         rows += update_rows(run, step, (mine[step - 1], mine[step]), (reference[step - 1], reference[step]))
     if crash is not None:

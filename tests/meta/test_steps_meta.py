@@ -8,7 +8,8 @@ import pytest
 
 from comparisons.adapters import scratch_adapter
 from comparisons.cases import case_by_id
-from comparisons.core.rows import CaseRun, make_row
+from comparisons.core.known_differences import KnownDifference
+from comparisons.core.rows import CaseOutcome, CaseRun, make_row
 from comparisons.core.tolerances import update_tolerance
 from comparisons.kinds.dispatch import compare_case
 from scratch.optimizers import Optimizer
@@ -78,6 +79,16 @@ def test_the_dtype_check_names_the_framework_side_and_spares_integers_and_harnes
     assert make_row(run.base(), "output", "output", f32, f32)["status"] == "passed"
     assert make_row(run.base(), "output", "ids", np.arange(3), np.arange(3))["status"] == "passed"
     assert make_row(run.base(), "metric", "0.weight.mean", 1.0, 1.0, harness=True)["status"] == "passed"
+
+
+def test_no_known_difference_covers_a_wrong_dtype():
+    everything = KnownDifference("*", "*", "*", "*", "*", "covers every row", 1e9)
+    run = CaseRun(case_by_id("opt_sgd"), "torch", "float32", known=[everything])
+    wrong = make_row(run.base(), "output", "output", np.ones(3), np.ones(3, np.float32))
+    wrong_value = make_row(run.base(), "output", "output", np.ones(3, np.float32), np.zeros(3, np.float32))
+    outcome = run.finish(CaseOutcome([wrong, wrong_value]))
+    assert [r["status"] for r in outcome.rows] == ["failed", "known_difference"]
+    assert outcome.rows[0]["reason"] == "dtype: scratch returned float64 for a float32 case"
 
 
 def test_an_optimizer_that_goes_nan_then_raises_keeps_every_step_before_the_crash(monkeypatch):
