@@ -79,7 +79,8 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
     if spec["loss"]:
         results["loss"]["loss"] = np.asarray(model.loss_value(batch.targets))
     if has_regularizer(spec):
-        results["loss"]["regularization"] = np.asarray(model.regularization_loss())
+        # a Python float (scratch's API: a metric; its sums run in the model's dtype): read in that dtype
+        results["loss"]["regularization"] = np.asarray(model.regularization_loss(), dtype=output.dtype)
     if spec.get("backward", True):
         if spec["loss"]:
             grad_input = model.backward_from_loss(batch.targets)

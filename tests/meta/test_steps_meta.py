@@ -81,14 +81,16 @@ def test_the_dtype_check_names_the_framework_side_and_spares_integers_and_harnes
     assert make_row(run.base(), "metric", "0.weight.mean", 1.0, 1.0, harness=True)["status"] == "passed"
 
 
-def test_no_known_difference_covers_a_wrong_dtype():
+def test_no_known_difference_covers_the_implementations_wrong_dtype_but_one_may_cover_a_frameworks():
     everything = KnownDifference("*", "*", "*", "*", "*", "covers every row", 1e9)
     run = CaseRun(case_by_id("opt_sgd"), "torch", "float32", known=[everything])
-    wrong = make_row(run.base(), "output", "output", np.ones(3), np.ones(3, np.float32))
-    wrong_value = make_row(run.base(), "output", "output", np.ones(3, np.float32), np.zeros(3, np.float32))
-    outcome = run.finish(CaseOutcome([wrong, wrong_value]))
-    assert [r["status"] for r in outcome.rows] == ["failed", "known_difference"]
-    assert outcome.rows[0]["reason"] == "dtype: scratch returned float64 for a float32 case"
+    f32, f64 = np.ones(3, np.float32), np.ones(3)
+    rows = [make_row(run.base(), "output", "output", mine, theirs)
+            for mine, theirs in ((f64, f32), (f64, f64), (f32, f64), (f32, f32 * 2))]
+    outcome = run.finish(CaseOutcome(rows))
+    assert [r["status"] for r in outcome.rows] == ["failed", "failed", "known_difference", "known_difference"]
+    assert outcome.rows[1]["reason"] == ("dtype: scratch returned float64 for a float32 case; "
+                                         "dtype: torch returned float64 for a float32 case")
 
 
 def test_an_optimizer_that_goes_nan_then_raises_keeps_every_step_before_the_crash(monkeypatch):
