@@ -95,21 +95,36 @@ def tolerance_for(dtype: str, quantity: str) -> Tolerance:
 # give eps * max|theta_after|. UPDATE_ULPS = 2 allows two such roundings per side (a step applied as two
 # in-place operations, e.g. a decay term then the gradient step). dtheta is computed by the harness in
 # float64 from the returned parameters, which is exact for two values of the dtype that are this close.
+# In training the two sides also step from different gradients (each computes its own; grad_param rows
+# judge that difference): the measured gap max|g_mine - g_fw| moves the step by the step's gain, estimated
+# as max|dtheta_fw| / max|g_fw| (exactly lr for plain SGD), so atol adds gain * gap. A wrong step is still
+# seen: a learning rate off by 1% moves every element by 1% of the step, the gap by the gradients' own
+# disagreement. Adam's per-element gain (lr / sqrt(v), large where |g| is small) exceeds that estimate:
+# those cases are known differences.
 UPDATE_ULPS = 2
 UPDATE_REASON = ("update: rtol = the one-step rtol of the dtype, atol = rtol * max|dtheta_framework| + "
                  f"{UPDATE_ULPS} * eps(dtype) * max|theta_after| (each side rounds theta_after to the dtype: "
                  "half an ulp, ulp <= eps*|theta|); relative to the update's own size, so a wrong step "
-                 "cannot hide inside theta's magnitude")
+                 "cannot hide inside theta's magnitude; in training + max|dtheta_fw|/max|g_fw| * "
+                 "max|g_mine - g_fw| (the step's gain times the gradients' measured gap)")
 
 
-def update_tolerance(dtype: str, framework_update, theta_after) -> Tolerance:
-    """atol = rtol_q*max|dtheta_fw| + UPDATE_ULPS*eps*max|theta_after|, rtol = rtol_q (one-step rtol)."""
+def _largest(x) -> float:
+    return float(np.max(np.abs(np.asarray(x, np.float64)), initial=0.0))
+
+
+def update_tolerance(dtype: str, framework_update, theta_after, grads: tuple | None = None) -> Tolerance:
+    """atol = rtol_q*max|dtheta_fw| + UPDATE_ULPS*eps*max|theta_after| (+ gain*max|g_mine - g_fw| given
+    grads = (g_mine, g_fw), gain = max|dtheta_fw|/max|g_fw|), rtol = rtol_q (the one-step rtol)."""
     rtol = tolerance_for(dtype, "param_after_step").rtol
-    scale = float(np.max(np.abs(framework_update), initial=0.0))
-    size = float(np.max(np.abs(theta_after), initial=0.0))
-    if not (math.isfinite(scale) and math.isfinite(size)):  # a NaN step: the row is status nan anyway
-        scale = size = 0.0
-    return Tolerance(rtol * scale + UPDATE_ULPS * float(np.finfo(dtype).eps) * size, rtol, UPDATE_REASON)
+    scale, size = _largest(framework_update), _largest(theta_after)
+    gap = 0.0
+    if grads is not None and _largest(grads[1]) > 0:
+        gap = scale / _largest(grads[1]) * _largest(np.asarray(grads[0], np.float64) - grads[1])
+    if not all(math.isfinite(v) for v in (scale, size, gap)):  # a NaN step: the row is status nan anyway
+        scale = size = gap = 0.0
+    atol = rtol * scale + UPDATE_ULPS * float(np.finfo(dtype).eps) * size + gap
+    return Tolerance(atol, rtol, UPDATE_REASON)
 
 
 # Distribution statistics (initializer cases, quantity "metric"): two independent seeded draws of

@@ -40,7 +40,8 @@ def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict
         rows += [run.row(quantity, key, mine[field][key], value, tol, step)
                  for key, value in ref.get(field, {}).items()]
     if before is not None:
-        rows += update_rows(run, step, (before, mine["params"]), (before, ref["params"]))
+        rows += update_rows(run, step, (before, mine["params"]), (before, ref["params"]),
+                            (mine["grads"], ref["grads"]))
     return rows
 
 
@@ -62,7 +63,8 @@ def step_check(mine: dict, ref: dict, tol, before: dict | None = None,
             keys = list(ref[field])
             checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), tol.atol, tol.rtol)
     if before is not None:
-        updates = [step_update(dtype, (before[key], mine["params"][key]), (before[key], after))
+        updates = [step_update(dtype, (before[key], mine["params"][key]), (before[key], after),
+                               (mine["grads"][key], ref["grads"][key]))
                    for key, after in ref["params"].items()]
         updates = [compare(ours, theirs, u.atol, u.rtol) for ours, theirs, u in updates]
         checks["updates"] = max(updates, key=lambda c: (c.status == "nan", c.worst_ratio))
