@@ -53,6 +53,10 @@ def test_the_update_tolerance_is_relative_to_the_update_plus_an_ulp_of_theta():
     assert tol.atol == pytest.approx(1.3e-6 * 2e-4 + 2 * np.finfo(np.float32).eps * 3.0)
     assert update_tolerance("float64", theirs, after).atol == pytest.approx(
         1e-10 * 2e-4 + 2 * np.finfo(np.float64).eps * 3.0)
+    # training: plus the step's gain (max|dtheta|/max|g| = 1e-4 here) times the gradients' measured gap
+    grads = (np.array([1.0, -2.0 + 1e-5]), np.array([1.0, -2.0]))
+    with_grads = update_tolerance("float32", theirs, after, grads)
+    assert with_grads.atol == pytest.approx(tol.atol + 1e-4 * 1e-5)
 
 
 def test_a_float64_result_in_a_float32_case_fails_naming_the_tensor_and_side(monkeypatch):
