@@ -145,3 +145,12 @@ def test_a_training_step_that_goes_nan_then_raises_keeps_the_nan_rows_then_the_c
     assert "planted overflow" in outcome.rows[-1]["reason"]
     assert {r["status"] for r in outcome.rows if r["step"] < 7} == {"passed"}
     assert (outcome.first_divergence["step"], outcome.first_divergence["status"]) == (7, "nan")
+
+
+def test_a_learning_rate_bug_fails_the_training_update_rows_despite_the_gradient_gap_term(monkeypatch):
+    real = scratch_adapter.build_optimizer
+    monkeypatch.setattr(scratch_adapter, "build_optimizer",
+                        lambda name, **options: real(name, **{**options, "lr": options["lr"] * 1.01}))
+    outcome = compare_case(case_by_id("proj_xor_mlp_teacher"), "torch", "float32")
+    first_step = [r for r in by(outcome.rows, "update") if r["step"] == 1]
+    assert len(first_step) == 4 and {r["status"] for r in first_step} == {"failed"}
