@@ -11,6 +11,7 @@ import numpy as np
 
 from comparisons.core.agreement import compare
 from comparisons.core.case import Case
+from comparisons.core.hints import convention_hint, row_hint
 from comparisons.core.known_differences import KnownDifference, match_known_difference
 from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
 from comparisons.core.tolerances import Tolerance, tolerance_for
@@ -64,7 +65,7 @@ class CaseRun:
             step: int = 0, harness: bool = False) -> dict:
         """One agreement.csv row: the implementation's `actual` against the framework's `expected`;
         `harness`: values the harness computed (exempt from the dtype check, see make_row)."""
-        return make_row(self.base(step), quantity, tensor, actual, expected, tol, harness)
+        return make_row(self.base(step), quantity, tensor, actual, expected, tol, self.case, harness)
 
     def rows(self, quantity: str, actual: dict, expected: dict, step: int = 0,
              unreadable: dict | None = None) -> list[dict]:
@@ -101,6 +102,8 @@ class CaseRun:
                 if entry is not None:
                     row["status"], row["reason"] = "known_difference", entry.reason
                     row["known_difference"] = entry.key
+                else:
+                    row["hint"] = row.get("hint") or convention_hint(row, self.known, self.case)
             if row["status"] in ("failed", "nan", "crash"):
                 if outcome.first_divergence is None:
                     outcome.first_divergence = row
@@ -130,9 +133,10 @@ def dtype_problem(base: dict, actual, expected) -> str:
 
 
 def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None,
-             harness: bool = False) -> dict:
+             case: Case | None = None, harness: bool = False) -> dict:
     """One agreement.csv row: the implementation's `actual` against the framework's `expected`; both of
-    the case dtype unless `harness` (values the harness computed: statistics, float64 differences)."""
+    the case dtype unless `harness` (values the harness computed: statistics, float64 differences); a
+    failed row gets the hint its arrays support (comparisons/core/hints.py, `case` names factors)."""
     tol = tol or tolerance_for(base["dtype"], quantity)
     result = compare(actual, expected, tol.atol, tol.rtol)
     status, reason = result.status, result.detail
@@ -143,7 +147,8 @@ def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tole
             "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
             "err_ratio": result.worst_ratio, "worst_index": str(result.worst_index),
             "scratch_value": result.actual_value, "framework_value": result.expected_value,
-            "atol": tol.atol, "rtol": tol.rtol, "status": status, "reason": reason}
+            "atol": tol.atol, "rtol": tol.rtol, "status": status, "reason": reason,
+            "hint": row_hint(result.status, actual, expected, tol.atol, tol.rtol, case)}
 
 
 def status_row(base: dict, status: str, reason: str, quantity: str = "output", tensor: str = "") -> dict:
@@ -167,7 +172,8 @@ def failure_message(row: dict, rerun: str, implementation: str = "scratch") -> s
         f"  |a - r| = {row['max_abs_err']:.3e} > allowed {row['atol']:g} + {row['rtol']:g}*|r| "
         f"= {allowed:.3e} (error/tolerance {row['err_ratio']:.3g}); max rel err "
         f"{row['max_rel_err']:.3e}\n"
-        f"  rerun: {rerun}"
+        + (f"  hint: {row['hint']}\n" if row.get("hint") else "")
+        + f"  rerun: {rerun}"
     )
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
+from comparisons.core.hints import add_step_hints
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.tolerances import Tolerance, update_tolerance
 
@@ -97,6 +98,7 @@ def compare_optimizer(run: CaseRun) -> CaseOutcome:
     for step in range(1, len(mine) if crash is not None else len(reference)):  # a short history raises
         rows += run.rows("param_after_step", mine[step], reference[step], step=step)
         rows += update_rows(run, step, (mine[step - 1], mine[step]), (reference[step - 1], reference[step]))
+    add_step_hints([row for row in rows if row["quantity"] == "param_after_step"], mine, reference)
     if crash is not None:
         return run.crash(run.implementation, crash, rows, step=max(len(mine), 1))
     return run.finish(CaseOutcome(rows))
