@@ -61,6 +61,15 @@ def update_rows(run: CaseRun, step: int, mine: tuple[dict, dict], reference: tup
             for key, (ours, theirs, tol) in pairs.items()]
 
 
+def step_series(history: list[dict]) -> list[dict]:
+    """The updates of a parameter history, in float64: zeros at step 0, then after - before per step."""
+    if not history:
+        return []
+    zeros = {key: np.zeros(np.shape(value)) for key, value in history[0].items()}
+    return [zeros, *({key: np.asarray(after[key], np.float64) - np.asarray(before[key], np.float64)
+                      for key in after} for before, after in zip(history[:-1], history[1:], strict=True))]
+
+
 def completed_steps(implementation, spec: dict, params: dict, grads: list[dict]) -> list[dict]:
     """After a raise: the history of the longest prefix grads[:k] that completes ([] if none does)."""
     for k in range(len(grads) - 1, 0, -1):
@@ -98,7 +107,8 @@ def compare_optimizer(run: CaseRun) -> CaseOutcome:
     for step in range(1, len(mine) if crash is not None else len(reference)):  # a short history raises
         rows += run.rows("param_after_step", mine[step], reference[step], step=step)
         rows += update_rows(run, step, (mine[step - 1], mine[step]), (reference[step - 1], reference[step]))
-    add_step_hints([row for row in rows if row["quantity"] == "param_after_step"], mine, reference)
+    for quantity, series in (("param_after_step", lambda h: h), ("update", step_series)):
+        add_step_hints([r for r in rows if r["quantity"] == quantity], series(mine), series(reference))
     if crash is not None:
         return run.crash(run.implementation, crash, rows, step=max(len(mine), 1))
     return run.finish(CaseOutcome(rows))
