@@ -79,7 +79,8 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
     if spec["loss"]:
         results["loss"]["loss"] = np.asarray(model.loss_value(batch.targets))
     if has_regularizer(spec):
-        results["loss"]["regularization"] = np.asarray(model.regularization_loss())
+        # a Python float (scratch's API: a metric; its sums run in the model's dtype): read in that dtype
+        results["loss"]["regularization"] = np.asarray(model.regularization_loss(), dtype=output.dtype)
     if spec.get("backward", True):
         if spec["loss"]:
             grad_input = model.backward_from_loss(batch.targets)
@@ -127,9 +128,10 @@ class ScratchTrainer:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
         for index, mask in (shared or {}).get("dropout_masks", {}).items():
             self.model.layers[index].set_mask(np.asarray(mask, dtype=x.dtype))
-        result = self.model.train_step(x, targets)
+        self.model.train_step(x, targets)  # its loss is a Python float (a metric); loss_value keeps the dtype
         grads = {key: value.copy() for key, value in self.model.get_grads().items()}
-        return {"loss": np.asarray(result["loss"]), "output": self.model.activations[-1].copy(),
+        loss = np.asarray(self.model.loss_value(targets))  # of the same pre-update output
+        return {"loss": loss, "output": self.model.activations[-1].copy(),
                 "grads": grads, "params": self.model.get_params(), "buffers": self.model.get_buffers()}
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:

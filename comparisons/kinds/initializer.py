@@ -50,10 +50,11 @@ def statistic_rows(base: dict, prefix: str, mine: np.ndarray, reference: np.ndar
     if family in BOUNDED:
         stats.update(min=np.min, max=np.max)
     rows = [make_row(base, "metric", prefix + name, f(a), f(r),
-                     statistic_tolerance(dtype, name, n, sigma, edge)) for name, f in stats.items()]
+                     statistic_tolerance(dtype, name, n, sigma, edge), harness=True)
+            for name, f in stats.items()]
     ks = ks_2samp(a, r, method="asymp")
     row = make_row(base, "metric", prefix + "ks_statistic", float(ks.statistic), 0.0,
-                   statistic_tolerance(dtype, "ks_statistic", n, sigma))
+                   statistic_tolerance(dtype, "ks_statistic", n, sigma), harness=True)
     row["reason"] = f"KS p = {ks.pvalue:.3g} (passes at p >= {KS_ALPHA:g})" + (
         f"; {row['reason']}" if row["reason"] else "")
     rows.append(row)

@@ -103,6 +103,8 @@ def tolerance_reason(dtype: str, quantity: str, tensor: str, atol: float, rtol: 
         (dtype, "bound" if statistic in ("min", "max") else statistic))
     if quantity == "metric" and rule is not None:
         return f"computed per row from the sample size and spread: {rule.reason}"
+    if quantity == "update":
+        return f"computed per row from the update's size: {tolerances.UPDATE_REASON}"
     if entry is not None:
         return f"{entry.reason} (NOTE: the table now says atol={entry.atol:g}, rtol={entry.rtol:g})"
     return "no entry in comparisons/core/tolerances.py matches these values now"
