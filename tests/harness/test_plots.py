@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 
 import matplotlib.image
@@ -51,6 +52,22 @@ def test_parallel_drawing_writes_the_same_bytes(reports, tmp_path):
     serial = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=1)}
     parallel = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=2)}
     assert serial == parallel
+
+
+def test_plots_drawn_from_the_same_files_are_kept_and_redrawn_when_a_file_changes(reports):
+    first = write_plots(reports.directory, reuse=True)
+    stamps = {p: p.stat().st_mtime_ns for p in first}
+    for path in first:
+        os.utime(path, ns=(1, 1))  # an old stamp: a redraw would give a new one
+    assert write_plots(reports.directory, reuse=True) == first
+    assert all(p.stat().st_mtime_ns == 1 for p in first)
+    (reports.directory / "projects").mkdir(exist_ok=True)
+    (reports.directory / "projects" / "new.csv").write_text("a\n1\n")  # the files changed: drawn again
+    assert write_plots(reports.directory, reuse=True) == first
+    assert all(p.stat().st_mtime_ns > 1 for p in first) and stamps
+    first[0].unlink()  # a plot gone: drawn again
+    assert write_plots(reports.directory, reuse=True) == first and first[0].is_file()
+    assert sorted(write_plots(reports.directory)) == sorted(first)  # without reuse: always drawn
 
 
 def test_plots_of_suites_no_longer_reported_are_removed(reports):
