@@ -157,13 +157,17 @@ class LeakyReLU(Activation):
     """leaky_relu(x) = x if x > 0 else alpha x, alpha 0.01 (torch.nn.LeakyReLU / keras.layers.LeakyReLU).
 
     NOTE: Keras 3 LeakyReLU defaults to negative_slope=0.3; torch and this class to 0.01.
+    float32_slope rounds alpha to float32 first: tf.nn.leaky_relu's alpha is a float32 op attribute.
     """
 
     kind = "leaky_relu"
 
-    def __init__(self, alpha: float = 0.01) -> None:
+    def __init__(self, alpha: float = 0.01, float32_slope: bool = False) -> None:
         super().__init__()
         self.alpha = check_number(self.name, "alpha", alpha)  # a Python float: no float64 upcast
+        self.float32_slope = bool(float32_slope)
+        if self.float32_slope:
+            self.alpha = float(np.float32(self.alpha))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return np.where(x > 0, x, self.alpha * x)

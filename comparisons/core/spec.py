@@ -47,10 +47,22 @@ def has_regularizer(spec: dict) -> bool:
     return bool(penalized_layers(spec))
 
 
+# Conventions about a layer's L1/L2 factors: added only to a layer that has a penalty, so an implementation
+# without the option still runs every unpenalised case.
+PENALTY_OPTIONS = frozenset({"float32_factors"})
+
+
+def layer_options(layer: dict, options: Mapping[str, Mapping]) -> dict:
+    """options[type] for this layer spec; a penalty-factor option (PENALTY_OPTIONS) only if it is penalized."""
+    given = options.get(layer["type"], {})
+    penalized = any(layer.get(k) for k in layer_type(layer["type"]).regularizer_keys())
+    return {key: value for key, value in given.items() if penalized or key not in PENALTY_OPTIONS}
+
+
 def with_layer_options(spec: dict, options: Mapping[str, Mapping]) -> dict:
-    """The spec with options[type] added to every layer of that type (they win over the layer's own keys):
+    """The spec with its layer_options added to every layer (they win over the layer's own keys):
     how a framework's layer conventions reach the implementation under test's spec."""
-    layers = [{**layer, **options.get(layer["type"], {})} for layer in spec["layers"]]
+    layers = [{**layer, **layer_options(layer, options)} for layer in spec["layers"]]
     return {**spec, "layers": layers}
 
 
