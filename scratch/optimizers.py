@@ -193,7 +193,8 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, lr: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 decay: float = 0.0, epsilon_hat: bool = False, float32_hyperparameters: bool = False) -> None:
+                 decay: float = 0.0, epsilon_hat: bool = False,
+                 float32_hyperparameters: bool = False) -> None:
         super().__init__(lr, decay, float32_hyperparameters)
         self.beta_1 = check_number(self.name, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
         self.beta_2 = check_number(self.name, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)

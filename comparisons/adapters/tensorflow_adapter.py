@@ -47,6 +47,7 @@ PROFILE = Profile(
     # tf.nn.leaky_relu its alpha attribute and keras.regularizers.L1L2 its factors (docs/conventions.md §7)
     layer_conventions={"batchnorm1d": {"running_variance": "biased"},
                        "dense": {"float32_factors": True}, "leaky_relu": {"float32_slope": True},
+                       "prelu": {"kink_derivative": 0.0},  # relu(x) - alpha*relu(-x): 0 at x = 0
                        "batchnorm2d": {"running_variance": "biased"}, "gelu": {"float32_constants": True},
                        "softplus": {"threshold": None},  # tf.math.softplus's cut-off cannot show
                        "multi_head_attention": {"float32_scale": True}},  # Keras: 1/sqrt(D) via float32

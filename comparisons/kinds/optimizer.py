@@ -8,6 +8,7 @@ from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
+from comparisons.core.spec import active_options
 
 
 def draw_optimizer_data(options: dict, seed: int) -> tuple[dict, list[dict]]:
@@ -28,11 +29,17 @@ def scratch_conventions(optimizer: dict | str, framework: str, given: dict | Non
     return dict(profile(framework).optimizer_conventions.get(name, {}))
 
 
+def active_conventions(optimizer: dict | str, framework: str, given: dict | None, hyper: dict) -> dict:
+    """scratch_conventions less the float32-rounding options these hyperparameters make inert."""
+    return active_options(hyper, scratch_conventions(optimizer, framework, given))
+
+
 def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:
     """(framework spec, scratch spec): same hyperparameters; scratch adds its convention options."""
     options = case.options
     spec = {"optimizer": options["optimizer"], "hyper": dict(options["hyper"])}
-    conventions = scratch_conventions(options["optimizer"], framework, options.get("scratch_conventions"))
+    conventions = active_conventions(options["optimizer"], framework, options.get("scratch_conventions"),
+                                     options["hyper"])
     scratch_hyper = {k: v for k, v in options["hyper"].items() if k != "keras_decay_kwarg"}
     scratch = {"optimizer": options["optimizer"], "hyper": {**scratch_hyper, **conventions}}
     return spec, scratch

@@ -82,8 +82,8 @@ def load_reports(directory: Path | str) -> Reports:
         raise ReportError(f"cannot read {env_path}: {exc}") from exc
     summary["verdict"] = [verdict(row) for row in summary.to_dict("records")]
     known_path = directory / "known_differences.csv"
-    known = _read_csv(known_path, ("entry", "reason", "status"), ("expected_magnitude",
-                      "measured_max_abs_err", "rows")) if known_path.is_file() else None
+    known = _read_csv(known_path, ("entry", "reason", "status", "proof", "proof_status"), (
+        "expected_magnitude", "measured_max_abs_err", "rows")) if known_path.is_file() else None
     return Reports(directory, agreement, summary, environment, known)
 
 
@@ -203,11 +203,12 @@ def _known_differences(agreement: pd.DataFrame, entries: pd.DataFrame | None) ->
             for key, part in known.groupby("known_difference", sort=True)]
     if rows:
         lines += md_table(["entry", "rows", "cases", "framework dtype", "max_abs_err", "reason"], rows)
-    if entries is not None and (entries["status"] == "unmatched").any():
-        stale = entries[entries["status"] == "unmatched"]
-        table = md_table(["entry", "reason"], stale[["entry", "reason"]].to_numpy().tolist())
-        lines += ["", f"{len(stale)} entries matched no row of this run (stale, or their cases were not "
-                  "selected):", "", *table]
+    for column, status, text in (("status", "unmatched", "entries whose cases ran matched no row (stale)"),
+                                 ("proof_status", "failed", "entries whose proof did not agree (FAILED)")):
+        part = entries[entries[column] == status] if entries is not None else pd.DataFrame()
+        if not part.empty:
+            columns = ["entry", "proof", "reason"]
+            lines += ["", f"{len(part)} {text}:", "", *md_table(columns, part[columns].to_numpy().tolist())]
     return lines
 
 
