@@ -184,7 +184,8 @@ class LeakyReLU(Activation):
         return f"LeakyReLU(alpha={self.alpha})"
 
 
-def _at_kink(x: np.ndarray, grad_output: np.ndarray, grad: np.ndarray, derivative: float | None) -> np.ndarray:
+def _at_kink(x: np.ndarray, grad_output: np.ndarray, grad: np.ndarray,
+             derivative: float | None) -> np.ndarray:
     """grad, with derivative * grad_output where x == 0 when a kink derivative is given."""
     return grad if derivative is None else np.where(x == 0, derivative * grad_output, grad)
 

@@ -39,8 +39,8 @@ def test_without_float32_hyperparameters_an_optimizer_case_differs_by_exactly_th
     case = case_by_id(case_id)
     name = case.options["optimizer"]
     without = {**profile("tensorflow").optimizer_conventions[name], "float32_hyperparameters": False}
-    outcome = compare_case(dataclasses.replace(case, options={**case.options, "scratch_conventions": without}),
-                           "tensorflow", "float64")
+    case_without = dataclasses.replace(case, options={**case.options, "scratch_conventions": without})
+    outcome = compare_case(case_without, "tensorflow", "float64")
     failed = [r for r in outcome.rows if r["status"] != "passed"]
     assert failed and {r["quantity"] for r in failed} == {"param_after_step"}
     rounded, exact = _scratch_run(case, True), _scratch_run(case, False)
