@@ -1,4 +1,4 @@
-"""Extreme and edge ranges (docs/conventions.md §23): every component whose formula uses exp, log, a division
+"""Extreme and edge ranges (docs/conventions.md §22): every component whose formula uses exp, log, a division
 or a sqrt, fed inputs at the overflow / underflow range of each dtype. Each case states its expected outcome
 in options['expected']: 'agree' (within the normal tolerance), or the known-differences entry that covers it.
 """

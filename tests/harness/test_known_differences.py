@@ -52,7 +52,7 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path):
         load_known_differences(tmp_path / "missing.csv")
 
 
-# --- every entry explains one formula difference, scoped, with its proof (issue 14) ----------------------
+# --- every entry explains one formula difference, scoped, with its proof
 
 # Blanket free-running entries that the chaos baseline of docs/conventions.md §9 replaces; nothing may be
 # added here.
