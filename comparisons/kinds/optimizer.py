@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from comparisons.adapters import get_adapter, profile
@@ -9,6 +11,7 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.spec import active_options
+from scratch.optimizers import OPTIMIZERS
 
 
 def draw_optimizer_data(options: dict, seed: int) -> tuple[dict, list[dict]]:
@@ -30,8 +33,12 @@ def scratch_conventions(optimizer: dict | str, framework: str, given: dict | Non
 
 
 def active_conventions(optimizer: dict | str, framework: str, given: dict | None, hyper: dict) -> dict:
-    """scratch_conventions less the float32-rounding options these hyperparameters make inert."""
-    return active_options(hyper, scratch_conventions(optimizer, framework, given))
+    """scratch_conventions less the float32-rounding options that these hyperparameters, completed by
+    scratch's defaults (Adam's beta_2 0.999 when none is given), make inert."""
+    name = optimizer["name"] if isinstance(optimizer, dict) else optimizer
+    defaults = {key: p.default for key, p in inspect.signature(OPTIMIZERS[name]).parameters.items()
+                if p.default is not inspect.Parameter.empty} if name in OPTIMIZERS else {}
+    return active_options({**defaults, **hyper}, scratch_conventions(optimizer, framework, given))
 
 
 def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:

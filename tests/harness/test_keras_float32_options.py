@@ -79,3 +79,16 @@ def test_without_its_float32_option_a_layer_differs_by_exactly_the_rounded_facto
         got = theirs["output"]["output"] - mine["output"]["output"]
         np.testing.assert_allclose(got, rounded["alpha"] * np.minimum(x, 0), rtol=0, atol=1e-15)
     assert compare_case(case, "tensorflow", "float64").first_divergence is None
+
+
+@pytest.mark.parametrize(("name", "hyper", "requested"), [
+    ("adam", {"lr": 0.05}, True),  # scratch's (and Keras's) default beta_2 0.999 is not a float32 value
+    ("adam", {"lr": 2**-4, "beta_1": 0.875, "beta_2": 1 - 2**-10}, False),
+    ("sgd", {"lr": 0.1}, False),  # lr stays in floatx: nothing to round
+    ("sgd", {"lr": 2**-4, "momentum": 0.875, "decay": 2**-3}, True),  # InverseTimeDecay divides in float32
+])
+def test_float32_hyperparameters_is_requested_exactly_where_it_can_change_a_value(name, hyper, requested):
+    from comparisons.kinds.optimizer import active_conventions
+
+    conventions = active_conventions(name, "tensorflow", None, hyper)
+    assert ("float32_hyperparameters" in conventions) == requested
