@@ -157,22 +157,37 @@ class LeakyReLU(Activation):
     """leaky_relu(x) = x if x > 0 else alpha x, alpha 0.01 (torch.nn.LeakyReLU / keras.layers.LeakyReLU).
 
     NOTE: Keras 3 LeakyReLU defaults to negative_slope=0.3; torch and this class to 0.01.
+    float32_slope rounds alpha to float32 first: tf.nn.leaky_relu's alpha is a float32 op attribute.
+    kink_derivative: the derivative at x = 0 (None: alpha, torch; 1.0: jax.nn.leaky_relu's where(x >= 0)).
     """
 
     kind = "leaky_relu"
 
-    def __init__(self, alpha: float = 0.01) -> None:
+    def __init__(self, alpha: float = 0.01, float32_slope: bool = False,
+                 kink_derivative: float | None = None) -> None:
         super().__init__()
         self.alpha = check_number(self.name, "alpha", alpha)  # a Python float: no float64 upcast
+        self.float32_slope = bool(float32_slope)
+        self.kink_derivative = None if kink_derivative is None else check_number(
+            self.name, "kink_derivative", kink_derivative)
+        if self.float32_slope:
+            self.alpha = float(np.float32(self.alpha))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return np.where(x > 0, x, self.alpha * x)
 
     def _backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return np.where(self.inputs > 0, grad_output, self.alpha * grad_output)
+        grad = np.where(self.inputs > 0, grad_output, self.alpha * grad_output)
+        return _at_kink(self.inputs, grad_output, grad, self.kink_derivative)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
+
+
+def _at_kink(x: np.ndarray, grad_output: np.ndarray, grad: np.ndarray,
+             derivative: float | None) -> np.ndarray:
+    """grad, with derivative * grad_output where x == 0 when a kink derivative is given."""
+    return grad if derivative is None else np.where(x == 0, derivative * grad_output, grad)
 
 
 class PReLU(Activation):
@@ -182,13 +197,17 @@ class PReLU(Activation):
     PReLU(shared_axes=[1]) on (N, k) input). num_parameters=k: one a per feature, the input must be
     (N, k) (torch nn.PReLU(k); Keras PReLU, whose alpha_initializer defaults to zeros, not 0.25).
     params["alpha"] has shape (num_parameters,); grads["alpha"] = sum of g * min(x, 0).
+    kink_derivative: dprelu/dx at x = 0 (None: a, torch; 0.0: Keras's relu(x) - a relu(-x)).
     """
 
     kind = "prelu"
     parametric = True
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: str | type = "float64") -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: str | type = "float64",
+                 kink_derivative: float | None = None) -> None:
         super().__init__()
+        self.kink_derivative = None if kink_derivative is None else check_number(
+            self.name, "kink_derivative", kink_derivative)
         self.num_parameters = _positive_int(self.name, "num_parameters", num_parameters)
         init = check_number(self.name, "init", init)
         self.params["alpha"] = np.full(self.num_parameters, init, dtype=dtype)  # (num_parameters,)
@@ -208,7 +227,8 @@ class PReLU(Activation):
         grad_alpha = grad_output * np.minimum(x, 0)  # d prelu / d a = x where x <= 0, else 0
         grad_alpha = grad_alpha.sum(axis=0) if self.num_parameters > 1 else grad_alpha.sum().reshape(1)
         self.grads["alpha"] = grad_alpha.astype(self.params["alpha"].dtype, copy=False)
-        return np.where(x > 0, grad_output, self._alpha_for(x) * grad_output)
+        return _at_kink(x, grad_output, np.where(x > 0, grad_output, self._alpha_for(x) * grad_output),
+                        self.kink_derivative)
 
     def __repr__(self) -> str:
         return f"PReLU(num_parameters={self.num_parameters})"

@@ -9,7 +9,9 @@ Atomic: every input is validated and every parameter's step computed before any 
 so a failing step (shape or dtype mismatch, NaN/Inf gradient or parameter, missing key) leaves
 params and state as they were; the commit is then `param -= step` in place (no new parameter array, no copy).
 dtype: each hyperparameter is rounded to the parameter's dtype before use (as Keras does), so
-float32 parameters stay float32.
+float32 parameters stay float32. float32_hyperparameters=True (Keras, docs/conventions.md §7) also rounds
+what Keras passes through tf.cast of a Python float to float32 even in float64: SGD's momentum, Adam's betas
+in the bias corrections, Adagrad's initial accumulator, and the whole InverseTimeDecay learning rate.
 """
 
 from __future__ import annotations
@@ -28,15 +30,24 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, lr: float, decay: float = 0.0) -> None:
+    def __init__(self, lr: float, decay: float = 0.0, float32_hyperparameters: bool = False) -> None:
         self.lr = check_number(self.name, "lr", lr, low=0.0)
         self.decay = check_number(self.name, "decay", decay, low=0.0)
+        self.float32_hyperparameters = bool(float32_hyperparameters)
         self.t = 0  # steps taken; the step being computed is t + 1
         self.state: dict[str, State] = {}  # per parameter key, e.g. state["0.weight"]["velocity"]
 
     def current_lr(self, t: int) -> float:
-        """lr_t = lr / (1 + decay*(t - 1)) for 1-based t (nnfs; keras InverseTimeDecay(lr, 1, decay))."""
+        """lr_t = lr / (1 + decay*(t - 1)) for 1-based t (nnfs; keras InverseTimeDecay(lr, 1, decay), which
+        computes it in float32 from float32 lr and decay: float32_hyperparameters)."""
+        if self.float32_hyperparameters and self.decay:
+            f32 = np.float32
+            return float(f32(self.lr) / (f32(1.0) + f32(self.decay) * f32(t - 1)))
         return self.lr / (1.0 + self.decay * (t - 1))
+
+    def hyper(self, value: float) -> float:
+        """value, or float32(value) with float32_hyperparameters (Keras's tf.cast of a Python float)."""
+        return float(np.float32(value)) if self.float32_hyperparameters else value
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Update every params[key] in place from grads[key]; nothing is written if any check fails."""
@@ -102,8 +113,8 @@ class SGD(Optimizer):
     MOMENTUM_FORMS = ("nnfs", "torch")
 
     def __init__(self, lr: float = 1.0, momentum: float = 0.0, nesterov: bool = False, decay: float = 0.0,
-                 momentum_form: str = "nnfs") -> None:
-        super().__init__(lr, decay)
+                 momentum_form: str = "nnfs", float32_hyperparameters: bool = False) -> None:
+        super().__init__(lr, decay, float32_hyperparameters)
         self.momentum = check_number(self.name, "momentum", momentum, low=0.0, high=1.0, high_open=True)
         if momentum_form not in self.MOMENTUM_FORMS:
             raise ValueError(f"sgd: momentum_form must be in {self.MOMENTUM_FORMS}, got {momentum_form!r}")
@@ -115,7 +126,7 @@ class SGD(Optimizer):
         return {"velocity": np.zeros_like(param)} if self.momentum else {}
 
     def _update(self, param, grad, state, lr_t, t, dtype):
-        lr, mu = dtype(lr_t), dtype(self.momentum)
+        lr, mu = dtype(lr_t), dtype(self.hyper(self.momentum))
         if not self.momentum:
             return lr * grad, state
         # NOTE: the forms agree only while lr_t is constant: torch's buf sums raw gradients and scales
@@ -136,14 +147,15 @@ class Adagrad(Optimizer):
     name = "adagrad"
 
     def __init__(self, lr: float = 1.0, epsilon: float = 1e-7, decay: float = 0.0,
-                 initial_accumulator: float = 0.0, eps_inside_sqrt: bool = False) -> None:
-        super().__init__(lr, decay)
+                 initial_accumulator: float = 0.0, eps_inside_sqrt: bool = False,
+                 float32_hyperparameters: bool = False) -> None:
+        super().__init__(lr, decay, float32_hyperparameters)
         self.epsilon = check_number(self.name, "epsilon", epsilon, low=0.0)
         self.initial_accumulator = check_number(self.name, "initial_accumulator", initial_accumulator, low=0)
         self.eps_inside_sqrt = bool(eps_inside_sqrt)
 
     def _initial_state(self, param: np.ndarray) -> State:
-        return {"cache": np.full_like(param, self.initial_accumulator)}
+        return {"cache": np.full_like(param, self.hyper(self.initial_accumulator))}
 
     def _update(self, param, grad, state, lr_t, t, dtype):
         cache = state["cache"] + grad * grad
@@ -158,8 +170,8 @@ class RMSprop(Optimizer):
     name = "rmsprop"
 
     def __init__(self, lr: float = 1e-3, rho: float = 0.9, epsilon: float = 1e-7, decay: float = 0.0,
-                 eps_inside_sqrt: bool = False) -> None:
-        super().__init__(lr, decay)
+                 eps_inside_sqrt: bool = False, float32_hyperparameters: bool = False) -> None:
+        super().__init__(lr, decay, float32_hyperparameters)
         self.rho = check_number(self.name, "rho", rho, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_number(self.name, "epsilon", epsilon, low=0.0)
         self.eps_inside_sqrt = bool(eps_inside_sqrt)
@@ -181,8 +193,9 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, lr: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 decay: float = 0.0, epsilon_hat: bool = False) -> None:
-        super().__init__(lr, decay)
+                 decay: float = 0.0, epsilon_hat: bool = False,
+                 float32_hyperparameters: bool = False) -> None:
+        super().__init__(lr, decay, float32_hyperparameters)
         self.beta_1 = check_number(self.name, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
         self.beta_2 = check_number(self.name, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_number(self.name, "epsilon", epsilon, low=0.0)
@@ -195,7 +208,8 @@ class Adam(Optimizer):
         b1, b2, eps = dtype(self.beta_1), dtype(self.beta_2), dtype(self.epsilon)
         m = b1 * state["m"] + (dtype(1) - b1) * grad
         v = b2 * state["v"] + (dtype(1) - b2) * (grad * grad)
-        correction_1, correction_2 = 1.0 - self.beta_1**t, 1.0 - self.beta_2**t  # Python floats
+        # Python floats; Keras powers its betas after tf.cast, float32 ones (float32_hyperparameters)
+        correction_1, correction_2 = 1.0 - self.hyper(self.beta_1)**t, 1.0 - self.hyper(self.beta_2)**t
         if self.epsilon_hat:
             # NOTE: eps here is eps_hat; the textbook-equivalent epsilon is eps_hat/sqrt(1-b2^t),
             # 31.6*eps_hat at t = 1, so no constant eps makes the two forms agree.

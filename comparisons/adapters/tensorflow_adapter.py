@@ -37,11 +37,17 @@ PROFILE = Profile(
     style=PlotStyle(color="C2", linestyle=":"),
     layers=frozenset(LAYER_TYPES), losses=frozenset(LOSSES),  # all of scratch's: a test checks the tables
     optimizers=frozenset({"sgd", "adagrad", "rmsprop", "adam"}),
-    # Keras divides by sqrt(acc + eps) in Adagrad/RMSprop and uses epsilon-hat in Adam
-    optimizer_conventions={"adagrad": {"eps_inside_sqrt": True}, "rmsprop": {"eps_inside_sqrt": True},
-                           "adam": {"epsilon_hat": True}},
-    # moving_variance keeps the biased batch variance; tf.nn.gelu rounds its constants to float32
+    # Keras divides by sqrt(acc + eps) in Adagrad/RMSprop and uses epsilon-hat in Adam; it tf.casts
+    # momentum, betas, the initial accumulator and InverseTimeDecay through float32 (docs/conventions.md §7)
+    optimizer_conventions={"sgd": {"float32_hyperparameters": True},
+                           "adagrad": {"eps_inside_sqrt": True, "float32_hyperparameters": True},
+                           "rmsprop": {"eps_inside_sqrt": True, "float32_hyperparameters": True},
+                           "adam": {"epsilon_hat": True, "float32_hyperparameters": True}},
+    # moving_variance keeps the biased batch variance; tf.nn.gelu rounds its constants to float32, so do
+    # tf.nn.leaky_relu its alpha attribute and keras.regularizers.L1L2 its factors (docs/conventions.md §7)
     layer_conventions={"batchnorm1d": {"running_variance": "biased"},
+                       "dense": {"float32_factors": True}, "leaky_relu": {"float32_slope": True},
+                       "prelu": {"kink_derivative": 0.0},  # relu(x) - alpha*relu(-x): 0 at x = 0
                        "batchnorm2d": {"running_variance": "biased"}, "gelu": {"float32_constants": True},
                        "softplus": {"threshold": None},  # tf.math.softplus's cut-off cannot show
                        "multi_head_attention": {"float32_scale": True}},  # Keras: 1/sqrt(D) via float32

@@ -1,7 +1,7 @@
 """Every comparison case, as plain data: the tables of this package and the seed projects' cases.
 
-A new case is one entry in a table here (models, components, optimizers, initializers, perceptron,
-negative controls, expressions) or in a project module (comparisons/projects/).
+A new case is one entry in a table here (models, components, extremes, optimizers, initializers,
+perceptron, negative controls, expressions) or in a project module (comparisons/projects/).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from comparisons.cases.components import COMPONENT_CASES
 from comparisons.cases.convolution import CASES as CONVOLUTION_CASES
 from comparisons.cases.convolution import NEGATIVE_CONTROLS as CONVOLUTION_CONTROLS
 from comparisons.cases.expressions import EXPRESSION_CASES
+from comparisons.cases.extremes import EXTREME_CASES
 from comparisons.cases.initializers import INITIALIZER_CASES
 from comparisons.cases.models import CASES as MODEL_CASES
 from comparisons.cases.negative_controls import NEGATIVE_CONTROL_CASES
@@ -38,7 +39,8 @@ def all_cases() -> tuple[Case, ...]:
     # project cases of other kinds (landscapes, seed 07's single pass) run with their kind's driver
     others = tuple(case for case in projects if case.kind != "training")
     return (*MODEL_CASES, *COMPONENT_CASES, *POOLING_CASES, *CONVOLUTION_CASES, *NORMALIZATION_CASES,
-            *RECURRENT_CASES, *ATTENTION_CASES, *OPTIMIZER_CASES, *training, *NEGATIVE_CONTROL_CASES,
+            *RECURRENT_CASES, *ATTENTION_CASES, *OPTIMIZER_CASES, *EXTREME_CASES,
+            *training, *NEGATIVE_CONTROL_CASES,
             *POOLING_CONTROLS, *CONVOLUTION_CONTROLS, *NORMALIZATION_CONTROLS, *RECURRENT_CONTROLS,
             *ATTENTION_CONTROLS, *INITIALIZER_CASES,
             *PERCEPTRON_CASES, *EXPRESSION_CASES, *others)

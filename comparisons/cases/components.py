@@ -84,8 +84,8 @@ def _loss_cases() -> list[Case]:
     return cases
 
 
-# Factors are powers of two (exact in float32) because Keras keeps regularizer factors in float32;
-# 'decimal_factors' shows that rounding as a known difference.
+# Factors are powers of two (exact in float32); 'decimal_factors' agrees with Keras, which casts its
+# factors to float32, through the tensorflow profile's float32_factors option (docs/conventions.md §7).
 DENSE_VARIANTS = {  # case suffix -> Dense options
     "plain": {},
     "weight_l1": {"weight_l1": 2**-5},

@@ -63,9 +63,13 @@ def _difference_cases() -> list[Case]:
         _case("adam_textbook_eps", "adam", {"lr": LR, **BETAS, **textbook}, {},
               frameworks=("tensorflow",), grad_scale=1e-4,
               component="adam: textbook m_hat/(sqrt(v_hat)+eps) vs Keras epsilon-hat"),
-        _case("sgd_decimal_hyper", "sgd", {"lr": 0.01, "momentum": 0.9},
-              {"momentum_form": "nnfs"}, frameworks=("tensorflow",),
-              component="sgd lr=0.01 momentum=0.9: Keras keeps the learning rate in float32"),
+        _case("sgd_decimal_hyper", "sgd", {"lr": 0.01, "momentum": 0.9}, None, frameworks=("tensorflow",),
+              component="sgd lr=0.01 momentum=0.9: Keras rounds momentum to float32 "
+              "(float32_hyperparameters)"),
+        _case("adam_decimal_hyper_decay", "adam", {"lr": 0.05, "beta_1": 0.9, "beta_2": 0.999,
+                                                   "epsilon": 1e-7, "decay": 5e-7}, None,
+              frameworks=("tensorflow",), component="adam with nnfs's decimal hyperparameters and decay: "
+              "Keras rounds the betas and InverseTimeDecay to float32 (float32_hyperparameters)"),
         _case("sgd_keras_decay_kwarg", "sgd", {"lr": LR, "decay": DECAY, "keras_decay_kwarg": DECAY},
               {}, frameworks=("tensorflow",),
               component="sgd with decay: Keras 3 ignores decay= (only a warning)"),

@@ -23,11 +23,11 @@ def unexplained_failures(failed_nodeids: list[str], summary) -> list[str]:
     return [n for n in failed_nodeids if not any(n.endswith(e) for e in explained)]
 
 
-def run_exit_code(summary, unexplained: list[str]) -> int:
-    """1 when a group has a problem or a test failed for another reason; else 0."""
+def run_exit_code(summary, unexplained: list[str], failed_proofs: list[str] = ()) -> int:
+    """1 when a group has a problem, a known difference's proof failed or a test failed otherwise; else 0."""
     from comparisons.render.terminal import problems
 
-    return 1 if problems(summary) or unexplained else 0
+    return 1 if problems(summary) or unexplained or failed_proofs else 0
 
 
 def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
@@ -76,7 +76,7 @@ def command_run(args: argparse.Namespace) -> int:
     import pytest
 
     from comparisons.harness.progress import ProgressPlugin
-    from comparisons.render.terminal import print_summary
+    from comparisons.render.terminal import failed_proof_entries, print_summary
 
     report_dir = args.report_dir.resolve()
     problem = report_dir_problem(args.report_dir)
@@ -122,7 +122,7 @@ def command_run(args: argparse.Namespace) -> int:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         console.print(plugin.transcript.getvalue()[-4000:], markup=False)
         return int(code)
-    return run_exit_code(reports.summary, unexplained)
+    return run_exit_code(reports.summary, unexplained, failed_proof_entries(reports))
 
 
 def render(reports, console) -> None:

@@ -14,9 +14,12 @@ from comparisons.core.settings import (
 )
 
 __all__ = ["KNOWN_DIFFERENCES_ENV", "KNOWN_DIFFERENCES_FILE", "KnownDifference", "KnownDifferencesError",
-           "load_known_differences", "match_known_difference", "unmatched_entries"]
+           "audit", "failed_proofs", "load_known_differences", "match_known_difference", "unmatched_entries"]
 FIELDS = ("case_pattern", "framework", "dtype", "quantity", "tensor", "reason",
-          "expected_magnitude", "link")
+          "expected_magnitude", "link", "proof")
+OPTIONAL = ("link", "proof")  # a file of an older harness has no proof column
+NO_PROOF = "none:"  # proof = 'none: <why no scratch option can compute the framework's formula>'
+BAD = ("failed", "nan", "crash", "known_difference")  # a proof case must agree within the normal tolerance
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,23 @@ class KnownDifference:
     reason: str
     expected_magnitude: float
     link: str = ""
+    proof: str = ""  # case ids where scratch's option computes the framework's formula, or 'none: <why>'
 
     @property
     def key(self) -> str:
         """A readable identity for messages and reports."""
         return f"{self.case_pattern}|{self.framework}|{self.dtype}|{self.quantity}|{self.tensor}"
+
+    @property
+    def proof_cases(self) -> list[str]:
+        """The case ids named as proof ([] for 'none: ...')."""
+        return [] if self.proof.startswith(NO_PROOF) else self.proof.split()
+
+    def selects(self, row: dict, case_pattern: str | None = None) -> bool:
+        """Whether the row is one of this entry's cases (or of case_pattern), framework and dtype."""
+        return (fnmatchcase(str(row["case"]), case_pattern or self.case_pattern)
+                and fnmatchcase(str(row["framework"]), self.framework)
+                and fnmatchcase(str(row["dtype"]), self.dtype))
 
     def matches(self, row: dict) -> bool:
         """fnmatch on case, framework, dtype, quantity and tensor ('*' matches anything)."""
@@ -59,7 +74,7 @@ def load_known_differences(path: Path | None = None) -> list[KnownDifference]:
         raise KnownDifferencesError(f"cannot read known differences file {path}: {exc}") from exc
     entries = []
     for number, row in enumerate(rows, start=2):
-        missing = [f for f in FIELDS if f != "link" and not (row.get(f) or "").strip()]
+        missing = [f for f in FIELDS if f not in OPTIONAL and not (row.get(f) or "").strip()]
         if missing:
             raise KnownDifferencesError(f"{path}: entry {number} lacks {', '.join(missing)}")
         try:
@@ -84,6 +99,40 @@ def match_known_difference(row: dict, entries: list[KnownDifference]) -> KnownDi
 
 
 def unmatched_entries(entries: list[KnownDifference], rows: list[dict]) -> list[str]:
-    """Keys of entries that covered no row of this run (stale, or their cases were not selected)."""
-    used = {row.get("known_difference") for row in rows}
-    return [entry.key for entry in entries if entry.key not in used]
+    """Keys of entries whose cases ran in this run yet covered no row (stale); unselected ones are not."""
+    return [item["entry"] for item in audit(entries, rows) if item["status"] == "unmatched"]
+
+
+def _proof_status(entry: KnownDifference, rows: list[dict]) -> str:
+    """passed / failed (a proof row not within the normal tolerance) / not selected / none."""
+    if not entry.proof_cases:
+        return "none"
+    proof = [r for r in rows for case in entry.proof_cases
+             if entry.selects(r, case) and r["status"] != "skipped"]
+    if not proof:
+        return "not selected"
+    return "failed" if any(r["status"] in BAD for r in proof) else "passed"
+
+
+def audit(entries: list[KnownDifference], rows: list[dict]) -> list[dict]:
+    """Per entry: rows absorbed, the largest error, bound/measured, the proof's status, and matched /
+    unmatched (its cases ran, nothing absorbed: stale) / not selected (none of its cases ran)."""
+    report = []
+    for entry in entries:
+        absorbed = [r for r in rows if r.get("known_difference") == entry.key]
+        measured = max((r["max_abs_err"] for r in absorbed), default=float("nan"))
+        selected = any(entry.selects(r) and r["status"] != "skipped" for r in rows)
+        report.append({
+            "entry": entry.key, "reason": entry.reason, "expected_magnitude": entry.expected_magnitude,
+            "measured_max_abs_err": measured,
+            "bound_over_measured": entry.expected_magnitude / measured if measured > 0 else float("nan"),
+            "rows": len(absorbed), "cases": " ".join(sorted({r["case"] for r in absorbed})),
+            "proof": entry.proof, "proof_status": _proof_status(entry, rows),
+            "status": "matched" if absorbed else "unmatched" if selected else "not selected"})
+    return report
+
+
+def failed_proofs(report: list[dict]) -> list[str]:
+    """'<entry>: proof <cases> failed' for every audited entry whose proof case did not agree."""
+    return [f"{item['entry']}: proof {item['proof']} failed" for item in report
+            if item["proof_status"] == "failed"]

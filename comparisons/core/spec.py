@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from scratch.registry import layer_type
 
 
@@ -47,10 +49,33 @@ def has_regularizer(spec: dict) -> bool:
     return bool(penalized_layers(spec))
 
 
+# float32-rounding options -> the spec values they round (and a nonzero decay: Keras's InverseTimeDecay
+# divides in float32). Such an option is inert when each of those values is exact in float32, and is then
+# not requested, so an implementation without it still runs those cases (docs/conventions.md §7).
+ROUNDED_VALUES = {"float32_factors": ("weight_l1", "weight_l2", "bias_l1", "bias_l2"),
+                  "float32_slope": ("alpha",),
+                  "float32_hyperparameters": ("momentum", "beta_1", "beta_2", "initial_accumulator")}
+
+
+def active_options(values: Mapping, options: Mapping) -> dict:
+    """options less the float32-rounding ones (ROUNDED_VALUES) that cannot change any of values."""
+    def inert(name: str) -> bool:
+        keys = ROUNDED_VALUES.get(name)
+        return keys is not None and not values.get("decay") and all(
+            float(np.float32(values[k])) == values[k] for k in keys if k in values)
+
+    return {key: value for key, value in options.items() if not inert(key)}
+
+
+def layer_options(layer: dict, options: Mapping[str, Mapping]) -> dict:
+    """options[type] for this layer spec, less the float32-rounding ones it makes inert."""
+    return active_options(layer, options.get(layer["type"], {}))
+
+
 def with_layer_options(spec: dict, options: Mapping[str, Mapping]) -> dict:
-    """The spec with options[type] added to every layer of that type (they win over the layer's own keys):
+    """The spec with its layer_options added to every layer (they win over the layer's own keys):
     how a framework's layer conventions reach the implementation under test's spec."""
-    layers = [{**layer, **options.get(layer["type"], {})} for layer in spec["layers"]]
+    layers = [{**layer, **layer_options(layer, options)} for layer in spec["layers"]]
     return {**spec, "layers": layers}
 
 

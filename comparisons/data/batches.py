@@ -51,7 +51,10 @@ def _targets(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.
 
 
 def _predictions(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Loss inputs: softmax rows, sigmoid probabilities in (0.02, 0.98), logits, or plain values."""
+    """Loss inputs: softmax rows, sigmoid probabilities in (0.02, 0.98), logits (huge_logits: |z| in
+    [100, 1000], past exp's overflow in both dtypes), or plain values."""
+    if kind == "huge_logits":
+        return signed_uniform(rng, shape, 100.0, 1000.0)
     logits = signed_uniform(rng, shape, 0.1, 3.0)
     if kind == "probabilities":
         return _softmax(logits)
@@ -59,7 +62,8 @@ def _predictions(kind: str, rng: np.random.Generator, shape: tuple[int, int]) ->
         return rng.uniform(0.02, 0.98, shape)
     if kind in ("logits", "values"):
         return logits
-    raise KeyError(f"unknown prediction kind {kind!r}; known: probabilities, sigmoid, logits, values")
+    raise KeyError(f"unknown prediction kind {kind!r}; known: probabilities, sigmoid, logits, huge_logits, "
+                   "values")
 
 
 def _saturated(kind: str, targets: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

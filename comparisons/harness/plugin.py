@@ -30,12 +30,7 @@ from comparisons.core.settings import (  # noqa: E402
 )
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
 from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder, longest_first  # noqa: E402
-from comparisons.report.files import (  # noqa: E402
-    report_dir_problem,
-    status_counts,
-    worst_ratio,
-    write_reports,
-)
+from comparisons.report.files import report_dir_problem, status_counts, worst_ratio, write_reports  # noqa: E402
 
 ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded
 DESELECTED_KEY = "nn_parity_deselected"  # in a worker's workeroutput: {reason: tests} deselected by kind
@@ -51,7 +46,7 @@ class ReportCollector:
         self.rows: list[dict] = []
         self.trajectories: list[dict] = []  # per-step rows of training cases
         self.sent = (0, 0)  # rows, trajectory rows already sent to the xdist controller
-        self.partial = False
+        self.partial, self.failed_proofs = False, []  # entries whose proof case did not agree
         self.write_error: str | None = None  # why the report could not be written, if it could not
         self.deselected: dict[str, int] = {}  # why comparison tests were deselected (a kind not run): count
         self._known = known
@@ -263,12 +258,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         with deferred_signals():
             settings = collector.settings
-            write_reports(collector.rows, collector.report_dir, {
+            collector.failed_proofs = write_reports(collector.rows, collector.report_dir, {
                 "command": " ".join(sys.argv), "workers": workers or 0, "partial": collector.partial,
                 "seed_offset": settings.seed_offset, "full": settings.full,
                 "implementation": {"spec": settings.implementation,
                                    "label": implementation_label(settings.implementation)},
             }, trajectories=collector.trajectories, known=collector.known_differences)
+        if collector.failed_proofs:  # a known difference whose proof case did not agree fails the run
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     except OSError as exc:
         collector.write_error = f"cannot write the report to {collector.report_dir}: {exc}"
         print(f"nn-parity: error: {collector.write_error}", file=sys.stderr)
@@ -301,6 +298,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     )
     for line in deselection_lines(collector.deselected):
         terminalreporter.write_line(line)
+    for line in collector.failed_proofs:
+        terminalreporter.write_line(f"FAILED known-difference proof: {line}", red=True)
     if collector.write_error:
         terminalreporter.write_line(f"NOT written: {collector.write_error}", red=True)
     elif collector.partial:

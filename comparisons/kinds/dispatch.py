@@ -11,6 +11,7 @@ from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
+from comparisons.core.spec import layer_options
 from comparisons.kinds.expression import compare_expression, expression_ops
 from comparisons.kinds.initializer import compare_initializer
 from comparisons.kinds.initializer import implementation_spec as initializer_spec
@@ -38,7 +39,7 @@ def requested_options(case: Case, framework: str) -> set[str]:
     names = {key for layer in case.layers for key in layer if key != "type"}
     if case.kind in ("pass", "training"):  # the framework's layer conventions for the case's layer types
         conventions = layer_conventions(case, framework)
-        names |= {key for layer in case.layers for key in conventions.get(layer["type"], {})}
+        names |= {key for layer in case.layers for key in layer_options(layer, conventions)}
     if case.options.get("scratch_variant"):  # a negative control plants its bug in the bundled library
         names.add("scratch_variant")
     if case.kind == "optimizer":

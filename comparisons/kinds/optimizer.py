@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from comparisons.adapters import get_adapter, profile
@@ -9,7 +11,9 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.hints import add_step_hints
 from comparisons.core.rows import CaseOutcome, CaseRun
+from comparisons.core.spec import active_options
 from comparisons.core.tolerances import Tolerance, update_tolerance
+from scratch.optimizers import OPTIMIZERS
 
 
 def draw_optimizer_data(options: dict, seed: int) -> tuple[dict, list[dict]]:
@@ -30,11 +34,21 @@ def scratch_conventions(optimizer: dict | str, framework: str, given: dict | Non
     return dict(profile(framework).optimizer_conventions.get(name, {}))
 
 
+def active_conventions(optimizer: dict | str, framework: str, given: dict | None, hyper: dict) -> dict:
+    """scratch_conventions less the float32-rounding options that these hyperparameters, completed by
+    scratch's defaults (Adam's beta_2 0.999 when none is given), make inert."""
+    name = optimizer["name"] if isinstance(optimizer, dict) else optimizer
+    defaults = {key: p.default for key, p in inspect.signature(OPTIMIZERS[name]).parameters.items()
+                if p.default is not inspect.Parameter.empty} if name in OPTIMIZERS else {}
+    return active_options({**defaults, **hyper}, scratch_conventions(optimizer, framework, given))
+
+
 def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:
     """(framework spec, scratch spec): same hyperparameters; scratch adds its convention options."""
     options = case.options
     spec = {"optimizer": options["optimizer"], "hyper": dict(options["hyper"])}
-    conventions = scratch_conventions(options["optimizer"], framework, options.get("scratch_conventions"))
+    conventions = active_conventions(options["optimizer"], framework, options.get("scratch_conventions"),
+                                     options["hyper"])
     scratch_hyper = {k: v for k, v in options["hyper"].items() if k != "keras_decay_kwarg"}
     scratch = {"optimizer": options["optimizer"], "hyper": {**scratch_hyper, **conventions}}
     if options.get("scratch_variant"):  # a planted bug of the detection catalogue (benchmarks/detection.py)

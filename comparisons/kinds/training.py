@@ -16,7 +16,7 @@ from comparisons.core.rows import CaseOutcome, CaseRun, describe
 from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
-from comparisons.kinds.optimizer import scratch_conventions, step_update, update_rows
+from comparisons.kinds.optimizer import active_conventions, step_update, update_rows
 from comparisons.kinds.passes import implementation_spec, replay_step
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
@@ -25,7 +25,7 @@ CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
     """(framework optimizer spec, scratch optimizer spec with the matching convention options)."""
     opt = case.options["optimizer"]
-    conventions = scratch_conventions(opt, framework, opt.get("scratch_conventions"))
+    conventions = active_conventions(opt, framework, opt.get("scratch_conventions"), opt["hyper"])
     return ({"optimizer": opt["name"], "hyper": opt["hyper"]},
             {"optimizer": opt["name"], "hyper": {**opt["hyper"], **conventions}})
 

@@ -87,4 +87,10 @@ def known_differences_section(agreement: pd.DataFrame, summary: pd.DataFrame, en
     if len(stale):
         lines += ["", f"{len(stale)} entries matched no row although their cases ran (stale):", "",
                   *md_table(["entry", "reason"], stale[["entry", "reason"]].to_numpy().tolist())]
+    proofs = entries is not None and "proof_status" in entries
+    failed = entries[entries["proof_status"] == "failed"] if proofs else pd.DataFrame()
+    if len(failed):
+        columns = ["entry", "proof", "reason"]
+        lines += ["", f"{len(failed)} entries whose proof did not agree (FAILED):", "",
+                  *md_table(columns, failed[columns].to_numpy().tolist())]
     return lines

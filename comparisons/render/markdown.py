@@ -85,8 +85,8 @@ def load_reports(directory: Path | str) -> Reports:
     summary["verdict"] = [verdict(row) for row in summary.to_dict("records")]
     summary = known_magnitudes(agreement, summary)
     known_path = directory / "known_differences.csv"
-    known = _read_csv(known_path, ("entry", "reason", "status"), ("expected_magnitude",
-                      "measured_max_abs_err", "rows")) if known_path.is_file() else None
+    known = _read_csv(known_path, ("entry", "reason", "status", "proof", "proof_status"), (
+        "expected_magnitude", "measured_max_abs_err", "rows")) if known_path.is_file() else None
     return Reports(directory, agreement, summary, environment, known)
 
 

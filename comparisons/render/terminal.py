@@ -76,6 +76,15 @@ def problems(summary: pd.DataFrame) -> list[dict]:
     return [g for g in summary.to_dict("records") if g["verdict"] in PROBLEMS]
 
 
+def failed_proof_entries(reports: Reports) -> list[str]:
+    """'<entry>: proof <cases> failed' for each known-differences entry whose proof did not agree."""
+    known = reports.known
+    if known is None or "proof_status" not in known:
+        return []
+    return [f"{row['entry']}: proof {row['proof']} failed" for row in known.to_dict("records")
+            if row["proof_status"] == "failed"]
+
+
 def print_summary(console: Console, reports: Reports, limit: int = 12) -> None:
     """The summary table, the totals, the groups with problems and the verdict of a report folder."""
     console.print(summary_table(reports.summary, escape(f"nn-parity agreement ({reports.directory})")))
@@ -90,6 +99,8 @@ def print_summary(console: Console, reports: Reports, limit: int = 12) -> None:
             f"{fmt(g['worst_err_ratio'])}"))
     if len(bad) > limit:
         console.print(f"... and {len(bad) - limit} more (summary.md lists them all)")
+    for entry in failed_proof_entries(reports):
+        console.print("[bold red]FAILED[/] known-difference proof: " + escape(entry))
     if bad:
         console.print(f"[bold red]FAILED[/]: {len(bad)} case x framework x dtype with problems; " + escape(
             f"details: nn-parity explain CASE --report-dir {reports.directory}; rerun one: "

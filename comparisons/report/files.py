@@ -14,7 +14,13 @@ from pathlib import Path
 
 from comparisons.adapters import ADAPTER_MODULES, profile
 from comparisons.core import determinism
-from comparisons.core.known_differences import KnownDifference, load_known_differences, unmatched_entries
+from comparisons.core.known_differences import (
+    KnownDifference,
+    audit,
+    failed_proofs,
+    load_known_differences,
+    unmatched_entries,
+)
 
 AGREEMENT_COLUMNS = (
     "case", "suite", "component", "implementation", "framework", "dtype", "seed", "step", "order",
@@ -35,8 +41,8 @@ TRAJECTORY_COLUMNS = (
     "loss_abs_err", "max_grad_abs_err", "max_param_abs_err", "max_param_rel_err", "accuracy_scratch",
     "accuracy_framework", "within_tolerance",
 )
-KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err", "rows",
-                            "cases", "status")
+KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err",
+                            "bound_over_measured", "rows", "cases", "proof", "proof_status", "status")
 TIMING_COLUMNS = ("elapsed_s",)
 GROUP = ("case", "framework", "dtype")
 # every implementation's packages (from its profile), then the harness's own
@@ -111,21 +117,6 @@ def judged_rows(rows: list[dict]) -> list[dict]:
 def worst_ratio(rows: list[dict]) -> float:
     """The largest error-to-tolerance ratio among the rows that passed (nan if none)."""
     return max((r["err_ratio"] for r in judged_rows(rows) if r["status"] == "passed"), default=math.nan)
-
-
-def known_difference_rows(rows: list[dict], known: list[KnownDifference]) -> list[dict]:
-    """One row per known-differences entry: reason, bound, and the magnitude measured in this run."""
-    report = []
-    for entry in known:
-        matched = [r for r in rows if r.get("known_difference") == entry.key]
-        report.append({"entry": entry.key, "reason": entry.reason,
-                       "expected_magnitude": entry.expected_magnitude,
-                       "measured_max_abs_err": max((r["max_abs_err"] for r in matched),
-                                                   default=math.nan),
-                       "rows": len(matched),
-                       "cases": " ".join(sorted({r["case"] for r in matched})),
-                       "status": "matched" if matched else "unmatched"})
-    return report
 
 
 def break_steps(trajectories: list[dict]) -> dict[tuple, int]:
@@ -219,8 +210,9 @@ def environment(rows: list[dict], extra: dict | None = None,
 
 
 def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = None,
-                  trajectories: list[dict] = (), known: list[KnownDifference] | None = None) -> None:
-    """agreement.csv, summary.csv, known_differences.csv and environment.json, each atomically.
+                  trajectories: list[dict] = (), known: list[KnownDifference] | None = None) -> list[str]:
+    """agreement.csv, summary.csv, known_differences.csv (the audit of every entry) and environment.json,
+    each atomically; returns the entries whose proof failed (a failure of the run).
 
     known: the run's known-differences entries (default: the file the environment names).
     """
@@ -231,10 +223,11 @@ def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = N
                       csv_text(summarize(rows, trajectories), SUMMARY_COLUMNS))
     ordered = sorted(trajectories, key=lambda r: (r["case"], r["framework"], r["dtype"], r["step"]))
     atomic_write_text(report_dir / "trajectories.csv", csv_text(ordered, TRAJECTORY_COLUMNS))
-    atomic_write_text(report_dir / "known_differences.csv",
-                      csv_text(known_difference_rows(rows, known), KNOWN_DIFFERENCE_COLUMNS))
+    audited = audit(known, rows)
+    atomic_write_text(report_dir / "known_differences.csv", csv_text(audited, KNOWN_DIFFERENCE_COLUMNS))
     env = environment(rows, extra_env, known)
     atomic_write_text(report_dir / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
+    return failed_proofs(audited)
 
 
 def status_counts(rows: list[dict]) -> dict[str, int]:

@@ -35,6 +35,7 @@ class Dense(Layer):
         bias_l1: float = 0.0,
         bias_l2: float = 0.0,
         l1_zero_subgradient: float = 1.0,
+        float32_factors: bool = False,
     ) -> None:
         super().__init__()
         self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
@@ -60,6 +61,9 @@ class Dense(Layer):
                    "bias": check_number(self.name, "bias_l1", bias_l1, low=0.0)}
         self.l2 = {"weight": check_number(self.name, "weight_l2", weight_l2, low=0.0),
                    "bias": check_number(self.name, "bias_l2", bias_l2, low=0.0)}
+        if float32_factors:  # keras.regularizers.L1L2 tf.casts its Python-float factors: float32 first
+            self.l1 = {key: float(np.float32(value)) for key, value in self.l1.items()}
+            self.l2 = {key: float(np.float32(value)) for key, value in self.l2.items()}
         self.l1_zero_subgradient = check_number(self.name, "l1_zero_subgradient", l1_zero_subgradient,
                                                 low=-1.0, high=1.0)
 
@@ -120,7 +124,7 @@ class Dense(Layer):
         return f"Dense({self.n_inputs}, {self.n_outputs})"
 
 
-DENSE_OPTIONS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2", "l1_zero_subgradient")
+DENSE_OPTIONS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2", "l1_zero_subgradient", "float32_factors")
 
 
 def _dense(spec: dict, dtype: str) -> Dense:

@@ -187,3 +187,26 @@ def test_without_its_layer_convention_a_framework_differs_in_float64_by_a_roundi
     failed = [r for r in outcome.rows if r["status"] != "passed"]
     assert failed and max(r["max_abs_err"] for r in failed) < bound
     assert compare_case(case_by_id(case_id), framework, "float64").first_divergence is None
+
+
+@pytest.mark.parametrize(("case_id", "framework", "kink", "alpha"), [
+    ("act_leaky_relu_kink", "jax", 1.0, 0.25),  # jax.nn.leaky_relu: where(x >= 0, x, slope*x)
+    ("act_prelu_shared_kink", "tensorflow", 0.0, 0.25),  # Keras PReLU: relu(x) - alpha*relu(-x)
+])
+def test_without_its_kink_derivative_a_framework_differs_at_the_zeros_alone_by_exactly_kink_minus_alpha(
+        case_id, framework, kink, alpha):
+    """scratch's derivative at x = 0 is alpha (torch); without the framework's kink_derivative option the
+    input gradient differs only where x == 0, by (kink - alpha) g; with the profile's option it agrees."""
+    if get_adapter(framework).unavailable_reason():
+        pytest.skip(get_adapter(framework).unavailable_reason())
+    layer_type = case_by_id(case_id).layers[0]["type"]
+    outcome = compare_case(_with_conventions(case_id, {layer_type: {}}), framework, "float64")
+    failed = {r["quantity"] for r in outcome.rows if r["status"] != "passed"}
+    assert failed == {"grad_activation", "grad_input"}
+    x = outcome.extras["batch"].x
+    mine, theirs = (outcome.extras["results"][side]["grad_input"]["input"]
+                    for side in ("scratch", "framework"))
+    assert (x == 0).any()
+    np.testing.assert_allclose(theirs - mine, np.where(x == 0, (kink - alpha) / alpha * mine, 0.0),
+                               rtol=0, atol=1e-15)
+    assert compare_case(case_by_id(case_id), framework, "float64").first_divergence is None

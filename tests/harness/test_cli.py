@@ -170,3 +170,21 @@ def test_the_console_script_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["nn-parity"] == "comparisons.cli:main"
     assert {"rich", "matplotlib", "pandas", "pytest"} <= set(project["optional-dependencies"]["cli"])
+
+
+def test_a_known_difference_whose_proof_fails_fails_the_run_and_unselected_ones_are_not_stale(tmp_path):
+    """The proof case (a negative control, failing by design) did not agree: the run exits 1 and says so;
+    an entry whose cases did not run is 'not selected' in the audit, not stale."""
+    known = tmp_path / "kd.csv"
+    known.write_text("case_pattern,framework,dtype,quantity,tensor,reason,expected_magnitude,link,proof\n"
+                     "neg_mae_grad_sign_never,torch,float64,grad_input,input,why,1.0,,neg_mae_grad_sign\n"
+                     "loss_mse_regression,torch,float64,loss,loss,why,1.0,,loss_mse_regression\n")
+    report_dir = tmp_path / "r"
+    done = nn_parity("run", "-k", "neg_mae_grad_sign", "--framework", "torch", "--dtype", "float64",
+                     "--no-render", "--known-differences", str(known), "--report-dir", str(report_dir))
+    assert done.returncode == 1, done.stdout
+    assert "known-difference proof: neg_mae_grad_sign_never|torch|float64|grad_input|input" in done.stdout
+    audit = pd.read_csv(report_dir / "known_differences.csv").set_index("proof")
+    assert audit.loc["neg_mae_grad_sign", ["proof_status", "status"]].tolist() == ["failed", "not selected"]
+    assert audit.loc["loss_mse_regression", ["proof_status", "status"]].tolist() == ["not selected",
+                                                                                     "not selected"]

@@ -3,6 +3,8 @@
 Numbers are chosen so the arithmetic is short; each expected value is written as its arithmetic.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -217,3 +219,19 @@ def test_bad_params_and_grads():
 def test_bad_hyperparameters_are_rejected(make):
     with pytest.raises(ValueError):
         make()
+
+
+def test_float32_hyperparameters_round_what_keras_tf_casts():
+    """momentum and the betas of the bias corrections become float32 values; a decayed lr is computed in
+    float32; without decay lr stays exact (Keras keeps it in floatx)."""
+    f32 = np.float32
+    sgd = SGD(lr=1.0, momentum=0.9, float32_hyperparameters=True)
+    assert run(sgd, 0.0, [1.0, 1.0]) == -1.0 + (-float(f32(0.9)) - 1.0)  # v2 = mu32 * v1 - g
+    decayed = SGD(lr=0.1, decay=0.01, float32_hyperparameters=True)
+    assert decayed.current_lr(3) == float(f32(0.1) / (f32(1.0) + f32(0.01) * f32(2.0)))
+    assert SGD(lr=0.1, float32_hyperparameters=True).current_lr(3) == 0.1
+    adam = Adam(lr=0.5, beta_1=0.9, beta_2=0.999, epsilon=0.0, epsilon_hat=True, float32_hyperparameters=True)
+    alpha = 0.5 * math.sqrt(1 - float(f32(0.999))) / (1 - float(f32(0.9)))
+    assert run(adam, 0.0, [2.0]) == pytest.approx(-alpha * (0.1 * 2.0) / math.sqrt(0.001 * 4.0), rel=1e-15)
+    assert Adagrad(initial_accumulator=0.1, float32_hyperparameters=True)._initial_state(
+        np.zeros(1))["cache"][0] == float(f32(0.1))
