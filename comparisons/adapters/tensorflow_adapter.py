@@ -15,6 +15,7 @@ from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
 from comparisons.adapters.tensorflow_other_kinds import (  # noqa: F401 - protocol functions of this adapter
     default_dense_params,
     draw_initializer,
+    loss_gradient,
     run_expression,
     run_optimizer,
 )
@@ -213,17 +214,6 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
             results["grad_activation"]["loss"] = to_channels_first(
                 loss_gradient(loss, prediction, batch.targets), image[where])
     return attach_dropout_masks(results, spec)
-
-
-def loss_gradient(loss, prediction, targets) -> np.ndarray:
-    """dL/d(what the loss reads): a GradientTape on the Keras loss alone at the pass's own prediction."""
-    import tensorflow as tf
-
-    prediction = tf.convert_to_tensor(prediction)
-    with tf.GradientTape() as tape:
-        tape.watch(prediction)
-        value = loss(tf.constant(targets), prediction)
-    return tape.gradient(value, prediction).numpy()
 
 
 class KerasTrainer:

@@ -47,3 +47,14 @@ def run_expression(graph: dict, dtype: str) -> dict:
     from reference.tensorflow_expressions import run_expression as run
 
     return run(graph, dtype)
+
+
+def loss_gradient(loss, prediction, targets) -> np.ndarray:
+    """dL/d(what the loss reads): a GradientTape on the Keras loss alone at a pass's own prediction."""
+    import tensorflow as tf
+
+    prediction = tf.convert_to_tensor(prediction)
+    with tf.GradientTape() as tape:
+        tape.watch(prediction)
+        value = loss(tf.constant(targets), prediction)
+    return tape.gradient(value, prediction).numpy()
