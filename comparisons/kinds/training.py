@@ -1,7 +1,8 @@
 """Training trajectories: scratch and a framework trained side by side from identical weights and batches.
 
-Modes: 'free' (each implementation trains on its own) and 'teacher' (after every step the framework
-is reset to scratch's parameters, so every step is compared from the same start).
+Modes: 'free' (each implementation trains on its own, judged against a perturbed shadow of itself:
+comparisons/kinds/chaos.py) and 'teacher' (after every step the framework is reset to scratch's
+parameters, so every step is compared from the same start).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.agreement import Agreement, compare
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
-from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
+from comparisons.core.tolerances import tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
+from comparisons.kinds import chaos
 from comparisons.kinds.optimizer import scratch_conventions
 from comparisons.kinds.passes import implementation_spec
 
@@ -87,12 +89,14 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     epochs = run_length(case.options["epochs"], run.settings.full)
     schedule = batch_schedule(len(x), case.options.get("batch_size"), epochs, shuffle)
     fw_opt, scratch_opt = optimizer_for(case, framework)
-    tol = FREE_RUNNING[dtype] if mode == "free" else tolerance_for(dtype, "param_after_step")
+    tol = tolerance_for(dtype, "param_after_step")  # free runs add the chaos allowance (docs/conventions.md §9)
     try:
         who, run.version = framework, adapter.version()
         reference = adapter.make_trainer(spec, params, fw_opt, dtype)
         who, mine_spec = run.implementation, implementation_spec(case, framework)
         mine_trainer = implementation.make_trainer(mine_spec, params, scratch_opt, dtype)
+        shadow = (chaos.Shadow(implementation, mine_spec, params, scratch_opt, dtype, case.seed)
+                  if mode == "free" else None)
     except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
@@ -102,18 +106,25 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         try:
             who, ref = framework, reference.step(x[index], y[index])
             who, mine = run.implementation, mine_trainer.step(x[index], y[index], ref.get("shared"))
+            shadowed = shadow.step(x[index], y[index], ref.get("shared"), mine, ref) if shadow else None
         except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
             rows.append(run.status_row("crash", describe(who, exc), step))
             break
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], step_check(mine, ref, tol)))
-        if first_bad is None and not trajectory[-1]["within_tolerance"]:
+        if shadow is not None:
+            baseline_within = all(c.status == "passed" for c in step_check(mine, shadowed, tol).values())
+            trajectory[-1].update(shadow.trajectory_columns(tol, baseline_within))
+        if first_bad is None and not chaos.step_passes(trajectory[-1]):
             first_bad = step
         if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
-            rows += _step_rows(run, step, mine, ref, tol)
+            step_rows = _step_rows(run, step, mine, ref, tol)
+            rows += shadow.rejudge(step_rows, tol) if shadow is not None else step_rows
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
+    if shadow is not None and trajectory:
+        rows.append(chaos.horizon_row(run, trajectory, trajectory[-1]["step"]))
     outcome = run.finish(CaseOutcome(rows))
     outcome.trajectory = trajectory
     outcome.extras = {"history": history, "params": params, "data": data,
