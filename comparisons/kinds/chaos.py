@@ -36,7 +36,7 @@ def perturb(params: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str
 
 
 def tensors(result: dict, before: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-    """(quantity, tensor) -> array of one step: loss, gradients, parameters, buffers, updates (after - before)."""
+    """(quantity, tensor) -> array of a step: loss, gradients, parameters, buffers, update after - before."""
     found = {("loss", "loss"): np.asarray(result["loss"])}
     for quantity, field in FIELDS:
         found.update({(quantity, key): np.asarray(value) for key, value in (result.get(field) or {}).items()})
@@ -78,7 +78,8 @@ class Shadow:
         """One shadow step on the run's batch and masks with the samples in another order (batch sums then
         round differently, as another library's do); updates the baseline; re-perturbs its parameters."""
         order = self.rng.permutation(len(x))
-        masks = {index: np.asarray(mask)[order] for index, mask in (shared or {}).get("dropout_masks", {}).items()}
+        masks = {index: np.asarray(mask)[order]
+                 for index, mask in (shared or {}).get("dropout_masks", {}).items()}
         out = self.trainer.step(x[order], targets[order], {**(shared or {}), "dropout_masks": masks})
         self.current = {side: tensors(result, self.before[side])
                         for side, result in (("mine", mine), ("shadow", out), ("framework", ref))}
@@ -154,5 +155,6 @@ def horizon_row(run: CaseRun, trajectory: list[dict], steps: int) -> dict:
     row = run.row("metric", "divergence_horizon", float(min(run_h, base_h)), float(base_h), tol, steps)
     row["scratch_value"] = float(run_h)
     row["reason"] = (f"run leaves the teacher-forced tolerance at step {run_h}, the perturbed shadow at "
-                     f"{base_h} ({steps + 1} = never in {steps} steps); fails below {base_h / HORIZON_FACTOR:g}")
+                     f"{base_h} ({steps + 1} = never in {steps} steps); fails below "
+                     f"{base_h / HORIZON_FACTOR:g}")
     return row

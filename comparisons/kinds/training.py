@@ -89,7 +89,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     epochs = run_length(case.options["epochs"], run.settings.full)
     schedule = batch_schedule(len(x), case.options.get("batch_size"), epochs, shuffle)
     fw_opt, scratch_opt = optimizer_for(case, framework)
-    tol = tolerance_for(dtype, "param_after_step")  # free runs add the chaos allowance (docs/conventions.md §9)
+    tol = tolerance_for(dtype, "param_after_step")  # free runs: + the chaos allowance, docs/conventions.md §9
     try:
         who, run.version = framework, adapter.version()
         reference = adapter.make_trainer(spec, params, fw_opt, dtype)
