@@ -84,8 +84,8 @@ def test_a_run_that_breaks_far_earlier_than_its_baseline_fails_the_horizon_row()
     assert chaos.horizon_row(run, never, 100)["framework_value"] == 101.0
 
 
-# The Keras float64 Adam entries (beta_2 kept in float32) are being turned into a scratch option by
-# another part of issue 14; they are the only entries still covering every quantity of free runs.
+# The Keras float64 Adam entries (beta_2 kept in float32) are being turned into a scratch option in
+# another change; they are the only entries still covering every quantity of free runs.
 KERAS_BETA2 = ("tensorflow", "float64")
 
 
