@@ -21,7 +21,7 @@ from comparisons.core.rows import CaseRun, make_row
 from comparisons.core.tolerances import Tolerance
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
-HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline (§9)
+HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline
 CHAOS_STREAM = 14  # the perturbation signs come from np.random.default_rng((case seed, CHAOS_STREAM))
 FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
