@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
 from comparisons.adapters.cache import DEFAULT_MAX_MB, Store
+from comparisons.core.determinism import JAX_COMPILED
 from comparisons.core.settings import CACHE_DIR, cache_from_environment
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: pytest's rootdir for `pytest comparisons`
@@ -30,7 +32,9 @@ def command_cache(args: argparse.Namespace) -> int:
     store = Store(folder)
     if args.action == "clear":
         removed = store.clear() if folder.is_dir() else 0
-        print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {folder}")
+        shutil.rmtree(folder / JAX_COMPILED, ignore_errors=True)
+        entries = f"{removed} entr{'y' if removed == 1 else 'ies'}"
+        print(f"removed {entries} and JAX's compiled programs from {folder}")
         return 0
     info = store.info() if folder.is_dir() else {"entries": 0, "bytes": 0, "frameworks": {}}
     print(f"folder:   {folder}{'' if folder.is_dir() else ' (not created yet)'}")
@@ -38,6 +42,8 @@ def command_cache(args: argparse.Namespace) -> int:
           f"(bound: {DEFAULT_MAX_MB} MB by default, pytest --cache-max-mb; least recently used go first)")
     for name, counts in info["frameworks"].items():
         print(f"  {name:<12} {counts['entries']:>6} entries  {_megabytes(counts['bytes'])}")
+    compiled = sum(path.stat().st_size for path in (folder / JAX_COMPILED).rglob("*") if path.is_file())
+    print(f"JAX's compiled programs ({JAX_COMPILED}/): {_megabytes(compiled)} (JAX bounds them itself)")
     if info.get("oldest_use"):
         for what in ("oldest_use", "newest_use"):
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info[what]))

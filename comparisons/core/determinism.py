@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 THREADS = int(os.environ.get("NN_PARITY_THREADS", "1"))
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTEROP_THREADS",
@@ -25,6 +26,22 @@ def configure_environment() -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # plain Eigen kernels: fixed op order, no log line
+
+
+JAX_COMPILED = "jax-compiled"  # the subfolder of the reference cache that holds JAX's compiled programs
+JAX_COMPILED_MAX_BYTES = 256 * 2**20
+
+
+def use_jax_compilation_cache(cache: Path) -> None:
+    """JAX's persistent compilation cache in cache/jax-compiled (set before the first JAX import): a JAX
+    case whose reference-cache entry is missing reruns JAX, but reuses the XLA program compiled for it before.
+
+    NOTE: a compiled program is keyed by its HLO, the JAX/XLA versions and flags; reusing it changes no
+    number (docs/architecture.md §9). A folder the user set in JAX_COMPILATION_CACHE_DIR is kept."""
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(cache / JAX_COMPILED))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # every program, even quick ones
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(JAX_COMPILED_MAX_BYTES))
 
 
 _configured: set[str] = set()
@@ -81,7 +98,8 @@ def settings() -> dict:
         "threads": THREADS,
         **{name: os.environ.get(name) for name in THREAD_ENV},
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
-        **{name: os.environ.get(name) for name in ("JAX_ENABLE_X64", "JAX_PLATFORMS", "XLA_FLAGS")},
+        **{name: os.environ.get(name) for name in ("JAX_ENABLE_X64", "JAX_PLATFORMS", "XLA_FLAGS",
+                                                       "JAX_COMPILATION_CACHE_DIR")},
         "torch_deterministic_algorithms": True,
         "tf_op_determinism": True,
         "tf_grappler": "off (disable_meta_optimizer)",

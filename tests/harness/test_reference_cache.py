@@ -174,11 +174,14 @@ def test_eviction_removes_the_least_recently_used_entries_beyond_the_bound(tmp_p
 def test_nn_parity_cache_info_and_clear(tmp_path, capsys):
     packer = Packer()
     Store(tmp_path).save("jax", "a" * 32, {"reads": [["c", *packer.pack(np.ones(3))]]}, packer)
+    (tmp_path / "jax-compiled").mkdir()
+    (tmp_path / "jax-compiled" / "jit_f-cache").write_bytes(b"x" * 2**20)
     assert main(["cache", "info", "--cache-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "entries:  1" in out and "jax" in out
+    assert "entries:  1" in out and "jax" in out and "compiled programs (jax-compiled/): 1.0 MB" in out
     assert main(["cache", "clear", "--cache-dir", str(tmp_path)]) == 0
     assert "removed 1 entry" in capsys.readouterr().out and not list(tmp_path.glob("*.npz"))
+    assert not (tmp_path / "jax-compiled").exists()
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")

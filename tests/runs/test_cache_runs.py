@@ -41,6 +41,7 @@ def test_a_cached_run_gives_the_rows_of_a_live_run_and_imports_no_framework(tmp_
     cache = ["--cache-dir", str(tmp_path / "cache"), "-k", SELECTION, "--dtype", "float64"]
     live, live_modules = run(tmp_path, "live", *cache)  # an empty cache: every framework runs, is recorded
     assert {"torch", "tensorflow", "jax"} <= live_modules
+    assert list((tmp_path / "cache" / "jax-compiled").iterdir())  # JAX's compiled programs, kept for a rerun
     cached, cached_modules = run(tmp_path, "cached", *cache)
     assert live.stdout.splitlines()[-1].split(" in ")[0] == cached.stdout.splitlines()[-1].split(" in ")[0]
     for name in ("agreement.csv", "summary.csv", "trajectories.csv", "known_differences.csv"):
