@@ -116,7 +116,7 @@ class Shadow:
                          f"chaos allowance: atol {tol.atol:g} + K={K:g} x baseline {baseline:.3g} "
                          "(max |impl - perturbed shadow| so far)")
 
-    def rejudge(self, rows: list[dict], tol: Tolerance) -> list[dict]:
+    def rejudge(self, rows: list[dict], tol: Tolerance, case=None) -> list[dict]:
         """Rows of one step judged again with the chaos allowance (rows of other quantities unchanged)."""
         mine, ref = self.current["mine"], self.current["framework"]
         judged = []
@@ -129,7 +129,7 @@ class Shadow:
             base = {name: row[name] for name in ("case", "suite", "component", "implementation", "framework",
                                                  "dtype", "seed", "step", "framework_version",
                                                  "expected_divergence")}
-            new = make_row(base, *key, mine[key], ref[key], allowed)
+            new = make_row(base, *key, mine[key], ref[key], allowed, case, harness=key[0] == "update")
             new["reason"] = "; ".join(filter(None, (allowed.reason, new["reason"])))
             judged.append({**row, **new})
         return judged
@@ -152,7 +152,8 @@ def horizon_row(run: CaseRun, trajectory: list[dict], steps: int) -> dict:
     base_h = horizon(trajectory, "baseline_within_tolerance") or steps + 1
     tol = Tolerance(0.0, 1 - 1 / HORIZON_FACTOR,
                     f"divergence horizon: fails before baseline horizon / {HORIZON_FACTOR:g}")
-    row = run.row("metric", "divergence_horizon", float(min(run_h, base_h)), float(base_h), tol, steps)
+    row = run.row("metric", "divergence_horizon", float(min(run_h, base_h)), float(base_h), tol, steps,
+                  harness=True)
     row["scratch_value"] = float(run_h)
     row["reason"] = (f"run leaves the teacher-forced tolerance at step {run_h}, the perturbed shadow at "
                      f"{base_h} ({steps + 1} = never in {steps} steps); fails below "

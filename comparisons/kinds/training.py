@@ -134,7 +134,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
             first_nan = step  # the NaN/overflow step keeps its own rows, before any later crash row
         if step in CHECKPOINTS or step == len(schedule) or step in (first_bad, first_nan):
             step_rows = _step_rows(run, step, mine, ref, tol, before)
-            rows += shadow.rejudge(step_rows, tol) if shadow is not None else step_rows
+            rows += shadow.rejudge(step_rows, tol, case) if shadow is not None else step_rows
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
