@@ -96,12 +96,12 @@ CNN_BN = ({"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same", 
           {"type": "batchnorm2d", "momentum": 0.25, "eps": 1e-5}, {"type": "relu"},
           {"type": "maxpool2d", "pool_size": 2}, {"type": "flatten"}, {"type": "dense", "units": 10},
           {"type": "softmax"})
-# NOTE: not free-running in float32: a max-pooling window whose two largest values differ by rounding
-# sends the gradient to another pixel in one implementation (--seed-offset 1, step 23: conv kernel
-# gradients 3.3e-3 apart while every earlier step agreed), and from there the two runs follow different
-# paths; teacher forcing compares every float32 step from the same parameters instead.
-FREE_FLOAT32 = ("float64 only: in float32 a max-pool near-tie that rounds differently moves a gradient to "
-                "another pixel and the free runs part (teacher-forced float32 checks every step)")
+# NOTE: in float32 a max-pooling window whose two largest values differ by rounding can send the gradient
+# to another pixel in one implementation (--seed-offset 1, step 23: conv kernel gradients 3.3e-3 apart while
+# every earlier step agreed); the free run is judged against the implementation's own perturbed shadow,
+# which meets such near-ties too (docs/conventions.md §9).
+FREE_FLOAT32 = ("float32 near-ties of max pooling can part the free runs; judged against the chaos "
+                "baseline (docs/conventions.md §9)")
 CNN_BN_TEXT = "Conv2D(k=3, 'same', no bias)-BatchNorm2D-ReLU-MaxPool(2)-Flatten-Dense(10)-Softmax + CCE"
 CNN_BN_CASES = (
     Case(id="cnn_conv_bn_relu_pool_dense_cce", suite="model",
@@ -116,8 +116,7 @@ CNN_BN_CASES = (
            data={"kind": "digits", "shape": (1, 8, 8), "image": True}, seed=13,
            options={"optimizer": {"name": "sgd", "hyper": {"lr": 0.0625}}, "mode": mode,
                     "epochs": {"short": 1, "full": 3}, "batch_size": 64, "shuffle": True},
-           dtypes=("float64",) if mode == "free" else ("float32", "float64"),
-           notes=FREE_FLOAT32 if mode == "free" else "")
+           dtypes=("float32", "float64"), notes=FREE_FLOAT32 if mode == "free" else "")
       for mode in ("free", "teacher")),
 )
 

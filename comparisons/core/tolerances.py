@@ -61,21 +61,6 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
 }
 
 
-# Free-running training: each implementation trains on its own for many steps.
-FREE_RUNNING: dict[str, Tolerance] = {
-    "float64": Tolerance(
-        1e-10, 1e-8,
-        "free-running float64: rounding differences compound over steps (docs/conventions.md §9: ~1e-8 "
-        "after 200 Adam steps); 1e-8 relative on the loss at every step is the project's bar",
-    ),
-    "float32": Tolerance(
-        1e-5, 1.3e-6,
-        "free-running float32 is held to the single-step bar; where chaotic drift crosses it the "
-        "crossing step is reported (trajectory_break_step), docs/conventions.md §9",
-    ),
-}
-
-
 def tolerance_for(dtype: str, quantity: str) -> Tolerance:
     """The table entry for this dtype and quantity; KeyError names what is missing."""
     try:

@@ -1,7 +1,8 @@
 """Training trajectories: scratch and a framework trained side by side from identical weights and batches.
 
-Modes: 'free' (each implementation trains on its own) and 'teacher' (after every step the framework
-is reset to scratch's parameters, so every step is compared from the same start).
+Modes: 'free' (each implementation trains on its own, judged against a perturbed shadow of itself:
+comparisons/kinds/chaos.py) and 'teacher' (after every step the framework is reset to scratch's
+parameters, so every step is compared from the same start).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.agreement import Agreement, compare
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
-from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
+from comparisons.core.tolerances import tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
+from comparisons.kinds import chaos
 from comparisons.kinds.optimizer import active_conventions, step_update, update_rows
 from comparisons.kinds.passes import implementation_spec, replay_step
 
@@ -99,12 +101,14 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     epochs = run_length(case.options["epochs"], run.settings.full)
     schedule = batch_schedule(len(x), case.options.get("batch_size"), epochs, shuffle)
     fw_opt, scratch_opt = optimizer_for(case, framework)
-    tol = FREE_RUNNING[dtype] if mode == "free" else tolerance_for(dtype, "param_after_step")
+    tol = tolerance_for(dtype, "param_after_step")  # free runs: + the chaos allowance, docs/conventions.md §9
     try:
         who, run.version = framework, adapter.version()
         reference = adapter.make_trainer(spec, params, fw_opt, dtype)
         who, mine_spec = run.implementation, implementation_spec(case, framework)
         mine_trainer = implementation.make_trainer(mine_spec, params, scratch_opt, dtype)
+        shadow = (chaos.Shadow(implementation, mine_spec, params, scratch_opt, dtype, case.seed)
+                  if mode == "free" else None)
     except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
@@ -115,23 +119,30 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         try:
             who, ref = framework, reference.step(x[index], y[index])
             who, mine = run.implementation, mine_trainer.step(x[index], y[index], ref.get("shared"))
+            shadowed = shadow.step(x[index], y[index], ref.get("shared"), mine, ref) if shadow else None
         except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
             rows.append(run.status_row("crash", describe(who, exc), step))
             break
         check = step_check(mine, ref, tol, before, dtype)
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], check))
-        if first_bad is None and not trajectory[-1]["within_tolerance"]:
+        if shadow is not None:
+            baseline_within = all(c.status == "passed" for c in step_check(mine, shadowed, tol).values())
+            trajectory[-1].update(shadow.trajectory_columns(tol, baseline_within))
+        if first_bad is None and not chaos.step_passes(trajectory[-1]):
             first_bad, first_start = step, start
         if first_nan is None and any(c.status == "nan" for c in check.values()):
             first_nan = step  # the NaN/overflow step keeps its own rows, before any later crash row
         if step in CHECKPOINTS or step == len(schedule) or step in (first_bad, first_nan):
-            rows += _step_rows(run, step, mine, ref, tol, before)
+            step_rows = _step_rows(run, step, mine, ref, tol, before)
+            rows += shadow.rejudge(step_rows, tol, case) if shadow is not None else step_rows
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
             before = {key: np.array(value) for key, value in mine["params"].items()}  # a copy
         start = {**mine["params"], **mine.get("buffers", {})}
+    if shadow is not None and trajectory:
+        rows.append(chaos.horizon_row(run, trajectory, trajectory[-1]["step"]))
     outcome = run.finish(CaseOutcome(rows))
     if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md §10)
         index = schedule[first_bad - 1]

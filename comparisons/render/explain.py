@@ -90,14 +90,15 @@ def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame, implementation: s
     return lines
 
 
-def tolerance_reason(dtype: str, quantity: str, tensor: str, atol: float, rtol: float) -> str:
+def tolerance_reason(dtype: str, quantity: str, tensor: str, atol: float, rtol: float,
+                     row_reason: str = "") -> str:
     """Why a row had this (atol, rtol): the entry of comparisons/core/tolerances.py it came from."""
     entry = TOLERANCES.get((dtype, QUANTITY_KIND.get(quantity, "")))
+    if str(row_reason).startswith(("chaos allowance", "run leaves")):  # free-running rows (kinds/chaos.py)
+        return ("free-running: the teacher-forced tolerance, atol raised per row by K x the baseline "
+                "(the implementation against its own perturbed shadow), docs/conventions.md §9")
     if entry is not None and (entry.atol, entry.rtol) == (atol, rtol):
         return entry.reason
-    free = getattr(tolerances, "FREE_RUNNING", {}).get(dtype)
-    if free is not None and (free.atol, free.rtol) == (atol, rtol):
-        return free.reason
     statistic = tensor.rsplit(".", 1)[-1]
     rule = getattr(tolerances, "STATISTIC_TOLERANCES", {}).get(
         (dtype, "bound" if statistic in ("min", "max") else statistic))
@@ -116,8 +117,8 @@ def tolerance_table(rows: pd.DataFrame) -> Table:
     for name in ("dtype", "quantities", "atol", "rtol", "reason"):
         table.add_column(name, overflow="fold")
     used = rows[rows["atol"].notna()]
-    reasons = [tolerance_reason(r["dtype"], r["quantity"], r["tensor"], r["atol"], r["rtol"])
-               for r in used.to_dict("records")]
+    reasons = [tolerance_reason(r["dtype"], r["quantity"], r["tensor"], r["atol"], r["rtol"],
+                                r.get("reason", "")) for r in used.to_dict("records")]
     for (dtype, reason), members in used.assign(why=reasons).groupby(["dtype", "why"], sort=True):
         quantities = ", ".join(dict.fromkeys(members["quantity"]))
         table.add_row(dtype, quantities, _span(members["atol"]), _span(members["rtol"]), escape(reason))

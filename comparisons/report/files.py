@@ -34,12 +34,14 @@ SUMMARY_COLUMNS = (
     "case", "suite", "component", "implementation", "framework", "dtype", "seed", "rows", *STATUSES,
     "worst_err_ratio", "worst_quantity", "worst_tensor", "first_divergence_quantity",
     "first_divergence_tensor", "first_divergence_step", "blamed_layer", "blame_rule",
-    "blame_confirmed", "expected_divergence", "control_verdict", "trajectory_break_step", "elapsed_s",
+    "blame_confirmed", "expected_divergence", "control_verdict", "trajectory_break_step", "baseline_horizon",
+    "elapsed_s",
 )
 TRAJECTORY_COLUMNS = (
     "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
     "loss_abs_err", "max_grad_abs_err", "max_param_abs_err", "max_param_rel_err", "accuracy_scratch",
-    "accuracy_framework", "within_tolerance",
+    "accuracy_framework", "within_tolerance", "baseline_loss_abs_err", "baseline_param_abs_err",
+    "baseline_within_tolerance", "chaos_ratio",
 )
 KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err",
                             "bound_over_measured", "rows", "cases", "proof", "proof_status", "status")
@@ -119,12 +121,12 @@ def worst_ratio(rows: list[dict]) -> float:
     return max((r["err_ratio"] for r in judged_rows(rows) if r["status"] == "passed"), default=math.nan)
 
 
-def break_steps(trajectories: list[dict]) -> dict[tuple, int]:
-    """(case, framework, dtype) -> first training step whose comparison left the tolerance."""
+def break_steps(trajectories: list[dict], column: str = "within_tolerance") -> dict[tuple, int]:
+    """(case, framework, dtype) -> first training step whose `column` is False (left the tolerance)."""
     steps: dict[tuple, int] = {}
     for row in trajectories:
         key = tuple(row[k] for k in GROUP)
-        if not row["within_tolerance"] and (key not in steps or row["step"] < steps[key]):
+        if row.get(column, True) is False and (key not in steps or row["step"] < steps[key]):
             steps[key] = row["step"]
     return steps
 
@@ -145,6 +147,7 @@ def control_verdict(entry: dict) -> str:
 def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
     """One row per case x framework x dtype: counts per status, worst ratio, first divergence."""
     breaks = break_steps(list(trajectories))
+    baseline_breaks = break_steps(list(trajectories), "baseline_within_tolerance")
     groups: dict[tuple, list[dict]] = {}
     for row in sort_rows(rows):
         groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
@@ -168,6 +171,7 @@ def summarize(rows: list[dict], trajectories: list[dict] = ()) -> list[dict]:
         entry["expected_divergence"] = first.get("expected_divergence", "")
         entry["control_verdict"] = control_verdict(entry)
         entry["trajectory_break_step"] = breaks.get(tuple(first[k] for k in GROUP), "")
+        entry["baseline_horizon"] = baseline_breaks.get(tuple(first[k] for k in GROUP), "")
         entry["elapsed_s"] = first.get("elapsed_s", math.nan)
         summary.append(entry)
     return summary

@@ -54,13 +54,8 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path):
 
 # --- every entry explains one formula difference, scoped, with its proof
 
-# Blanket free-running entries that the chaos baseline of docs/conventions.md §9 replaces; nothing may be
-# added here.
-FREE_RUNNING_PENDING = {"proj_*_free|*|float32|*|*", "proj_nnfs_ch1[0457]_*_free|*|*|*|*"}
-
-
 def _shipped() -> list[KnownDifference]:
-    return [e for e in load_known_differences() if e.key not in FREE_RUNNING_PENDING]
+    return load_known_differences()
 
 
 def test_no_entry_covers_every_quantity():

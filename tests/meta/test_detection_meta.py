@@ -24,9 +24,6 @@ def test_quick_catalogue_bug_is_caught_localized_confirmed_and_not_absorbed(bug)
     assert row["absorbed_rows"] == 0, row
 
 
-@pytest.mark.xfail(strict=True, reason="measured: the blanket free-running known differences "
-                   "(proj_nnfs_ch1[0457]_*_free, proj_*_free float32) turn every failing row into "
-                   "known_difference; strict, so removing them makes this test pass and the marker go")
 @pytest.mark.parametrize("bug", FREE_RUNNING, ids=[f"{b.variant}@{b.case}" for b in FREE_RUNNING])
 def test_a_free_running_bug_is_caught_and_not_absorbed(bug):
     row = measure(bug)

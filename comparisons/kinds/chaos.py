@@ -1,0 +1,161 @@
+"""Free-running training judged against measured chaos (docs/conventions.md §9).
+
+A shadow of the implementation under test trains beside it from the same parameters, on the same batches
+with the same dropout masks, its parameters multiplied by 1 + u*eps (u = +-1 per element, eps of the dtype)
+at the start and after every step (at the start only where its trainer cannot set parameters), and each
+batch's samples in a random order (same sums, other rounding). The
+baseline B(t) of a tensor is the running maximum over steps <= t of max|impl - shadow|; a free-running
+row passes when |impl - framework| <= atol + K*B(t) + rtol*|framework|, (atol, rtol) the teacher-forced
+tolerance. The divergence horizon of the run (impl vs framework) and of the baseline (impl vs shadow) is
+the first step that leaves the teacher-forced tolerance; the run fails when its horizon comes before the
+baseline's divided by HORIZON_FACTOR.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from comparisons.core.rows import CaseRun, make_row
+from comparisons.core.tolerances import Tolerance
+
+K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
+HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline
+CHAOS_STREAM = 14  # the perturbation signs come from np.random.default_rng((case seed, CHAOS_STREAM))
+FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
+
+
+def perturb(params: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """theta * (1 + u*eps), u = +-1 drawn per element, eps = finfo(theta.dtype).eps; dtype kept."""
+    out = {}
+    for key, value in params.items():
+        signs = rng.integers(0, 2, size=np.shape(value)) * 2 - 1
+        out[key] = (value * (1 + signs * float(np.finfo(value.dtype).eps))).astype(value.dtype)
+    return out
+
+
+def tensors(result: dict, before: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+    """(quantity, tensor) -> array of a step: loss, gradients, parameters, buffers, update after - before."""
+    found = {("loss", "loss"): np.asarray(result["loss"])}
+    for quantity, field in FIELDS:
+        found.update({(quantity, key): np.asarray(value) for key, value in (result.get(field) or {}).items()})
+    found.update({("update", key): np.asarray(value, dtype=np.float64) - before[key]
+                  for key, value in result["params"].items() if key in before})
+    return found
+
+
+def excess_ratio(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, baseline: float) -> float:
+    """max over elements of (|a - r| - atol - rtol*|r|) / B: the K this tensor needs (0 when within tol)."""
+    a, r = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if a.shape != r.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(r))):
+        return math.inf
+    excess = float(np.max(np.abs(a - r) - tol.atol - tol.rtol * np.abs(r), initial=0.0))
+    if excess <= 0:
+        return 0.0
+    return excess / baseline if baseline > 0 else math.inf
+
+
+def _float64(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.asarray(value, dtype=np.float64) for key, value in params.items()}
+
+
+class Shadow:
+    """The implementation under test once more, perturbed at the rounding level: the run's own chaos."""
+
+    def __init__(self, implementation, spec: dict, params: dict, optimizer: dict, dtype: str,
+                 seed: int) -> None:
+        self.rng = np.random.default_rng((seed, CHAOS_STREAM))
+        start = perturb(params, self.rng)
+        self.trainer = implementation.make_trainer(spec, start, optimizer, dtype)
+        self.every_step = callable(getattr(self.trainer, "set_params", None))
+        self.baseline: dict[tuple[str, str], float] = {}  # running max of |impl - shadow| per tensor
+        self.before = {"mine": _float64(params), "shadow": _float64(start), "framework": _float64(params)}
+        self.current: dict[str, dict] = {}  # this step's tensors per side
+        self.gap: dict[tuple[str, str], float] = {}  # this step's |impl - shadow| per tensor
+
+    def step(self, x, targets, shared, mine: dict, ref: dict) -> dict:
+        """One shadow step on the run's batch and masks with the samples in another order (batch sums then
+        round differently, as another library's do); updates the baseline; re-perturbs its parameters."""
+        order = self.rng.permutation(len(x))
+        masks = {index: np.asarray(mask)[order]
+                 for index, mask in (shared or {}).get("dropout_masks", {}).items()}
+        out = self.trainer.step(x[order], targets[order], {**(shared or {}), "dropout_masks": masks})
+        self.current = {side: tensors(result, self.before[side])
+                        for side, result in (("mine", mine), ("shadow", out), ("framework", ref))}
+        self.before["shadow"] = _float64(out["params"])
+        if self.every_step:
+            perturbed = perturb(out["params"], self.rng)
+            self.trainer.set_params(perturbed)
+            self.before["shadow"] = _float64(perturbed)
+        self.before["mine"], self.before["framework"] = _float64(mine["params"]), _float64(ref["params"])
+        shadow = self.current["shadow"]
+        self.gap = {key: float(np.max(np.abs(np.asarray(value, np.float64) - shadow[key]), initial=0.0))
+                    for key, value in self.current["mine"].items() if key in shadow}
+        for key, gap in self.gap.items():
+            self.baseline[key] = max(self.baseline.get(key, 0.0), gap)
+        return out
+
+    def ratio(self, tol: Tolerance) -> float:
+        """The K this step needs: max over the framework's tensors of excess_ratio against the baseline."""
+        mine = self.current["mine"]
+        return max((excess_ratio(mine[key], value, tol, self.baseline.get(key, 0.0))
+                    for key, value in self.current["framework"].items() if key in mine), default=0.0)
+
+    def trajectory_columns(self, tol: Tolerance, baseline_within: bool) -> dict:
+        """The baseline's per-step columns of trajectories.csv (this step's gaps, not running maxima)."""
+        params = [gap for (quantity, _), gap in self.gap.items() if quantity == "param_after_step"]
+        return {"baseline_loss_abs_err": self.gap.get(("loss", "loss"), math.nan),
+                "baseline_param_abs_err": max(params, default=math.nan),
+                "baseline_within_tolerance": baseline_within, "chaos_ratio": self.ratio(tol)}
+
+    def allowance(self, quantity: str, tensor: str, tol: Tolerance) -> Tolerance:
+        """The teacher-forced tolerance with atol + K x this tensor's baseline so far."""
+        baseline = self.baseline.get((quantity, tensor), 0.0)
+        return Tolerance(tol.atol + K * baseline, tol.rtol,
+                         f"chaos allowance: atol {tol.atol:g} + K={K:g} x baseline {baseline:.3g} "
+                         "(max |impl - perturbed shadow| so far)")
+
+    def rejudge(self, rows: list[dict], tol: Tolerance, case=None) -> list[dict]:
+        """Rows of one step judged again with the chaos allowance (rows of other quantities unchanged)."""
+        mine, ref = self.current["mine"], self.current["framework"]
+        judged = []
+        for row in rows:
+            key = (row["quantity"], row["tensor"])
+            if key not in mine or key not in ref:
+                judged.append(row)
+                continue
+            allowed = self.allowance(*key, tol)
+            base = {name: row[name] for name in ("case", "suite", "component", "implementation", "framework",
+                                                 "dtype", "seed", "step", "framework_version",
+                                                 "expected_divergence")}
+            new = make_row(base, *key, mine[key], ref[key], allowed, case, harness=key[0] == "update")
+            new["reason"] = "; ".join(filter(None, (allowed.reason, new["reason"])))
+            judged.append({**row, **new})
+        return judged
+
+
+def step_passes(row: dict) -> bool:
+    """A trajectory row's verdict: within K x baseline (free runs), else within the tolerance (teacher)."""
+    return row["chaos_ratio"] <= K if "chaos_ratio" in row else bool(row["within_tolerance"])
+
+
+def horizon(trajectory: list[dict], column: str) -> int | None:
+    """The first step whose `column` is False (None: the run never left the tolerance)."""
+    return next((row["step"] for row in trajectory if not row[column]), None)
+
+
+def horizon_row(run: CaseRun, trajectory: list[dict], steps: int) -> dict:
+    """metric 'divergence_horizon': the run's horizon against its baseline's, failing when it comes earlier
+    than baseline / HORIZON_FACTOR (a horizon not reached counts as steps + 1)."""
+    run_h = horizon(trajectory, "within_tolerance") or steps + 1
+    base_h = horizon(trajectory, "baseline_within_tolerance") or steps + 1
+    tol = Tolerance(0.0, 1 - 1 / HORIZON_FACTOR,
+                    f"divergence horizon: fails before baseline horizon / {HORIZON_FACTOR:g}")
+    row = run.row("metric", "divergence_horizon", float(min(run_h, base_h)), float(base_h), tol, steps,
+                  harness=True)
+    row["scratch_value"] = float(run_h)
+    row["reason"] = (f"run leaves the teacher-forced tolerance at step {run_h}, the perturbed shadow at "
+                     f"{base_h} ({steps + 1} = never in {steps} steps); fails below "
+                     f"{base_h / HORIZON_FACTOR:g}")
+    return row
