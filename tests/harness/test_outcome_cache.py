@@ -116,3 +116,25 @@ def test_a_framework_call_made_live_is_not_traced(tmp_path, monkeypatch):
     with tracker.active():
         assert session.call(None, "version") == "None"  # the framework ran with no profiler set
         assert sys.getprofile() is not None  # and tracing resumed after it
+
+
+def test_a_kept_outcome_gives_back_its_rows_messages_trajectory_and_extras(tmp_path, monkeypatch):
+    from comparisons.data.batches import Batch
+
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    batch = Batch(np.arange(6.0).reshape(2, 3), np.array([0, 1]), np.ones((2, 3), np.float32))
+    rows = [{"case": "user_case", "status": "passed", "err_ratio": 0.5},
+            {"case": "user_case", "status": "failed", "err_ratio": float("nan")}]
+    live = CaseOutcome(rows, rows[1], ["a message"], [{"step": 1, "loss_scratch": 0.25}],
+                       {"batch": batch, "history": [{"step": 1}]})
+    run = _run(tmp_path)
+    kept_or_computed(run, {}, lambda: live)
+    kept = kept_or_computed(run, {}, lambda: pytest.fail("recomputed"))
+    assert kept.rows[0] == rows[0] and kept.first_divergence is kept.rows[1]
+    assert np.isnan(kept.rows[1]["err_ratio"])
+    assert (kept.failures, kept.trajectory, kept.extras["history"]) == (["a message"], live.trajectory,
+                                                                       [{"step": 1}])
+    assert isinstance(kept.extras["batch"], Batch)
+    for name in ("x", "targets", "upstream"):
+        got, want = getattr(kept.extras["batch"], name), getattr(batch, name)
+        assert got.dtype == want.dtype and np.array_equal(got, want)

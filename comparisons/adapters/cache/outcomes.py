@@ -27,6 +27,9 @@ from pathlib import Path
 from comparisons.adapters.cache.keys import ROOT, digest, recording_key
 from comparisons.adapters.cache.store import Packer, Store, Unpackable
 from comparisons.core.rows import CaseOutcome
+from comparisons.data.batches import Batch
+
+KEPT_CLASSES = {"Batch": Batch}  # the dataclasses an outcome's extras hold (a pass keeps its batch)
 
 KIND = "outcome"  # entries are 'outcome-<key>.npz' beside the frameworks' recordings (same bound, same clear)
 HARNESS = (ROOT / "comparisons", ROOT / "reference")
@@ -118,12 +121,36 @@ def outcome_key(run, facts: dict) -> str:
                   list(run.known), run.implementation, run.label)
 
 
+def _plain(value):
+    """The outcome with each KEPT_CLASSES instance as a dict of its fields (the entry format's types)."""
+    if type(value).__name__ in KEPT_CLASSES and isinstance(value, tuple(KEPT_CLASSES.values())):
+        return {"dataclass": type(value).__name__, **{f.name: _plain(getattr(value, f.name))
+                                                       for f in fields(value)}}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    return value
+
+
+def _typed(value):
+    """_plain undone: the dataclasses rebuilt."""
+    if isinstance(value, dict):
+        items = {key: _typed(item) for key, item in value.items()}
+        name = items.pop("dataclass", None) if isinstance(items.get("dataclass"), str) else None
+        return KEPT_CLASSES[name](**items) if name in KEPT_CLASSES else items
+    if isinstance(value, (list, tuple)):
+        return type(value)(_typed(item) for item in value)
+    return value
+
+
 def load_outcome(store: Store, key: str) -> CaseOutcome | None:
     """The kept outcome when every source file it recorded is unchanged, else None."""
     entry = store.load(KIND, key)
     if entry is None or code_state(entry.header["files"]) != entry.header["code"]:
         return None
     kept = entry.output(KIND)
+    kept["extras"] = _typed(kept["extras"])
     rows = kept["rows"]
     first = kept["first_divergence"]
     return CaseOutcome(rows, rows[first] if first is not None else None, kept["failures"],
@@ -138,7 +165,7 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, files: set[str], 
     if state is None or (first is not None and index is None):
         return
     kept = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
-    kept["first_divergence"] = index
+    kept["first_divergence"], kept["extras"] = index, _plain(outcome.extras)
     packer = Packer()
     try:
         header = {**label, "files": sorted(files), "code": state, "reads": [[KIND, *packer.pack(kept)]]}
