@@ -65,13 +65,14 @@ def _skeleton(stamp: tuple) -> str:
     return hashlib.blake2b(ast.dump(tree).encode(), digest_size=16).hexdigest()
 
 
-def _package_files(path: Path) -> list[Path]:
-    """Every module of the top-level package holding `path` (its folder alone when it is in none)."""
-    top = path.parent
+@cache
+def _folder_files(folder: Path) -> tuple[Path, ...]:
+    """Every module of the top-level package holding modules of `folder` (the folder alone in none)."""
+    top = folder
     while (top / "__init__.py").is_file() and (top.parent / "__init__.py").is_file():
         top = top.parent
     found = top.rglob("*.py") if (top / "__init__.py").is_file() else top.glob("*.py")
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def code_state(files: set[str] | list[str]) -> dict[str, str] | None:
@@ -79,7 +80,7 @@ def code_state(files: set[str] | list[str]) -> dict[str, str] | None:
     code; None when a file is gone."""
     try:
         state = {name: _content(_stamp(Path(name))) for name in sorted(files)}
-        for package in sorted({str(p) for name in files for p in _package_files(Path(name))}):
+        for package in sorted({str(p) for name in files for p in _folder_files(Path(name).parent)}):
             state[f"skeleton:{package}"] = _skeleton(_stamp(Path(package)))
     except (OSError, SyntaxError, ValueError):
         return None
@@ -118,7 +119,12 @@ def outcome_key(run, facts: dict) -> str:
     """The entry's key: the framework recording's key (versions, settings, case facts), the harness's
     digest, the known differences applied, and the implementation under test's name and version."""
     return digest(KIND, recording_key(run.framework, facts, run.settings.threads), harness_digest(),
-                  list(run.known), run.implementation, run.label)
+                  _known_digest(tuple(run.known)), run.implementation, run.label)
+
+
+@cache
+def _known_digest(entries: tuple) -> str:
+    return digest(list(entries))
 
 
 def _plain(value):
@@ -144,21 +150,30 @@ def _typed(value):
     return value
 
 
+def _is_plain(value) -> bool:
+    """True for what JSON gives back unchanged: str-keyed dicts, lists, str, int, float, bool, None."""
+    if isinstance(value, dict):
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_is_plain(item) for item in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
 def load_outcome(store: Store, key: str) -> CaseOutcome | None:
     """The kept outcome when every source file it recorded is unchanged, else None."""
     entry = store.load(KIND, key)
     if entry is None or code_state(entry.header["files"]) != entry.header["code"]:
         return None
-    kept = entry.output(KIND)
-    kept["extras"] = _typed(kept["extras"])
-    rows = kept["rows"]
-    first = kept["first_divergence"]
+    kept = {**entry.header["plain"], **entry.output(KIND)}
+    rows, first = kept["rows"], kept["first_divergence"]
     return CaseOutcome(rows, rows[first] if first is not None else None, kept["failures"],
-                       kept["trajectory"], kept["extras"], kept["implementation"])
+                       kept["trajectory"], _typed(kept["extras"]), kept["implementation"])
 
 
 def save_outcome(store: Store, key: str, outcome: CaseOutcome, files: set[str], label: dict) -> None:
-    """Keep the outcome with the digests of the files that ran (nothing when it cannot be kept)."""
+    """Keep the outcome with the digests of the files that ran (nothing when it cannot be kept): its plain
+    parts (rows, messages, trajectory: JSON gives them back unchanged) in the entry's index, the rest
+    (the extras' arrays) in its data."""
     state = code_state(files)
     first = outcome.first_divergence
     index = next((i for i, row in enumerate(outcome.rows) if row is first), None)
@@ -166,11 +181,13 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, files: set[str], 
         return
     kept = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
     kept["first_divergence"], kept["extras"] = index, _plain(outcome.extras)
+    plain = {name: value for name, value in kept.items() if name != "extras" and _is_plain(value)}
     packer = Packer()
     try:
-        header = {**label, "files": sorted(files), "code": state, "reads": [[KIND, *packer.pack(kept)]]}
+        rest = packer.pack({name: value for name, value in kept.items() if name not in plain})
+        header = {**label, "files": sorted(files), "code": state, "plain": plain, "reads": [[KIND, *rest]]}
         store.save(KIND, key, header, packer)
-    except (Unpackable, OSError):
+    except (Unpackable, OSError, ValueError):
         pass  # an outcome the format cannot hold, or a full disk: the case reruns next time
 
 
