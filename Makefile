@@ -10,7 +10,7 @@ IMPL ?= scratch
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install report test fuzz lint clean bench
+.PHONY: install report test fuzz lint clean bench mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: install
 # reports/benchmarks.{csv,md,json}, harness_cost.csv, benchmarks*.png. Never part of `make test`.
 bench: install
 	$(BIN)/python -m benchmarks --out $(REPORT_DIR)
+
+# Detection power: every catalogued bug planted in its own component case, reports/detection.csv and a
+# totals line (benchmarks/detection.py); `make test` runs a quick subset (tests/meta/test_detection_meta.py).
+mutate: install
+	$(BIN)/python -m benchmarks.detection --all-frameworks --dtypes float32 float64 --out $(REPORT_DIR)
 
 # Randomized architectures, more of them than `make test` runs (200): still derandomized, so repeatable.
 FUZZ_EXAMPLES ?= 2000

@@ -193,7 +193,20 @@ def run_pass(model: JaxModel, spec: dict, batch, shared: dict | None = None) -> 
         results["grad_activation"] = _arrays("grad_activation", dict(zip(names, dtaps, strict=True)), dtype)
         results["grad_param"] = JaxModel(model.layers, spec, dparams, dtype).read(trainable_only=True)
         results["grad_input"] = {"input": _numpy("grad_input", dx, dtype)}
+        if loss_name and names:
+            prediction = [batch.x, *outputs][effective_loss(spec)[1]]
+            grad = loss_gradient(loss_name, prediction, batch.targets)
+            results["grad_activation"]["loss"] = _numpy("the loss gradient", grad, dtype)
     return attach_dropout_masks(results, spec)
+
+
+def loss_gradient(loss_name: str, prediction, targets):
+    """dL/d(what the loss reads) by jax.grad of the loss alone at the pass's own prediction."""
+    import jax
+
+    from reference.jax_models import LOSSES
+
+    return jax.grad(lambda p: LOSSES[loss_name](p, targets))(prediction)
 
 
 def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:

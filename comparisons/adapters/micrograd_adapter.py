@@ -184,7 +184,7 @@ class MicrogradAdapter:
         forward, backward, unreadable = _layer_tensors(names, outs, inputs, value, spec.get("backward", True))
         results.update(activation=forward, unreadable=unreadable)
         if spec.get("backward", True):
-            results["grad_activation"] = backward
+            results["grad_activation"] = {**backward, **({"loss": _grads(last)} if spec["loss"] else {})}
             results["grad_param"] = _arrays(model, [v.grad for v in model.parameters])
             results["grad_input"] = {"input": _grads(inputs)}
         return results

@@ -124,7 +124,9 @@ class PassRunner(Protocol):
     def run_pass(self, model: Any, spec: dict, batch: Any, shared: dict | None = None) -> dict:
         """{quantity: {tensor: array}}: activation, output, loss, grad_activation, grad_param, grad_input,
         buffer, internal (layer_internals); frameworks add results['shared'] (their dropout masks) for the
-        implementation under test.
+        implementation under test. grad_activation['loss'] (cases with layers and a loss): dL/d(what the
+        loss reads, the output or a fused softmax's logits); one an implementation leaves out is a skipped
+        row saying so.
         An implementation may add results['unreadable'] = {quantity: {tensor: why}} for tensors its code
         does not expose (each becomes a skipped row saying why); any other missing tensor is a crash."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
-from comparisons.adapters.variants import apply_variant
+from comparisons.adapters.variants import apply_initializer_variant, apply_optimizer_variant, apply_variant
 from comparisons.core.case import KINDS
 from comparisons.core.spec import buffer_keys, has_regularizer, layer_names
 from scratch.initializers import get_initializer
@@ -40,7 +40,7 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> Sequential:
     )
     _assign(model, params)
     if spec.get("scratch_variant"):  # negative controls: a deliberately wrong scratch component
-        apply_variant(model, spec["scratch_variant"])
+        apply_variant(model, spec["scratch_variant"], strict=not spec.get("isolated"))
     return model
 
 
@@ -79,7 +79,8 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
     if spec["loss"]:
         results["loss"]["loss"] = np.asarray(model.loss_value(batch.targets))
     if has_regularizer(spec):
-        results["loss"]["regularization"] = np.asarray(model.regularization_loss())
+        # a Python float (scratch's API: a metric; its sums run in the model's dtype): read in that dtype
+        results["loss"]["regularization"] = np.asarray(model.regularization_loss(), dtype=output.dtype)
     if spec.get("backward", True):
         if spec["loss"]:
             grad_input = model.backward_from_loss(batch.targets)
@@ -88,14 +89,24 @@ def run_pass(model: Sequential, spec: dict, batch, shared: dict | None = None) -
         # None where a layer's input is integer ids (an embedding): no gradient exists there
         results["grad_activation"] = {name: grad for name, grad in zip(names, model.layer_input_grads,
                                                                         strict=True) if grad is not None}
+        if spec["loss"]:
+            results["grad_activation"]["loss"] = loss_gradient(model, batch.targets)
         results["grad_param"] = model.get_grads()
         results["grad_input"] = {} if grad_input is None else {"input": grad_input}
     return results
 
 
+def loss_gradient(model: Sequential, targets: np.ndarray) -> np.ndarray:
+    """dL/d(what the loss reads): the fused (p - onehot)/N at the logits, else loss.gradient(output, y)."""
+    if model.fused_softmax_loss:
+        return model.layer_input_grads[-1]
+    return model.loss.gradient(model.activations[-1], targets)
+
+
 def run_optimizer(spec: dict, params: dict[str, np.ndarray], grads: list[dict]) -> list[dict]:
     """Parameters after loading and after each scratch optimizer step (scratch.optimizers)."""
-    optimizer = build_optimizer(spec["optimizer"], **spec["hyper"])
+    optimizer = apply_optimizer_variant(build_optimizer(spec["optimizer"], **spec["hyper"]),
+                                        spec.get("scratch_variant"))
     current = {key: value.copy() for key, value in params.items()}
     history = [{key: value.copy() for key, value in current.items()}]
     for step_grads in grads:
@@ -110,15 +121,17 @@ class ScratchTrainer:
     def __init__(self, spec: dict, params: dict[str, np.ndarray], optimizer: dict, dtype: str) -> None:
         self.spec = spec
         self.model = build(spec, params, dtype)
-        self.model.optimizer = build_optimizer(optimizer["optimizer"], **optimizer["hyper"])
+        self.model.optimizer = apply_optimizer_variant(
+            build_optimizer(optimizer["optimizer"], **optimizer["hyper"]), spec.get("scratch_variant"))
 
     def step(self, x: np.ndarray, targets: np.ndarray, shared: dict | None = None) -> dict:
         """One update; loss and output of the pre-update model, the gradients used, params after."""
         for index, mask in (shared or {}).get("dropout_masks", {}).items():
             self.model.layers[index].set_mask(np.asarray(mask, dtype=x.dtype))
-        result = self.model.train_step(x, targets)
+        self.model.train_step(x, targets)  # its loss is a Python float (a metric); loss_value keeps the dtype
         grads = {key: value.copy() for key, value in self.model.get_grads().items()}
-        return {"loss": np.asarray(result["loss"]), "output": self.model.activations[-1].copy(),
+        loss = np.asarray(self.model.loss_value(targets))  # of the same pre-update output
+        return {"loss": loss, "output": self.model.activations[-1].copy(),
                 "grads": grads, "params": self.model.get_params(), "buffers": self.model.get_buffers()}
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -139,7 +152,8 @@ def make_trainer(spec: dict, params: dict[str, np.ndarray], optimizer: dict, dty
 def draw_initializer(spec: dict, shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
     """One draw of scratch.initializers.<name>(shape, np.random.default_rng(seed), dtype, **options)."""
     initializer = get_initializer({"type": spec["initializer"], **spec.get("options", {})})
-    return initializer(shape, np.random.default_rng(seed), dtype=np.dtype(dtype))
+    draw = initializer(shape, np.random.default_rng(seed), dtype=np.dtype(dtype))
+    return apply_initializer_variant(spec.get("scratch_variant"), spec["initializer"], draw)
 
 
 def default_dense_params(n_inputs: int, n_outputs: int, dtype: str, seed: int) -> dict[str, np.ndarray]:

@@ -11,7 +11,8 @@ code supports; cases that need anything else are skipped with the reason. Then:
 The protocol is documented in docs/own-implementation.md. In short: parameters cross as
 {'<layer index>.weight': W (in, out), '<layer index>.bias': b (out,)} NumPy arrays in the case dtype;
 run_pass returns, for one forward and backward, every layer's output ('activation'), the gradient each
-layer's backward returns ('grad_activation': dL/d of that layer's input), the loss, every parameter
+layer's backward returns ('grad_activation': dL/d of that layer's input; under 'loss' what the loss's
+backward returns, dL/d of what it reads), the loss, every parameter
 gradient and the input gradient. Keep every array in the dtype it was given.
 """
 
@@ -126,13 +127,13 @@ def run_pass(model: list, spec: dict, batch, shared: dict | None = None) -> dict
     if fused:  # the loss reads the logits, as torch's cross_entropy and Keras's from_logits do
         loss, grad = crossentropy_from_logits(outputs[-2] if len(outputs) > 1 else batch.x, batch.targets)
         results["loss"]["loss"] = np.asarray(loss, dtype=batch.x.dtype)
-        grads, start = {names[-1]: grad}, len(model) - 2
+        grads, start = {names[-1]: grad, "loss": grad}, len(model) - 2  # 'loss': dL/d(what it reads)
     else:
         grads, start, grad = {}, len(model) - 1, batch.upstream
     for i in range(start, -1, -1):
         grad = model[i].backward(grad)
         grads[names[i]] = grad
-    results["grad_activation"] = {name: grads[name] for name in names}
+    results["grad_activation"] = {name: grads[name] for name in [*names, "loss"] if name in grads}
     results["grad_param"] = {f"{i}.{name}": getattr(layer, attr) for i, layer in enumerate(model)
                              if isinstance(layer, Dense) for name, attr in (("weight", "dweights"),
                                                                            ("bias", "dbiases"))}

@@ -201,7 +201,23 @@ def run_pass(model: KerasModel, spec: dict, batch, shared: dict | None = None) -
         results["grad_param"] = model.to_scratch(tensors["grad_param"])
         grad = tensors["grad_input"]  # None when the input is integer ids
         results["grad_input"] = {} if grad is None else {"input": to_channels_first(grad.numpy(), image[0])}
+        if loss is not None and names:
+            where = effective_loss(spec)[1]
+            prediction = ([to_channels_last(batch.x, image[0])] + tensors["outputs"])[where]
+            results["grad_activation"]["loss"] = to_channels_first(
+                loss_gradient(loss, prediction, batch.targets), image[where])
     return attach_dropout_masks(results, spec)
+
+
+def loss_gradient(loss, prediction, targets) -> np.ndarray:
+    """dL/d(what the loss reads): a GradientTape on the Keras loss alone at the pass's own prediction."""
+    import tensorflow as tf
+
+    prediction = tf.convert_to_tensor(prediction)
+    with tf.GradientTape() as tape:
+        tape.watch(prediction)
+        value = loss(tf.constant(targets), prediction)
+    return tape.gradient(value, prediction).numpy()
 
 
 class KerasTrainer:

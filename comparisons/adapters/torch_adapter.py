@@ -149,6 +149,8 @@ def run_pass(model: TorchModel, spec: dict, batch, shared: dict | None = None) -
     torch.autograd.backward(heads, head_grads)
     results["grad_activation"] = {n: _numpy(t.grad) for n, t in zip(names, inputs, strict=False)
                                   if t is not x or not ids}
+    if loss_name and names:  # dL/d(what the loss reads): the output, or the logits of a fused softmax
+        results["grad_activation"]["loss"] = _numpy(inputs[prediction].grad)
     results["grad_param"] = {key: _numpy(t.grad, layout) for key, t, layout in model.parameters()}
     results["grad_input"] = {} if ids else {"input": _numpy(x.grad)}
     return attach_dropout_masks(results, spec)

@@ -41,10 +41,10 @@ NEGATIVE_CONTROL_CASES: tuple[Case, ...] = (
     negative_control(
         "mse_grad_without_mean", "mse_gradient_without_mean",
         "MSE gradient 2(y_hat - y) without 1/N (seed projects 02/04/09), 2-2-1 sigmoid on XOR",
-        ("grad_activation", "3.sigmoid"),
+        ("grad_activation", "loss"),
         layers=SIGMOID_2_2_1, loss="mse", data=XOR_DATA,
-        notes="the loss value is the mean and agrees; dL/dy_hat is N = 4 times too large, first seen as "
-              "the output sigmoid's input gradient",
+        notes="the loss value is the mean and agrees; dL/dy_hat (the loss gradient row) is N = 4 times "
+              "too large, blamed on the loss by the backward rule",
     ),
     negative_control(
         "dropout_backward_project09", "project09_dropout_backward",

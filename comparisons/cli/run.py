@@ -126,7 +126,8 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def render(reports, console) -> None:
-    """Draw the plots (in parallel processes) and summary.md from the report files read once."""
+    """Draw the plots (in parallel processes; those drawn from the same files before are kept) and
+    summary.md from the report files read once."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from comparisons.render.markdown import write_summary_md
@@ -137,7 +138,7 @@ def render(reports, console) -> None:
                   transient=True) as bar:
         task = bar.add_task("plots", total=None, now="")
         plots = write_plots(reports, lambda total, name: bar.update(task, total=total, advance=1, now=name),
-                            workers=default_workers())
+                            workers=default_workers(), reuse=True)
     summary_md = write_summary_md(reports)
     console.print(f"wrote {summary_md} and {len(plots)} plots")
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from comparisons.core.agreement import compare
 from comparisons.core.case import Case
+from comparisons.core.hints import convention_hint, row_hint
 from comparisons.core.known_differences import KnownDifference, match_known_difference
 from comparisons.core.settings import DEFAULT_SETTINGS, RunSettings
 from comparisons.core.tolerances import Tolerance, tolerance_for
@@ -61,9 +62,10 @@ class CaseRun:
                 "expected_divergence": f"{expected['quantity']} '{expected['tensor']}'" if expected else ""}
 
     def row(self, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None,
-            step: int = 0) -> dict:
-        """One agreement.csv row: the implementation's `actual` against the framework's `expected`."""
-        return make_row(self.base(step), quantity, tensor, actual, expected, tol)
+            step: int = 0, harness: bool = False) -> dict:
+        """One agreement.csv row: the implementation's `actual` against the framework's `expected`;
+        `harness`: values the harness computed (exempt from the dtype check, see make_row)."""
+        return make_row(self.base(step), quantity, tensor, actual, expected, tol, self.case, harness)
 
     def rows(self, quantity: str, actual: dict, expected: dict, step: int = 0,
              unreadable: dict | None = None) -> list[dict]:
@@ -95,11 +97,13 @@ class CaseRun:
         for order, row in enumerate(outcome.rows):
             row["order"] = order
             row["elapsed_s"] = elapsed
-            if row["status"] == "failed":
+            if row["status"] == "failed" and not implementation_dtype_failure(row):
                 entry = match_known_difference(row, list(self.known))
                 if entry is not None:
                     row["status"], row["reason"] = "known_difference", entry.reason
                     row["known_difference"] = entry.key
+                else:
+                    row["hint"] = row.get("hint") or convention_hint(row, self.known, self.case)
             if row["status"] in ("failed", "nan", "crash"):
                 if outcome.first_divergence is None:
                     outcome.first_divergence = row
@@ -110,15 +114,41 @@ class CaseRun:
         return outcome
 
 
-def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None) -> dict:
-    """One agreement.csv row: the implementation's `actual` against the framework's `expected`."""
+DTYPE_FAILURE = "dtype: "  # the reason of a failed dtype check; the implementation's side comes first
+
+
+def implementation_dtype_failure(row: dict) -> bool:
+    """The implementation returned a wrong dtype: no known difference covers that (a framework's may)."""
+    return row["reason"].startswith(f"{DTYPE_FAILURE}{row['implementation'].split(' (')[0]} returned")
+
+
+def dtype_problem(base: dict, actual, expected) -> str:
+    """'dtype: <side> returned float64 for a float32 case' when a floating tensor is not of the case dtype.
+
+    Integer and boolean tensors (ids, labels, masks) are integer by design and not checked."""
+    sides = ((base["implementation"].split(" (")[0], actual), (base["framework"], expected))
+    got = [(side, np.asarray(value).dtype) for side, value in sides]
+    return "; ".join(f"{DTYPE_FAILURE}{side} returned {dtype} for a {base['dtype']} case"
+                     for side, dtype in got if dtype.kind in "fc" and dtype != np.dtype(base["dtype"]))
+
+
+def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None,
+             case: Case | None = None, harness: bool = False) -> dict:
+    """One agreement.csv row: the implementation's `actual` against the framework's `expected`; both of
+    the case dtype unless `harness` (values the harness computed: statistics, float64 differences); a
+    failed row gets the hint its arrays support (comparisons/core/hints.py, `case` names factors)."""
     tol = tol or tolerance_for(base["dtype"], quantity)
     result = compare(actual, expected, tol.atol, tol.rtol)
+    status, reason = result.status, result.detail
+    problem = "" if harness else dtype_problem(base, actual, expected)
+    if problem:  # a NaN stays status nan; anything else of the wrong dtype fails
+        status, reason = "nan" if status == "nan" else "failed", "; ".join(filter(None, (problem, reason)))
     return {**base, "quantity": quantity, "tensor": tensor, "shape": str(tuple(np.shape(expected))),
             "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
             "err_ratio": result.worst_ratio, "worst_index": str(result.worst_index),
             "scratch_value": result.actual_value, "framework_value": result.expected_value,
-            "atol": tol.atol, "rtol": tol.rtol, "status": result.status, "reason": result.detail}
+            "atol": tol.atol, "rtol": tol.rtol, "status": status, "reason": reason,
+            "hint": row_hint(result.status, actual, expected, tol.atol, tol.rtol, case)}
 
 
 def status_row(base: dict, status: str, reason: str, quantity: str = "output", tensor: str = "") -> dict:
@@ -142,7 +172,8 @@ def failure_message(row: dict, rerun: str, implementation: str = "scratch") -> s
         f"  |a - r| = {row['max_abs_err']:.3e} > allowed {row['atol']:g} + {row['rtol']:g}*|r| "
         f"= {allowed:.3e} (error/tolerance {row['err_ratio']:.3g}); max rel err "
         f"{row['max_rel_err']:.3e}\n"
-        f"  rerun: {rerun}"
+        + (f"  hint: {row['hint']}\n" if row.get("hint") else "")
+        + f"  rerun: {rerun}"
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 QUANTITY_KIND = {
     "param_copy": "copy",
     "output": "forward",
@@ -17,6 +19,7 @@ QUANTITY_KIND = {
     "grad_param": "gradient",
     "grad_activation": "gradient",
     "param_after_step": "step",
+    "update": "update",  # theta_after - theta_before: a per-row tolerance, update_tolerance() below
 }
 
 
@@ -78,7 +81,50 @@ def tolerance_for(dtype: str, quantity: str) -> Tolerance:
     try:
         return TOLERANCES[(dtype, QUANTITY_KIND[quantity])]
     except KeyError:
-        raise KeyError(f"no tolerance for dtype {dtype!r} and quantity {quantity!r}") from None
+        per_row = " (its tolerance is per row: update_tolerance)" if quantity == "update" else ""
+        raise KeyError(f"no tolerance for dtype {dtype!r} and quantity {quantity!r}{per_row}") from None
+
+
+# Update rows (quantity "update"): the step itself, dtheta = theta_after - theta_before, per parameter.
+# param_after_step hides a wrong step inside theta's magnitude: with lr 1e-4 and theta ~ 1 a 1% error of
+# the step is 1e-6 absolute, below float32's atol 1e-5. So the update gets a tolerance scaled by the
+# update's own size: rtol = rtol_q and atol = rtol_q * max|dtheta_framework| (the step's arithmetic
+# carries relative rounding, as one step of the table does), with rtol_q the dtype's one-step rtol.
+# One more term is not relative to the update: each side rounds theta_after = theta_before + dtheta to
+# the dtype, an error of up to half an ulp of theta_after, and ulp(x) <= eps * |x|; both sides together
+# give eps * max|theta_after|. UPDATE_ULPS = 2 allows two such roundings per side (a step applied as two
+# in-place operations, e.g. a decay term then the gradient step). dtheta is computed by the harness in
+# float64 from the returned parameters, which is exact for two values of the dtype that are this close.
+# In training the two sides also step from different gradients (each computes its own; grad_param rows
+# judge that difference): the measured gap max|g_mine - g_fw| moves the step by the step's gain, estimated
+# as max|dtheta_fw| / max|g_fw| (exactly lr for plain SGD), so atol adds gain * gap. A wrong step is still
+# seen: a learning rate off by 1% moves every element by 1% of the step, the gap by the gradients' own
+# disagreement. Adam's per-element gain (lr / sqrt(v), large where |g| is small) exceeds that estimate:
+# those cases are known differences.
+UPDATE_ULPS = 2
+UPDATE_REASON = ("update: rtol = the one-step rtol of the dtype, atol = rtol * max|dtheta_framework| + "
+                 f"{UPDATE_ULPS} * eps(dtype) * max|theta_after| (each side rounds theta_after to the dtype: "
+                 "half an ulp, ulp <= eps*|theta|); relative to the update's own size, so a wrong step "
+                 "cannot hide inside theta's magnitude; in training + max|dtheta_fw|/max|g_fw| * "
+                 "max|g_mine - g_fw| (the step's gain times the gradients' measured gap)")
+
+
+def _largest(x) -> float:
+    return float(np.max(np.abs(np.asarray(x, np.float64)), initial=0.0))
+
+
+def update_tolerance(dtype: str, framework_update, theta_after, grads: tuple | None = None) -> Tolerance:
+    """atol = rtol_q*max|dtheta_fw| + UPDATE_ULPS*eps*max|theta_after| (+ gain*max|g_mine - g_fw| given
+    grads = (g_mine, g_fw), gain = max|dtheta_fw|/max|g_fw|), rtol = rtol_q (the one-step rtol)."""
+    rtol = tolerance_for(dtype, "param_after_step").rtol
+    scale, size = _largest(framework_update), _largest(theta_after)
+    gap = 0.0
+    if grads is not None and _largest(grads[1]) > 0:
+        gap = scale / _largest(grads[1]) * _largest(np.asarray(grads[0], np.float64) - grads[1])
+    if not all(math.isfinite(v) for v in (scale, size, gap)):  # a NaN step: the row is status nan anyway
+        scale = size = gap = 0.0
+    atol = rtol * scale + UPDATE_ULPS * float(np.finfo(dtype).eps) * size + gap
+    return Tolerance(atol, rtol, UPDATE_REASON)
 
 
 # Distribution statistics (initializer cases, quantity "metric"): two independent seeded draws of

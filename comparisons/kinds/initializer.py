@@ -50,10 +50,11 @@ def statistic_rows(base: dict, prefix: str, mine: np.ndarray, reference: np.ndar
     if family in BOUNDED:
         stats.update(min=np.min, max=np.max)
     rows = [make_row(base, "metric", prefix + name, f(a), f(r),
-                     statistic_tolerance(dtype, name, n, sigma, edge)) for name, f in stats.items()]
+                     statistic_tolerance(dtype, name, n, sigma, edge), harness=True)
+            for name, f in stats.items()]
     ks = ks_2samp(a, r, method="asymp")
     row = make_row(base, "metric", prefix + "ks_statistic", float(ks.statistic), 0.0,
-                   statistic_tolerance(dtype, "ks_statistic", n, sigma))
+                   statistic_tolerance(dtype, "ks_statistic", n, sigma), harness=True)
     row["reason"] = f"KS p = {ks.pvalue:.3g} (passes at p >= {KS_ALPHA:g})" + (
         f"; {row['reason']}" if row["reason"] else "")
     rows.append(row)
@@ -80,7 +81,8 @@ def implementation_spec(case, framework: str) -> dict:
     case's own scratch_options, else the framework's truncation (docs/conventions.md §2)."""
     options, given = case.options, case.options.get("scratch_options")
     own = truncation_options(options["framework_initializer"], framework) if given is None else given
-    return {"initializer": options["initializer"], "options": {**options["hyper"], **own}}
+    planted = {"scratch_variant": options["scratch_variant"]} if options.get("scratch_variant") else {}
+    return {"initializer": options["initializer"], "options": {**options["hyper"], **own}, **planted}
 
 
 def truncation_options(name: str, framework: str) -> dict:

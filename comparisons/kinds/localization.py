@@ -1,12 +1,15 @@
 """First-divergence localization in the manner of CRADLE / Muffin, confirmed on the layer alone.
 
-forward rule:  the first layer whose activation disagrees while its input agrees;
+forward rule:  the first layer whose activation (or a buffer or internal tensor of its own forward)
+               disagrees while its input agrees;
 loss rule:     the loss disagrees while the output it reads agrees;
-backward rule: the first layer from the loss whose returned gradient (dL/d its input) disagrees
-               while its upstream gradient (dL/d its output) agrees, or whose parameter gradient
-               disagrees while that upstream agrees.
-Confirmation: the blamed layer alone gets the framework's input (and upstream gradient) in both
-implementations; it is confirmed when that isolated comparison fails too.
+backward rule: the loss, when its gradient dL/d(what it reads) (grad_activation 'loss') disagrees while
+               that prediction agrees; else the first layer from the loss whose returned gradient
+               (dL/d its input) or parameter gradient disagrees while its upstream gradient agrees.
+Confirmation: the blamed layer (or the loss) alone gets the framework's input and upstream gradient in
+both implementations; it is confirmed when anything that isolated run returns - activation, internal
+tensors, buffers, input gradient, parameter gradients, loss, loss gradient - fails too
+(docs/architecture.md §10).
 """
 
 from __future__ import annotations
@@ -15,66 +18,103 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.core.agreement import compare
-from comparisons.core.spec import image_positions, layer_names
+from comparisons.core.spec import effective_loss, image_positions, layer_names
 from comparisons.core.tolerances import tolerance_for
 from comparisons.data.batches import Batch
 
 BAD = ("failed", "nan")
+LOSS = "loss"  # the blamed 'layer' of the loss and backward rules when the loss itself is wrong
+ISOLATED = ("activation", "internal", "buffer", "loss", "grad_activation", "grad_param", "grad_input")
+
+
+def _own(failed: set, quantities: tuple[str, ...], prefix: str) -> bool:
+    return any(q in quantities and t.startswith(prefix) for q, t in failed)
 
 
 def _blame(spec: dict, failed: set) -> tuple[str, int] | None:
     names = layer_names(spec)
     for i, name in enumerate(names):  # every earlier activation agreed, so this input agrees
-        if ("activation", name) in failed:
+        if ("activation", name) in failed or _own(failed, ("buffer",), f"{i}.") or _own(
+                failed, ("internal",), f"{name}."):
             return "forward", i
     if ("loss", "loss") in failed:
         return "loss", len(names)
+    if ("grad_activation", LOSS) in failed or (not names and ("grad_input", "input") in failed):
+        return "backward", len(names)  # the loss's own gradient, the prediction it reads agreeing
     for i in reversed(range(len(names))):  # upstream of layer i = what layer i + 1 returned
-        upstream_agrees = i == len(names) - 1 or ("grad_activation", names[i + 1]) not in failed
-        own = ("grad_activation", names[i]) in failed or any(
-            q == "grad_param" and t.startswith(f"{i}.") for q, t in failed)
-        if own and upstream_agrees:
+        upstream = LOSS if i == len(names) - 1 else names[i + 1]
+        own = ("grad_activation", names[i]) in failed or _own(failed, ("grad_param",), f"{i}.")
+        if own and ("grad_activation", upstream) not in failed:
             return "backward", i
     return None
 
 
-def _isolated(spec: dict, params: dict, index: int, with_loss: bool) -> tuple[dict, dict]:
-    """Spec and parameters of layer `index` alone (renumbered 0), keeping the loss if asked."""
-    layer = spec["layers"][index]
-    sub = {**spec, "layers": [layer], "loss": spec["loss"] if with_loss else None, "backward": True,
-           "image": image_positions(spec)[index]}
+def _renumbered(params: dict, index: int) -> dict:
     prefix = f"{index}."
-    return sub, {f"0.{k[len(prefix):]}": v for k, v in params.items() if k.startswith(prefix)}
+    return {f"0.{k[len(prefix):]}": v for k, v in params.items() if k.startswith(prefix)}
+
+
+def _loss_alone(spec: dict, params: dict, batch: Batch, reference: dict) -> tuple[dict, dict, Batch]:
+    """The loss with what it reads: the output, or (softmax + cross-entropy fused) the softmax and its
+    logits, so that the isolated run computes the same fused gradient."""
+    names, inputs = layer_names(spec), [batch.x]
+    inputs += [reference["activation"][name] for name in names]
+    fused = effective_loss(spec)[1] == -2
+    keep = [len(names) - 1] if fused else []
+    sub = {**spec, "layers": [spec["layers"][i] for i in keep], "backward": True, "isolated": True,
+           "image": image_positions(spec)[-2 if fused else -1]}
+    x = inputs[-2 if fused else -1]
+    sub_params = _renumbered(params, keep[0]) if keep else {}
+    return sub, sub_params, Batch(np.asarray(x), batch.targets, batch.upstream)
+
+
+def _layer_alone(spec: dict, params: dict, index: int, batch: Batch, reference: dict
+                 ) -> tuple[dict, dict, Batch]:
+    """Layer `index` alone (renumbered 0), given the framework's input and upstream gradient; the last
+    layer keeps the loss when the framework gave no loss gradient or the loss is fused with it."""
+    names, last = layer_names(spec), index == len(spec["layers"]) - 1
+    loss_grad = reference.get("grad_activation", {}).get(LOSS)
+    with_loss = last and bool(spec["loss"]) and (loss_grad is None or effective_loss(spec)[1] == -2)
+    sub = {**spec, "layers": [spec["layers"][index]], "loss": spec["loss"] if with_loss else None,
+           "backward": True, "isolated": True, "image": image_positions(spec)[index]}
+    x = batch.x if index == 0 else reference["activation"][names[index - 1]]
+    if not last:
+        upstream = reference["grad_activation"][names[index + 1]]
+    else:
+        upstream = batch.upstream if with_loss or not spec["loss"] else loss_grad
+    return sub, _renumbered(params, index), Batch(np.asarray(x), batch.targets, np.asarray(upstream))
+
+
+def _isolated_rows(mine: dict, ref: dict, dtype: str) -> list:
+    """Agreement of every tensor both isolated runs returned, quantity by quantity."""
+    results = []
+    for quantity in ISOLATED:
+        tol = tolerance_for(dtype, quantity)
+        for tensor, expected in ref.get(quantity, {}).items():
+            if tensor in mine.get(quantity, {}):
+                results.append(compare(mine[quantity][tensor], expected, tol.atol, tol.rtol))
+    return results
 
 
 def _confirm(rule: str, index: int, spec: dict, params: dict, batch: Batch, reference: dict,
              adapter, dtype: str, shared: dict, implementation: str, mine_spec: dict
              ) -> tuple[bool, float]:
-    names = layer_names(spec)
-    if rule == "loss":
-        sub = mine_sub = {**spec, "layers": [], "backward": True, "image": image_positions(spec)[-1]}
-        sub_params, x = {}, reference["output"]["output"]
-        quantity, tensor, upstream = "loss", "loss", batch.upstream
+    if index == len(spec["layers"]):  # the loss, or its gradient
+        sub, sub_params, sub_batch = _loss_alone(spec, params, batch, reference)
+        mine_sub = {**_loss_alone(mine_spec, params, batch, reference)[0], "loss": sub["loss"]}
+        index = len(spec["layers"]) - 1
     else:
-        last = index == len(names) - 1
-        sub, sub_params = _isolated(spec, params, index, with_loss=last and bool(spec["loss"]))
-        mine_sub = _isolated(mine_spec, params, index, with_loss=last and bool(spec["loss"]))[0]
-        x = batch.x if index == 0 else reference["activation"][names[index - 1]]
-        upstream = batch.upstream if last else reference["grad_activation"][names[index + 1]]
-        quantity = "activation" if rule == "forward" else "grad_input"
-        tensor = f"0.{spec['layers'][index]['type']}" if rule == "forward" else "input"
-    sub_batch = Batch(np.asarray(x), batch.targets, np.asarray(upstream))
+        sub, sub_params, sub_batch = _layer_alone(spec, params, index, batch, reference)
+        mine_sub = {**_layer_alone(mine_spec, params, index, batch, reference)[0], "loss": sub["loss"]}
     masks = shared.get("dropout_masks", {})
-    sub_shared = {"dropout_masks": {0: masks[index]}} if index in masks else {}
+    sub_shared = {"dropout_masks": {0: masks[index]}} if sub["layers"] and index in masks else {}
     scratch = get_adapter(implementation)
     ref = adapter.run_pass(adapter.build(sub, sub_params, dtype), sub, sub_batch)
+    ref.pop("shared", None)
     mine = scratch.run_pass(scratch.build(mine_sub, sub_params, dtype), mine_sub, sub_batch, sub_shared)
-    if quantity == "grad_input" and not ref.get("grad_input"):  # integer ids: the parameters' gradients
-        quantity, tensors = "grad_param", list(ref["grad_param"])
-    else:
-        tensors = [tensor]
-    tol = tolerance_for(dtype, quantity)
-    results = [compare(mine[quantity][t], ref[quantity][t], tol.atol, tol.rtol) for t in tensors]
+    results = _isolated_rows(mine, ref, dtype)
+    if not results:
+        raise ValueError("the isolated runs returned no tensor in common")
     return any(r.status in BAD for r in results), max(r.max_abs_err for r in results)
 
 
@@ -90,7 +130,7 @@ def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list
     if blame is None:
         return None
     rule, index = blame
-    layer = "loss" if rule == "loss" else layer_names(spec)[index]
+    layer = LOSS if index == len(spec["layers"]) else layer_names(spec)[index]
     try:
         confirmed, err = _confirm(rule, index, spec, params, batch, reference, adapter, dtype, shared,
                                   implementation, spec if mine_spec is None else mine_spec)
@@ -100,12 +140,30 @@ def localize(spec: dict, params: dict, batch: Batch, reference: dict, rows: list
     return {"rule": rule, "layer": layer, "confirmed": confirmed, "isolated_max_abs_err": err}
 
 
+def confirm_update(adapter, implementation: str, optimizers: tuple[dict, dict], params: dict, grads: dict,
+                   dtype: str) -> dict:
+    """The optimizer alone at a run's first step (fresh state): one run_optimizer step of both sides from
+    the same parameters with the framework's gradients; confirmed when the parameters after it differ."""
+    start = {key: params[key] for key in grads}
+    ref = adapter.run_optimizer(optimizers[0], start, [grads])[1]
+    mine = get_adapter(implementation).run_optimizer(optimizers[1], start, [grads])[1]
+    tol = tolerance_for(dtype, "param_after_step")
+    results = [compare(mine[key], value, tol.atol, tol.rtol) for key, value in ref.items()]
+    return {"rule": "update", "layer": "optimizer", "confirmed": any(r.status in BAD for r in results),
+            "isolated_max_abs_err": max(r.max_abs_err for r in results)}
+
+
 def describe_localization(found: dict) -> str:
     """One line for the failure message."""
-    what = {"forward": "its activation disagrees while its input agrees",
+    what = {"forward": "its activation (or its own buffer) disagrees while its input agrees",
             "backward": "its gradient disagrees while its upstream gradient agrees",
-            "loss": "the loss disagrees while the output it reads agrees"}[found["rule"]]
-    check = ("confirmed: the layer alone, given the framework's input, differs by "
+            "loss": "the loss disagrees while the output it reads agrees",
+            "update": "the replayed pass agrees everywhere, the parameters after the update do not",
+            "replay": "the step could not be replayed"}[found["rule"]]
+    if found["layer"] == LOSS and found["rule"] == "backward":
+        what = "its gradient dL/d(what it reads) disagrees while that prediction agrees"
+    where = {LOSS: "the loss", "optimizer": "the optimizer"}.get(found["layer"], "the layer")
+    check = (f"confirmed: {where} alone, given the framework's input, differs by "
              f"{found['isolated_max_abs_err']:.3e}" if found["confirmed"]
-             else "NOT confirmed on the layer alone " + found.get("note", "(it agrees in isolation)"))
+             else f"NOT confirmed on {where} alone " + found.get("note", "(it agrees in isolation)"))
     return f"  localized ({found['rule']} rule): '{found['layer']}' - {what}; {check}"

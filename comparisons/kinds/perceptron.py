@@ -12,6 +12,7 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.adapters.cache import case_adapter
+from comparisons.core.hints import add_step_hints
 from comparisons.core.rows import CaseOutcome, CaseRun
 from scratch import datasets
 
@@ -65,4 +66,5 @@ def compare_perceptron(run: CaseRun) -> CaseOutcome:
         return run.finish(CaseOutcome([run.status_row("failed", reason)]))
     rows = [row for epoch, (mine_epoch, ref_epoch) in enumerate(zip(mine, reference, strict=True), start=1)
             for row in run.rows("param_after_step", mine_epoch, ref_epoch, step=epoch)]
+    add_step_hints(rows, [{}, *mine], [{}, *reference])  # epochs from 1
     return run.finish(CaseOutcome(rows))

@@ -16,8 +16,8 @@ from comparisons.core.rows import CaseOutcome, CaseRun, describe
 from comparisons.core.tolerances import FREE_RUNNING, tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
-from comparisons.kinds.optimizer import scratch_conventions
-from comparisons.kinds.passes import implementation_spec
+from comparisons.kinds.optimizer import scratch_conventions, step_update, update_rows
+from comparisons.kinds.passes import implementation_spec, replay_step
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -33,11 +33,15 @@ def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
 STEP_FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
 
-def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol) -> list[dict]:
+def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict | None = None) -> list[dict]:
+    """loss, grad_param, param_after_step, buffer rows; update rows when both sides started from `before`."""
     rows = [run.row("loss", "loss", mine["loss"], ref["loss"], tol, step)]
     for quantity, field in STEP_FIELDS:
         rows += [run.row(quantity, key, mine[field][key], value, tol, step)
                  for key, value in ref.get(field, {}).items()]
+    if before is not None:
+        rows += update_rows(run, step, (before, mine["params"]), (before, ref["params"]),
+                            (mine["grads"], ref["grads"]))
     return rows
 
 
@@ -45,17 +49,25 @@ def _flat(result: dict, field: str, keys) -> np.ndarray:
     return np.concatenate([np.ravel(result[field][key]) for key in keys])
 
 
-def step_check(mine: dict, ref: dict, tol) -> dict[str, Agreement]:
-    """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together.
+def step_check(mine: dict, ref: dict, tol, before: dict | None = None,
+               dtype: str = "") -> dict[str, Agreement]:
+    """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together,
+    and with `before` (teacher mode) on each parameter's update (its own tolerance: the worst one).
 
-    Every tensor of a step has the same tolerance, so a step agrees exactly when these checks do;
-    the per-tensor rows (_step_rows) are built only for the steps the report keeps.
+    Every tensor of a step but the updates has the same tolerance, so a step agrees exactly when these
+    checks do; the per-tensor rows (_step_rows) are built only for the steps the report keeps.
     """
     checks = {"loss": compare(mine["loss"], ref["loss"], tol.atol, tol.rtol)}
     for _, field in STEP_FIELDS:
         if ref.get(field):  # buffers only where a layer keeps running statistics
             keys = list(ref[field])
             checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), tol.atol, tol.rtol)
+    if before is not None:
+        updates = [step_update(dtype, (before[key], mine["params"][key]), (before[key], after),
+                               (mine["grads"][key], ref["grads"][key]))
+                   for key, after in ref["params"].items()]
+        updates = [compare(ours, theirs, u.atol, u.rtol) for ours, theirs, u in updates]
+        checks["updates"] = max(updates, key=lambda c: (c.status == "nan", c.worst_ratio))
     return checks
 
 
@@ -96,7 +108,8 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
-    trajectory, first_bad = [], None
+    trajectory, first_bad, first_nan, start = [], None, None, params  # start: the implementation's state
+    before = params if mode == "teacher" else None  # both sides start each teacher step from these
     history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
@@ -105,16 +118,25 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
             rows.append(run.status_row("crash", describe(who, exc), step))
             break
-        trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], step_check(mine, ref, tol)))
+        check = step_check(mine, ref, tol, before, dtype)
+        trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], check))
         if first_bad is None and not trajectory[-1]["within_tolerance"]:
-            first_bad = step
-        if step in CHECKPOINTS or step == len(schedule) or step == first_bad:
-            rows += _step_rows(run, step, mine, ref, tol)
+            first_bad, first_start = step, start
+        if first_nan is None and any(c.status == "nan" for c in check.values()):
+            first_nan = step  # the NaN/overflow step keeps its own rows, before any later crash row
+        if step in CHECKPOINTS or step == len(schedule) or step in (first_bad, first_nan):
+            rows += _step_rows(run, step, mine, ref, tol, before)
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
+            before = {key: np.array(value) for key, value in mine["params"].items()}  # a copy
+        start = {**mine["params"], **mine.get("buffers", {})}
     outcome = run.finish(CaseOutcome(rows))
+    if first_bad is not None:  # localize the first bad step to a layer (docs/architecture.md §10)
+        index = schedule[first_bad - 1]
+        replay_step(run, outcome, first_bad, first_start, x[index], y[index],
+                    (fw_opt, {**scratch_opt, "scratch_variant": spec.get("scratch_variant")}))
     outcome.trajectory = trajectory
     outcome.extras = {"history": history, "params": params, "data": data,
                       "final": {"scratch": implementation.read_params(mine_trainer.model),

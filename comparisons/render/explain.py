@@ -9,21 +9,22 @@ from rich.table import Table
 
 from comparisons.core import tolerances
 from comparisons.core.tolerances import QUANTITY_KIND, TOLERANCES
+from comparisons.render.known import known_note
 from comparisons.render.markdown import (
     PROBLEMS,
     Reports,
     blame_text,
     first_divergences,
-    fmt,
     implementation_label,
     implementation_spec,
     param_id,
     rerun_command,
 )
+from comparisons.render.tables import fmt
 from comparisons.render.terminal import summary_table
 
 WORST_COLUMNS = ("framework", "dtype", "step", "quantity", "tensor", "shape", "status", "max_abs_err",
-                 "err_ratio", "worst_index", "scratch_value", "framework_value")
+                 "err_ratio", "worst_index", "scratch_value", "framework_value", "hint")
 # Rows without a ratio (nan, crash) are the worst of all; then the largest error-to-tolerance ratio.
 SEVERITY = {"crash": 0, "nan": 1}
 
@@ -66,12 +67,17 @@ def _worst_table(rows: pd.DataFrame, top: int) -> Table:
 def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame, implementation: str = "scratch") -> list[str]:
     """One line per framework x dtype: the first tensor that failed, or that none did."""
     firsts = {param_id(r): r for r in first_divergences(rows).to_dict("records")}
+    by_group = rows.apply(param_id, axis=1) if len(rows) else pd.Series(dtype=str)
     lines = []
     for g in groups.to_dict("records"):
         r = firsts.get(param_id(g))
         head = f"{g['framework']} {g['dtype']}:"
         if r is None:
-            lines.append(f"{head} none; every compared tensor is within tolerance ({g['verdict']})")
+            members = rows[by_group == param_id(g)]
+            skipped = int((members["status"] == "skipped").sum())
+            note = "; ".join(n for n in (known_note(members), f"{skipped} skipped" * bool(skipped)) if n)
+            within = note or "every compared tensor is within tolerance"
+            lines.append(f"{head} none failed; {within} ({g['verdict']})")
             continue
         lines.append(
             f"{head} {r['quantity']} '{r['tensor']}' at step {r['step']} {r['status']}"
@@ -79,6 +85,7 @@ def divergence_lines(rows: pd.DataFrame, groups: pd.DataFrame, implementation: s
                f"{r['framework']}={fmt(r['framework_value'], 8)}, |a - r| = {fmt(r['max_abs_err'])}, "
                f"err/tol {fmt(r['err_ratio'])}" if r["status"] != "crash" else "")
             + (f" ({r['reason']})" if r["reason"] else "")
+            + (f"; hint: {r['hint']}" if r.get("hint") else "")
             + (f"; blamed: {blame_text(r)}" if blame_text(r) else ""))
     return lines
 
@@ -96,6 +103,8 @@ def tolerance_reason(dtype: str, quantity: str, tensor: str, atol: float, rtol: 
         (dtype, "bound" if statistic in ("min", "max") else statistic))
     if quantity == "metric" and rule is not None:
         return f"computed per row from the sample size and spread: {rule.reason}"
+    if quantity == "update":
+        return f"computed per row from the update's size: {tolerances.UPDATE_REASON}"
     if entry is not None:
         return f"{entry.reason} (NOTE: the table now says atol={entry.atol:g}, rtol={entry.rtol:g})"
     return "no entry in comparisons/core/tolerances.py matches these values now"

@@ -24,9 +24,16 @@ MARKS = {"failed": "FAILED", "nan": "NaN/Inf", "crash": "CRASH", "missed": "MISS
 FRAMED = PROBLEMS
 UNCOLORED = ("nan", "crash", "skipped")  # no meaningful worst ratio: drawn grey
 NO_RATIO = "#dddddd"
+# Verdicts whose meaning is not a distance to the tolerance get their own fill, outside the ratio scale:
+# a caught negative control is a success; a known difference is measured but excused (labelled with its
+# own err/tol); a missed or misplaced control is a problem whatever its ratio.
+CAUGHT, KNOWN, ALARM = "#2c7bb6", "#8e6bb8", "#a50026"
+LEGEND = ("blue: negative control caught (a success); violet: known difference, labelled with its err/tol; "
+          "dark red: a control missed or misplaced")
+FILLS = {"caught": CAUGHT, "known_difference": KNOWN, "missed": ALARM, "misplaced": ALARM}
 COLORS = colormaps["RdYlGn_r"]
 NORM = TwoSlopeNorm(vmin=FLOOR, vcenter=0.0, vmax=CEILING)
-TOP, BOTTOM = 1.05, 0.25  # inches: title (2 lines) and the framework/dtype labels above the cells; below
+TOP, BOTTOM = 1.25, 0.25  # inches: title (3 lines) and the framework/dtype labels above the cells; below
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Cell:
     value: float = math.nan
     framed: bool = False
     muted: bool = False  # grey text: nothing ran there
+    fill: str = ""  # a fixed fill (FILLS) instead of the ratio's color
 
 
 NOT_RUN = Cell("not run", muted=True)
@@ -68,13 +76,18 @@ def suite_heatmap_name(suite: str) -> str:
 
 
 def group_cell(group: dict | None) -> Cell:
-    """A case x framework x dtype group as a cell: worst ratio and verdict mark, framed if a problem."""
+    """A case x framework x dtype group as a cell: worst ratio and verdict mark, framed if a problem; a
+    caught control, a known difference (labelled with its err/tol) or a missed control in its own fill."""
     if group is None:
         return NOT_RUN
-    ratio = group["worst_err_ratio"]
-    no_ratio = group["verdict"] in UNCOLORED or (isinstance(ratio, float) and math.isnan(ratio))
-    text = "\n".join(t for t in ("" if no_ratio else f"{ratio:.2g}", MARKS.get(group["verdict"], "")) if t)
-    return Cell(text, math.nan if no_ratio else float(log_ratio(ratio)), group["verdict"] in FRAMED)
+    ratio, verdict = group["worst_err_ratio"], group["verdict"]
+    if verdict == "known_difference":
+        ratio = group.get("known_err_ratio", math.nan)
+    no_ratio = verdict in UNCOLORED or (isinstance(ratio, float) and math.isnan(ratio))
+    shown = "" if no_ratio else f"err/tol {ratio:.2g}" if verdict == "known_difference" else f"{ratio:.2g}"
+    text = "\n".join(t for t in (shown, MARKS.get(verdict, "")) if t)
+    return Cell(text, math.nan if no_ratio else float(log_ratio(ratio)), verdict in FRAMED,
+                fill=FILLS.get(verdict, ""))
 
 
 def case_cells(summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]], list[list[Cell]]]:
@@ -89,9 +102,12 @@ def case_cells(summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]],
 
 
 def _counts(members: pd.DataFrame) -> str:
+    """Groups per verdict, two to a line, and the known differences' largest err/tol on a line of its own."""
     counts = members["verdict"].value_counts()
     parts = [f"{int(counts[v])} {MARKS.get(v, v)}" for v in VERDICTS if v in counts]
-    return "\n".join(", ".join(parts[k:k + 2]) for k in range(0, len(parts), 2))
+    lines = [", ".join(parts[k:k + 2]) for k in range(0, len(parts), 2)]
+    known = members.get("known_err_ratio", pd.Series(dtype=float)).max()
+    return "\n".join(lines + ([] if pd.isna(known) else [f"known diff err/tol <= {known:.2g}"]))
 
 
 def suite_cells(summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]], list[list[Cell]]]:
@@ -110,15 +126,19 @@ def suite_cells(summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]]
                 continue
             worst = members.loc[~members["verdict"].isin(UNCOLORED), "worst_err_ratio"].max()
             text = ("" if math.isnan(worst) else f"worst {worst:.2g}\n") + _counts(members)
-            row.append(Cell(text, float(log_ratio(worst)), bool(members["verdict"].isin(PROBLEMS).any())))
+            verdicts = set(members["verdict"])
+            fill = (ALARM if verdicts & {"missed", "misplaced"} else
+                    CAUGHT if "caught" in verdicts and verdicts <= {"caught", "skipped"} else "")
+            row.append(Cell(text, float(log_ratio(worst)), bool(verdicts & set(PROBLEMS)), fill=fill))
         cells.append(row)
     labels = [f"{suite}\n{cases[suite]} {'case' if cases[suite] == 1 else 'cases'}" for suite in suites]
     return labels, columns, cells
 
 
-def cell_color(value: float) -> tuple:
-    """The fill of a cell: RdYlGn reversed around 0 (the tolerance), grey without a ratio."""
-    return NO_RATIO if math.isnan(value) else tuple(COLORS(NORM(value))[:3])
+def cell_color(value: float, fill: str = "") -> tuple | str:
+    """The fill of a cell: its fixed fill, else RdYlGn reversed around 0 (the tolerance), grey without a
+    ratio."""
+    return fill or (NO_RATIO if math.isnan(value) else tuple(COLORS(NORM(value))[:3]))
 
 
 def draw_heatmap(title: str, labels: list[str], columns: list[tuple[str, str]], cells: list[list[Cell]],
@@ -141,8 +161,8 @@ def draw_heatmap(title: str, labels: list[str], columns: list[tuple[str, str]], 
         canvas.text(left - 0.09, y, label, label_pt, anchor="rm")
         for j, item in enumerate(cells[i]):
             x0, y0 = left + j * cell[0], TOP + i * cell[1]
-            canvas.rect(x0, y0, x0 + cell[0], y0 + cell[1], fill=cell_color(item.value))
-            dark = not math.isnan(item.value) and (item.value < -6.5 or item.value > 1.5)
+            canvas.rect(x0, y0, x0 + cell[0], y0 + cell[1], fill=cell_color(item.value, item.fill))
+            dark = bool(item.fill) or not math.isnan(item.value) and (item.value < -6.5 or item.value > 1.5)
             color = "#555555" if item.muted else "white" if dark else "black"
             canvas.text(x0 + cell[0] / 2, y0 + cell[1] / 2, item.text, 8, color, "mm", bold=item.framed)
     for i, j in ((i, j) for i, row in enumerate(cells) for j, item in enumerate(row) if item.framed):
@@ -167,6 +187,10 @@ def _colorbar(canvas: Canvas, x: float, y: float, height: float) -> None:
         canvas.line([(x + 0.18, ty), (x + 0.23, ty)])
         canvas.text(x + 0.27, ty, f"{tick:g}", 8, anchor="lm")
     canvas.text(x - 0.1, y - 0.12, "log10(error /\ntolerance)", 8, anchor="ld")
+    for k, (fill, label) in enumerate(((CAUGHT, "caught"), (KNOWN, "known\ndiff"), (ALARM, "missed"))):
+        top = y + height + 0.2 + 0.4 * k
+        canvas.rect(x, top, x + 0.18, top + 0.25, fill=fill)
+        canvas.text(x + 0.27, top + 0.125, label, 8, anchor="lm")
 
 
 def heatmap_figure(summary: pd.DataFrame) -> Canvas:
@@ -175,7 +199,7 @@ def heatmap_figure(summary: pd.DataFrame) -> Canvas:
     suites = ", ".join(dict.fromkeys(sorted(set(summary["suite"]))))
     return draw_heatmap(f"Suite {suites}: worst error/tolerance per case and framework/dtype\n(color: log10 "
                         "err_ratio; green: exact, yellow: at the tolerance, red: over it; framed cells fail; "
-                        "grey: no ratio)", labels, columns, cells, (1.35, 0.5))
+                        f"grey: no ratio;\n{LEGEND})", labels, columns, cells, (1.35, 0.5))
 
 
 def overview_figure(summary: pd.DataFrame) -> Canvas:
@@ -183,5 +207,5 @@ def overview_figure(summary: pd.DataFrame) -> Canvas:
     labels, columns, cells = suite_cells(summary)
     title = ("Agreement by suite: worst error/tolerance and verdicts of the case groups\n(color: log10 "
              "err_ratio, > 0 exceeds the tolerance; framed cells hold a problem; one heatmap per suite in "
-             f"{SUITE_HEATMAP_PREFIX}<suite>.png)")
+             f"{SUITE_HEATMAP_PREFIX}<suite>.png;\n{LEGEND})")
     return draw_heatmap(title, labels, columns, cells, (1.75, 0.72), label_pt=9, colorbar=True)

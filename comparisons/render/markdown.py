@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from comparisons.core.settings import rerun_flags
+from comparisons.render.known import known_differences_section, known_magnitudes, known_note
 from comparisons.render.splits import framework_splits
+from comparisons.render.tables import md_table
 from comparisons.report.files import AGREEMENT_COLUMNS, BAD, STATUSES, SUMMARY_COLUMNS, atomic_write_text
 
 SUMMARY_MD = "summary.md"
@@ -81,6 +83,7 @@ def load_reports(directory: Path | str) -> Reports:
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read {env_path}: {exc}") from exc
     summary["verdict"] = [verdict(row) for row in summary.to_dict("records")]
+    summary = known_magnitudes(agreement, summary)
     known_path = directory / "known_differences.csv"
     known = _read_csv(known_path, ("entry", "reason", "status"), ("expected_magnitude",
                       "measured_max_abs_err", "rows")) if known_path.is_file() else None
@@ -132,28 +135,6 @@ def first_divergences(agreement: pd.DataFrame) -> pd.DataFrame:
     return bad.groupby(GROUP, sort=False).head(1)
 
 
-def fmt(value, digits: int = 3) -> str:
-    """A number for people: 3 significant digits, '' for NaN/empty, 'inf' kept."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def _cell(value) -> str:
-    return fmt(value).replace("|", "\\|").replace("\n", " ")
-
-
-def md_table(headers: list[str], rows: list[list]) -> list[str]:
-    """A GitHub Markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return lines
-
-
 def _totals(reports: Reports) -> list[str]:
     counts = reports.agreement["status"].value_counts()
     verdicts = reports.summary["verdict"].value_counts()
@@ -167,7 +148,7 @@ def _totals(reports: Reports) -> list[str]:
 
 
 SUITE_HEADERS = ["component", "case", "framework", "dtype", "status", "rows", *STATUSES,
-                 "worst err_ratio", "worst tensor", "first divergence"]
+                 "worst err_ratio", "worst tensor", "known diff err_ratio", "first divergence"]
 
 
 def _suite_tables(summary: pd.DataFrame) -> list[str]:
@@ -175,7 +156,7 @@ def _suite_tables(summary: pd.DataFrame) -> list[str]:
     for suite, members in summary.groupby("suite", sort=True):
         rows = [[g["component"], g["case"], g["framework"], g["dtype"], g["verdict"], g["rows"],
                  *[g[s] for s in STATUSES], g["worst_err_ratio"],
-                 f"{g['worst_quantity']} {g['worst_tensor']}".strip(), _divergence(g)]
+                 f"{g['worst_quantity']} {g['worst_tensor']}".strip(), g["known_err_ratio"], _divergence(g)]
                 for g in members.to_dict("records")]
         lines += ["", f"### Suite `{suite}`", "", *md_table(SUITE_HEADERS, rows)]
     return lines
@@ -190,25 +171,6 @@ def _divergence(group: dict) -> str:
     step_text = f" (step {int(step)})" if step > 0 else ""
     return (f"{group['first_divergence_quantity']} {group['first_divergence_tensor']}".strip() + step_text
             + trajectory)
-
-
-def _known_differences(agreement: pd.DataFrame, entries: pd.DataFrame | None) -> list[str]:
-    known = agreement[agreement["status"] == "known_difference"]
-    lines = ["No row was a known difference in this run."] if known.empty else [
-        "Rows that failed the tolerance but are covered by an entry of "
-        "`comparisons/known_differences.csv` (a documented formula difference):", ""]
-    rows = [[key, len(part), " ".join(sorted(set(part["case"]))),
-             ", ".join(sorted(set(part["framework"] + " " + part["dtype"]))),
-             part["max_abs_err"].max(), part["reason"].iloc[0]]
-            for key, part in known.groupby("known_difference", sort=True)]
-    if rows:
-        lines += md_table(["entry", "rows", "cases", "framework dtype", "max_abs_err", "reason"], rows)
-    if entries is not None and (entries["status"] == "unmatched").any():
-        stale = entries[entries["status"] == "unmatched"]
-        table = md_table(["entry", "reason"], stale[["entry", "reason"]].to_numpy().tolist())
-        lines += ["", f"{len(stale)} entries matched no row of this run (stale, or their cases were not "
-                  "selected):", "", *table]
-    return lines
 
 
 def _framework_splits(summary: pd.DataFrame) -> list[str]:
@@ -235,14 +197,16 @@ def _first_divergences(reports: Reports) -> list[str]:
     firsts = first_divergences(reports.agreement)
     firsts = firsts[firsts["suite"] != NEGATIVE_CONTROL]
     if firsts.empty:
-        return ["None: every compared tensor outside the negative controls is within tolerance."]
+        note = known_note(reports.agreement[reports.agreement["suite"] != NEGATIVE_CONTROL])
+        return ["None: outside the negative controls, " + (f"no row failed; {note} (above)." if note else
+                                                            "every compared tensor is within tolerance.")]
     rows = [[r["case"], r["framework"], r["dtype"], r["status"], r["step"], r["quantity"], r["tensor"],
              r["worst_index"], r["scratch_value"], r["framework_value"], r["max_abs_err"], r["err_ratio"],
-             r["reason"], blame_text(r), f"`{rerun_command(r, reports.environment)}`"]
+             r["reason"], r["hint"], blame_text(r), f"`{rerun_command(r, reports.environment)}`"]
             for r in firsts.to_dict("records")]
     return md_table(["case", "framework", "dtype", "status", "step", "quantity", "tensor", "worst index",
                      f"{implementation_spec(reports.environment)} value", "framework value", "max_abs_err",
-                     "err_ratio", "reason", "blamed layer", "rerun"], rows)
+                     "err_ratio", "reason", "hint", "blamed layer", "rerun"], rows)
 
 
 def blame_text(row: dict) -> str:
@@ -290,7 +254,9 @@ def render_summary_md(reports: Reports) -> str:
              *([f"**PARTIAL**: {PARTIAL_NOTE}.", ""] if reports.environment.get("partial") else []),
              "## Totals", "", *_totals(reports),
              "", "## Agreement by suite", *_suite_tables(reports.summary),
-             "", "## Known differences", "", *_known_differences(reports.agreement, reports.known),
+             "", "## Known differences", "",
+             *known_differences_section(reports.agreement, reports.summary, reports.known,
+                                        reports.environment),
              "", "## Where the frameworks disagree", "", *_framework_splits(reports.summary),
              "", "## Negative controls", "", *_negative_controls(reports),
              "", "## First divergences", "", *_first_divergences(reports),

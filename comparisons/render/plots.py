@@ -6,6 +6,8 @@ matplotlib; write_plots runs them as independent jobs, in forked processes when 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -85,15 +87,47 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
+DRAWN = ".plots.json"  # in the report folder: the digest the plots were drawn from, and their paths
+SOURCES = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "projects")
+
+
+def drawn_from(directory: Path) -> str:
+    """Digest of what the plots are drawn from: every report file (not the PNGs, summary.md or DRAWN) and
+    the drawing code (comparisons/render/, comparisons/projects/)."""
+    h = hashlib.blake2b(digest_size=16)
+    drawn = [p for p in directory.rglob("*") if p.is_file() and p.suffix != ".png"
+             and p.name not in ("summary.md", DRAWN)]
+    for path in sorted(drawn) + sorted(p for folder in SOURCES for p in folder.rglob("*.py")):
+        h.update(f"{path.relative_to(path.anchor)}\0{path.stat().st_size}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _already_drawn(directory: Path, digest: str) -> list[Path] | None:
+    """The plots DRAWN lists when they were drawn from `digest` and are all still there, else None."""
+    try:
+        drawn = json.loads((directory / DRAWN).read_text())
+    except (OSError, ValueError):
+        return None
+    paths = [directory / name for name in drawn.get("paths", [])]
+    return paths if drawn.get("digest") == digest and all(p.is_file() for p in paths) else None
+
+
 def write_plots(reports: Reports | Path | str, advance: Callable[[int, str], None] | None = None,
-                workers: int = 1) -> list[Path]:
+                workers: int = 1, reuse: bool = False) -> list[Path]:
     """Draw every plot (in `workers` forked processes when > 1); drop stale heatmaps and histograms.
 
     `advance(total, name)` is called after each job, for a progress bar. Each figure depends only on
-    the files, so the PNGs are the same bytes whichever process draws them.
+    the files, so the PNGs are the same bytes whichever process draws them; with `reuse`, plots drawn
+    from the same files by the same code (DRAWN says so) are kept, not drawn again.
     """
     if not isinstance(reports, Reports):
         reports = load_reports(reports)
+    digest = drawn_from(reports.directory)
+    kept = _already_drawn(reports.directory, digest) if reuse else None
+    if kept is not None:
+        return kept
+    (reports.directory / DRAWN).unlink(missing_ok=True)
     for old in (*reports.directory.glob(f"{HISTOGRAM_PREFIX}*.png"),
                 *reports.directory.glob(f"{SUITE_HEATMAP_PREFIX}*.png")):
         old.unlink()
@@ -114,4 +148,7 @@ def write_plots(reports: Reports | Path | str, advance: Callable[[int, str], Non
                     advance(len(_JOBS), _JOBS[index][0])
     finally:
         _JOBS = []
-    return [path for index in sorted(results) for path in results[index]]
+    paths = [path for index in sorted(results) for path in results[index]]
+    names = [str(path.relative_to(reports.directory)) for path in paths]
+    (reports.directory / DRAWN).write_text(json.dumps({"digest": digest, "paths": names}))
+    return paths

@@ -9,11 +9,12 @@ from rich.table import Table
 
 from comparisons.adapters import reference_frameworks
 from comparisons.core.case import DTYPES
-from comparisons.render.markdown import NEGATIVE_CONTROL, PARTIAL_NOTE, PROBLEMS, Reports, fmt
+from comparisons.render.markdown import NEGATIVE_CONTROL, PARTIAL_NOTE, PROBLEMS, Reports
+from comparisons.render.tables import fmt
 
 SHORT = {"passed": "ok", "failed": "FAIL", "nan": "NaN", "crash": "CRASH", "known_difference": "known",
          "skipped": "skip", "caught": "caught", "missed": "MISSED", "misplaced": "MISPLACED"}
-STYLES = {"passed": "green", "caught": "green", "known_difference": "yellow", "skipped": "dim",
+STYLES = {"passed": "green", "caught": "green", "known_difference": "magenta", "skipped": "dim",
           "failed": "bold red", "nan": "bold red", "crash": "bold red", "missed": "bold red",
           "misplaced": "bold red"}
 
@@ -25,7 +26,8 @@ def summary_table(summary: pd.DataFrame, title: str = "nn-parity agreement") -> 
     dtypes = dict.fromkeys((*DTYPES, *sorted(set(summary["dtype"]))))
     pairs = [(f, d) for f in frameworks for d in dtypes if (f, d) in present]
     table = Table(title=title, title_justify="left", caption_justify="left",
-                  caption="cells: verdict and worst error/tolerance of each framework x dtype (<= 1 passes)")
+                  caption="cells: verdict and worst error/tolerance of each framework x dtype (<= 1 passes; "
+                          "known: the known differences' own)")
     table.add_column("suite / case", overflow="fold")
     for framework, dtype in pairs:
         table.add_column(f"{framework}\n{dtype}", no_wrap=True)
@@ -45,7 +47,8 @@ def summary_table(summary: pd.DataFrame, title: str = "nn-parity agreement") -> 
         row = [f"  {escape(case)}"]
         for pair in pairs:
             g = cells.get(pair)
-            ratio = "" if g is None or g["verdict"] in ("nan", "crash") else fmt(g["worst_err_ratio"], 2)
+            ratio = "" if g is None or g["verdict"] in ("nan", "crash") else fmt(
+                g.get("known_err_ratio") if g["verdict"] == "known_difference" else g["worst_err_ratio"], 2)
             row.append("" if g is None else
                        f"[{STYLES.get(g['verdict'], '')}]{SHORT.get(g['verdict'], g['verdict'])}[/] {ratio}")
         table.add_row(*row, escape(first))

@@ -19,7 +19,7 @@ from comparisons.core.known_differences import KnownDifference, load_known_diffe
 AGREEMENT_COLUMNS = (
     "case", "suite", "component", "implementation", "framework", "dtype", "seed", "step", "order",
     "quantity", "tensor", "shape", "max_abs_err", "max_rel_err", "err_ratio", "worst_index", "scratch_value",
-    "framework_value", "atol", "rtol", "status", "reason", "known_difference", "blamed_layer",
+    "framework_value", "atol", "rtol", "status", "reason", "hint", "known_difference", "blamed_layer",
     "blame_rule", "blame_confirmed", "expected_divergence", "framework_version",
     "elapsed_s",
 )

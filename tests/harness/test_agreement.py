@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from comparisons.core.agreement import compare
-from comparisons.core.tolerances import QUANTITY_KIND, TOLERANCES, tolerance_for
+from comparisons.core.tolerances import QUANTITY_KIND, TOLERANCES, tolerance_for, update_tolerance
 
 
 def test_rule_is_asymmetric_relative_to_the_framework_value():
@@ -60,7 +60,12 @@ def test_every_tolerance_has_a_reason_and_covers_every_quantity():
         assert tol.atol >= 0 and tol.rtol >= 0
     for quantity in QUANTITY_KIND:
         for dtype in ("float32", "float64"):
-            tolerance_for(dtype, quantity)
+            if quantity == "update":  # per row, scaled by the update (docs/conventions.md §8)
+                assert update_tolerance(dtype, [1e-3], [1.0]).reason.strip()
+                with pytest.raises(KeyError, match="update_tolerance"):
+                    tolerance_for(dtype, quantity)
+            else:
+                tolerance_for(dtype, quantity)
 
 
 def test_float32_tolerances_are_torch_assert_close_defaults():

@@ -97,8 +97,8 @@ def test_project09_variant_computes_the_seed_projects_backward():
     np.testing.assert_allclose(grads["3.weight"], a1.T @ dz2, rtol=1e-13)
 
 
-def test_every_variant_has_a_control_and_ids_are_prefixed():
-    assert sorted(c.options["scratch_variant"] for c in CONTROLS) == sorted(VARIANTS)
+def test_every_control_plants_a_known_variant_and_ids_are_prefixed():
+    assert {c.options["scratch_variant"] for c in CONTROLS} <= set(VARIANTS)  # the rest: the catalogue
     assert all(c.id.startswith(PREFIX) for c in CONTROLS)
     assert all(c in CONTROLS for c in NEGATIVE_CONTROL_CASES)
     assert len(set(CONTROL_IDS)) == len(CONTROL_IDS)

@@ -50,7 +50,9 @@ AGREEING = {  # per framework: what a book-style module runs there (Keras's Adam
                          [(framework, case) for framework, cases in AGREEING.items() for case in cases])
 def test_a_correct_nnfs_style_module_agrees(framework, case_id, dtype):
     outcome = run_case(case_id, CORRECT, framework, dtype)
-    assert statuses(outcome) == {"passed"}, outcome.failures or outcome.rows[0]["reason"]
+    assert statuses(outcome) <= {"passed", "known_difference"}, outcome.failures or outcome.rows[0]["reason"]
+    # known differences only where scratch has them too: Adam's float32 steps (update rows)
+    assert {r["status"] for r in outcome.rows if r["quantity"] != "update"} == {"passed"}
     assert {row["implementation"] for row in outcome.rows} == {implementation_label(f"nnfs:{CORRECT}")}
 
 
@@ -63,8 +65,9 @@ def test_the_middle_chapters_variant_agrees_without_training_args_or_accumulatio
 
 
 @pytest.mark.parametrize("case_id", ["dropout_mlp_train", "loss_categorical_crossentropy_sparse"])
-def test_the_books_float64_mask_and_one_hot_labels_still_agree_in_float32(tmp_path, case_id):
-    """The book divides binomial's int64 mask by keep and indexes np.eye(k): float64 in a float32 pass."""
+def test_the_books_float64_mask_and_one_hot_labels_fail_the_dtype_check_in_float32(tmp_path, case_id):
+    """The book divides binomial's int64 mask by keep and indexes np.eye(k): float64 in a float32 pass,
+    values within tolerance, but every tensor it widened fails naming the dtypes (docs/conventions.md §8)."""
     path = tmp_path / "upcasting_nn.py"
     source = CORRECT.read_text()
     for text, book in (("keep.astype(inputs.dtype) / self.rate", "keep / self.rate"),
@@ -72,7 +75,11 @@ def test_the_books_float64_mask_and_one_hot_labels_still_agree_in_float32(tmp_pa
         assert source.count(text) == 1
         source = source.replace(text, book)
     path.write_text(source)
-    assert statuses(run_case(case_id, path, dtype="float32")) == {"passed"}
+    rows = run_case(case_id, path, dtype="float32").rows
+    failed = [r for r in rows if r["status"] != "passed"]
+    assert failed and {r["status"] for r in failed} == {"failed"}
+    wrong = f"dtype: nnfs:{path} returned float64 for a float32 case"
+    assert all(r["reason"] == wrong and r["err_ratio"] <= 1 for r in failed), [r["reason"] for r in failed]
 
 
 def test_the_books_l1_subgradient_at_zero_is_the_known_difference_it_is_for_scratch():
@@ -91,15 +98,15 @@ BUGS = [
     ("self.dbiases = np.sum(dvalues, axis=0, keepdims=True)",
      "self.dbiases = np.mean(dvalues, axis=0, keepdims=True)",
      "mlp_spiral_cce", "float32", ("grad_param", "2.bias"), "2.dense"),
-    ("self.dinputs = self.dinputs / samples", "self.dinputs = self.dinputs",
-     "mlp_spiral_cce", "float64", ("grad_activation", "3.softmax"), "3.softmax"),
+    ("self.dinputs = self.dinputs / samples", "self.dinputs = self.dinputs",  # the fused loss's backward
+     "mlp_spiral_cce", "float64", ("grad_activation", "loss"), "loss"),
     ("self.dinputs = self.output * (dvalues - weighted)",
      "self.dinputs = self.output * (1 - self.output) * dvalues",
      "mlp_spiral_vjp", "float32", ("grad_activation", "3.softmax"), "3.softmax"),
     ("self.dinputs = dvalues * self.binary_mask", "self.dinputs = dvalues * (self.binary_mask > 0)",
      "dropout_mlp_train", "float64", ("grad_activation", "2.dropout"), "2.dropout"),
     ("np.sign(dvalues - y_true)", "np.sign(y_true - dvalues)",  # the book's own MAE sign
-     "loss_mae_regression", "float64", ("grad_input", "input"), None),
+     "loss_mae_regression", "float64", ("grad_input", "input"), "loss"),
     ("corrected_momentum = getattr(layer, momentum) / (1 - self.beta_1 ** step)",
      "corrected_momentum = getattr(layer, momentum)",
      "opt_adam", "float64", ("param_after_step", "0.weight"), None),

@@ -145,10 +145,11 @@ def backward(model: NnfsModel, outputs: list, ran: list[bool], targets: np.ndarr
     elif model.fused is not None:  # dL/dlogits = (p - onehot) / N, the softmax's input gradient
         model.fused.backward(np.array(outputs[-1], copy=True), np.array(targets, copy=True))
         grad, start = model.fused.dinputs, start - 1
-        grads[names[-1]] = np.array(grad, copy=True)
+        grads[names[-1]] = grads["loss"] = np.array(grad, copy=True)
     else:
         model.loss.backward(np.array(outputs[-1], copy=True), np.array(targets, copy=True))
         grad = model.loss.dinputs
+        grads["loss"] = np.array(grad, copy=True)
     for i in range(start, -1, -1):
         if ran[i]:  # a layer left out at inference passes the gradient on unchanged
             model.layers[i].backward(grad)
@@ -158,7 +159,8 @@ def backward(model: NnfsModel, outputs: list, ran: list[bool], targets: np.ndarr
     for i, layer in model.dense():
         params[f"{i}.weight"] = np.array(layer.dweights, copy=True)
         params[f"{i}.bias"] = np.array(layer.dbiases, copy=True).reshape(-1)
-    return {"grad_activation": {name: grads[name] for name in names}, "grad_param": params,
+    loss = {"loss": grads["loss"]} if "loss" in grads else {}  # dL/d(what the loss reads)
+    return {"grad_activation": {**{name: grads[name] for name in names}, **loss}, "grad_param": params,
             "grad_input": {"input": grads[names[0]]}}
 
 

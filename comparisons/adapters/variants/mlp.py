@@ -101,11 +101,10 @@ class SignZeroL1SubgradientDense(Dense):
 class BiasGradientMeanDense(Dense):
     """Common bug: db = mean_n dz instead of sum_n dz, dividing by N again after the loss's 1/N."""
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dW and dx correct; db = mean over the batch (1/N of the right value)."""
-        grad_input = super().backward(grad_output)
+    def param_backward(self, grad_output: np.ndarray) -> None:
+        """dW correct; db = mean over the batch (1/N of the right value). Dense.backward calls this too."""
+        super().param_backward(grad_output)
         self.grads["bias"] = grad_output.mean(axis=0) + self.regularization_gradient("bias")
-        return grad_input
 
 
 def _project09_dropout(model: Sequential) -> int:
@@ -113,10 +112,12 @@ def _project09_dropout(model: Sequential) -> int:
     pairs = [(a, b) for a, b in zip(model.layers, model.layers[1:], strict=False)
              if type(a) is Sigmoid and type(b) is Dropout]
     for sigmoid_layer, dropout_layer in pairs:
-        recast(dropout_layer, Project09Dropout)
         recast(sigmoid_layer, Project09Sigmoid)
         sigmoid_layer.dropout = dropout_layer
-    return len(pairs)
+    dropouts = [layer for layer in model.layers if type(layer) is Dropout]  # alone too (the localizer's)
+    for layer in dropouts:
+        recast(layer, Project09Dropout)
+    return len(pairs) if len(model.layers) > 1 else len(dropouts)
 
 
 # Variant name -> patch(model) -> number of components patched (0 means the case does not fit it).
