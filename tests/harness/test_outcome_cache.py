@@ -1,7 +1,7 @@
-"""The outcome cache (docs/architecture.md §9): a case's outcome is replayed only while every source file of
-the implementation that ran is unchanged; a function body edited in one file recomputes the cases that ran
-that file, a module-level constant edited anywhere in its package recomputes every case of the package;
-the framework's live calls are not traced."""
+"""The outcome cache (docs/architecture.md §9): a case's outcome is replayed only while every function of
+the implementation that ran is unchanged; a function body edited recomputes the cases that ran it, a
+module-level constant edited anywhere in its package recomputes every case of the package; the
+framework's live calls are not traced."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.settings import RunSettings
 
 LIBRARY = {"__init__.py": "",
-           "shapes.py": "SCALE = 2.0\n\n\ndef double(x):\n    return SCALE * x\n",
+           "shapes.py": ("SCALE = 2.0\n\n\ndef double(x):\n    return SCALE * x\n\n\n"
+                         "def triple(x):\n    return 3 * x\n\n\nclass Layer:\n    def forward(self, x):\n"
+                         "        return [double(v) for v in x]\n"),
            "other.py": "def half(x):\n    return x / 2\n"}
 
 
@@ -47,28 +49,35 @@ def _edit(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # a new stamp even on a coarse clock
 
 
-def test_the_tracker_notes_the_files_whose_functions_ran_and_nothing_of_numpy_or_the_harness(library):
+def test_the_tracker_notes_the_functions_that_ran_and_nothing_of_numpy_or_the_harness(library):
     from userlib import other, shapes
 
     tracker = Tracker()
     with tracker.active():
-        shapes.double(np.ones(2))
-    assert tracker.files == {str(library / "shapes.py")}, tracker.files
-    assert str(library / "other.py") not in tracker.files and other.half(2) == 1
+        shapes.Layer().forward(np.ones(2))
+    shapes_py = str(library / "shapes.py")
+    ran = ["Layer.forward", "Layer.forward.<locals>.<listcomp>", "double"]
+    assert tracker.functions == [(shapes_py, name) for name in ran], tracker.functions
+    assert other.half(2) == 1
 
 
-def test_a_body_edit_changes_its_file_and_a_constant_edit_changes_its_package(library):
-    files = {str(library / "shapes.py")}
-    before = code_state(files)
-    assert set(before) == {str(library / "shapes.py"),
+def test_a_body_edit_changes_its_function_and_a_constant_edit_changes_its_package(library):
+    shapes_py = str(library / "shapes.py")
+    functions = [(shapes_py, "double"), (shapes_py, "Layer.forward.<locals>.<listcomp>")]
+    before = code_state(functions)
+    assert set(before) == {f"{shapes_py}::double", f"{shapes_py}::Layer.forward.<locals>.<listcomp>",
                            *(f"skeleton:{library / n}" for n in LIBRARY)}
-    _edit(library / "other.py", "return x / 2", "return x / 2.0")  # a body in a file that did not run
-    assert code_state(files) == before
+    _edit(library / "shapes.py", "return 3 * x", "return x * 3")  # a function that did not run
+    _edit(library / "other.py", "return x / 2", "return x / 2.0")  # in a file that did not run
+    assert code_state(functions) == before
+    _edit(library / "shapes.py", "return [double(v) for v in x]", "return [double(v) for v in x][::1]")
+    after = code_state(functions)  # the comprehension belongs to Layer.forward, which changed
+    assert after[f"{shapes_py}::Layer.forward.<locals>.<listcomp>"] != before[
+        f"{shapes_py}::Layer.forward.<locals>.<listcomp>"] and after[f"{shapes_py}::double"] == before[
+        f"{shapes_py}::double"]
     _edit(library / "other.py", "def half(x):", "LIMIT = 1\n\n\ndef half(x):")  # module-level code
-    assert code_state(files) != before
-    after_constant = code_state(files)
-    _edit(library / "shapes.py", "SCALE * x", "SCALE * x + 0")
-    assert code_state(files)[str(library / "shapes.py")] != after_constant[str(library / "shapes.py")]
+    other_skeleton = f"skeleton:{library / 'other.py'}"
+    assert code_state(functions)[other_skeleton] != after[other_skeleton]
 
 
 def _run(tmp_path: Path) -> CaseRun:
@@ -93,6 +102,7 @@ def test_an_outcome_is_kept_until_a_function_that_ran_changes(library, tmp_path,
     assert len(calls) == 1 and again.rows == first.rows == [{"case": "user_case", "status": "passed",
                                                              "max_abs_err": 3.0}]
     _edit(library / "other.py", "return x / 2", "return x * 0.5")  # did not run: still kept
+    _edit(library / "shapes.py", "return 3 * x", "return x * 3")
     kept_or_computed(run, {}, compute)
     assert len(calls) == 1
     _edit(library / "shapes.py", "return SCALE * x", "return SCALE * x * 1.0")  # ran: recomputed

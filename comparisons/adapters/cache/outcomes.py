@@ -1,15 +1,16 @@
 """Whole case outcomes, kept while nothing that computed them changed: the harness, the case, the framework
-versions, and every source file of the implementation under test whose functions ran in the case.
+versions, and every function of the implementation under test that ran in the case.
 
-A case's rows are a pure function of the harness's sources (comparisons/, reference/, the known-differences
-file), the case and the run's settings, the frameworks' versions, and the code of the implementation under
-test that ran. The first three are the entry's key. The last is checked when the entry is read: while the
-case runs live, sys.setprofile notes the file of every Python function called outside the standard
-library, site-packages and the harness (the framework's own live calls are not traced, replay.py), and
-the entry keeps each file's digest, plus the digest of the module-level code (constants, signatures,
-class attributes: everything but function bodies) of every file of the packages those files belong to.
-A later run replays the outcome only while all of them are unchanged; editing one function's body
-recomputes exactly the cases that ran a function of that file (docs/architecture.md §9).
+A case's rows are a pure function of the harness's sources (comparisons/, reference/, the known
+differences), the case and the run's settings, the frameworks' versions, and the code of the implementation
+under test that ran. The first three are the entry's key. The last is checked when the entry is read: while
+the case runs live, sys.setprofile notes every Python function called outside the standard library,
+site-packages and the harness (the framework's own live calls are not traced, replay.py), and the entry
+keeps the digest of each one's definition (a nested function, lambda or comprehension counts as the
+function that defines it), plus the digest of the module-level code (constants, signatures, class
+attributes: everything but function bodies) of every module of their packages. A later run replays the
+outcome only while all of them are unchanged: editing one function's body recomputes exactly the cases that
+ran it, editing module-level code recomputes every case of that package (docs/architecture.md §9).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def _content(stamp: tuple) -> str:
     return hashlib.blake2b(Path(stamp[0]).read_bytes(), digest_size=16).hexdigest()
 
 
+def _node_digest(node: ast.AST) -> str:
+    return hashlib.blake2b(ast.dump(node).encode(), digest_size=16).hexdigest()
+
+
 @cache
 def _skeleton(stamp: tuple) -> str:
     """Digest of a module with every function body emptied: what runs at import and in signatures."""
@@ -62,7 +67,32 @@ def _skeleton(stamp: tuple) -> str:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             node.body = [ast.Pass()]
-    return hashlib.blake2b(ast.dump(tree).encode(), digest_size=16).hexdigest()
+    return _node_digest(tree)
+
+
+@cache
+def _functions(stamp: tuple) -> dict[str, str]:
+    """{qualified name: digest of its definition (decorators, signature, body)} of a module's functions and
+    methods (nested functions are part of the function that defines them)."""
+    found: dict[str, str] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[prefix + child.name] = _node_digest(child)
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+
+    visit(ast.parse(Path(stamp[0]).read_bytes()), "")
+    return found
+
+
+def _function_digest(filename: str, qualname: str) -> str:
+    """The digest of the definition a code object's qualified name belongs to (its outermost function: a
+    nested function, lambda or comprehension is part of it); the whole file's when it is in none."""
+    stamp = _stamp(Path(filename))
+    outer = qualname.split(".<locals>.", 1)[0]
+    return _functions(stamp).get(outer) or _content(stamp)
 
 
 @cache
@@ -75,12 +105,14 @@ def _folder_files(folder: Path) -> tuple[Path, ...]:
     return tuple(sorted(found))
 
 
-def code_state(files: set[str] | list[str]) -> dict[str, str] | None:
-    """{file: digest} of the files and, under 'skeleton:<package folder>', of their packages' module-level
-    code; None when a file is gone."""
+def code_state(functions) -> dict[str, str] | None:
+    """{'<file>::<qualified name>': digest} of the functions that ran (module-level code, '<module>', is
+    left to the skeletons) and, under 'skeleton:<file>', the module-level code of every module of their
+    packages; None when a file is gone or does not parse."""
     try:
-        state = {name: _content(_stamp(Path(name))) for name in sorted(files)}
-        for package in sorted({str(p) for name in files for p in _folder_files(Path(name).parent)}):
+        state = {f"{name}::{qualname}": _function_digest(name, qualname)
+                 for name, qualname in sorted(functions) if qualname != "<module>"}
+        for package in sorted({str(p) for name, _ in functions for p in _folder_files(Path(name).parent)}):
             state[f"skeleton:{package}"] = _skeleton(_stamp(Path(package)))
     except (OSError, SyntaxError, ValueError):
         return None
@@ -88,22 +120,24 @@ def code_state(files: set[str] | list[str]) -> dict[str, str] | None:
 
 
 class Tracker:
-    """The source files of the Python functions called while it is active, outside the standard library,
+    """The functions (file, qualified name) called while it is active, outside the standard library,
     site-packages and the harness (sys.setprofile; the framework's live calls suspend it, replay.py)."""
 
     def __init__(self) -> None:
-        self.files: set[str] = set()
-        self._wanted: dict[str, bool] = {}
+        self.codes: list = []  # the code objects of the functions that ran, each once
+        self._seen: set = set()
 
     def _note(self, frame, event: str, arg) -> None:
-        if event != "call":
-            return
-        name = frame.f_code.co_filename
-        wanted = self._wanted.get(name)
-        if wanted is None:
-            wanted = self._wanted[name] = not name.startswith(("<", *_OUTSIDE, *_HARNESS))
-        if wanted:
-            self.files.add(name)
+        if event == "call" and frame.f_code not in self._seen:
+            code = frame.f_code
+            self._seen.add(code)
+            if not code.co_filename.startswith(("<", *_OUTSIDE, *_HARNESS)):
+                self.codes.append(code)
+
+    @property
+    def functions(self) -> list[list[str]]:
+        """[file, qualified name] of every function that ran, sorted."""
+        return sorted({(code.co_filename, code.co_qualname) for code in self.codes})
 
     @contextmanager
     def active(self) -> Iterator[Tracker]:
@@ -162,7 +196,7 @@ def _is_plain(value) -> bool:
 def load_outcome(store: Store, key: str) -> CaseOutcome | None:
     """The kept outcome when every source file it recorded is unchanged, else None."""
     entry = store.load(KIND, key)
-    if entry is None or code_state(entry.header["files"]) != entry.header["code"]:
+    if entry is None or code_state(entry.header["functions"]) != entry.header["code"]:
         return None
     kept = {**entry.header["plain"], **entry.output(KIND)}
     rows, first = kept["rows"], kept["first_divergence"]
@@ -170,11 +204,11 @@ def load_outcome(store: Store, key: str) -> CaseOutcome | None:
                        kept["trajectory"], _typed(kept["extras"]), kept["implementation"])
 
 
-def save_outcome(store: Store, key: str, outcome: CaseOutcome, files: set[str], label: dict) -> None:
-    """Keep the outcome with the digests of the files that ran (nothing when it cannot be kept): its plain
+def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, label: dict) -> None:
+    """Keep the outcome with the digests of the functions that ran (nothing when it cannot be kept): its plain
     parts (rows, messages, trajectory: JSON gives them back unchanged) in the entry's index, the rest
     (the extras' arrays) in its data."""
-    state = code_state(files)
+    state = code_state(functions)
     first = outcome.first_divergence
     index = next((i for i, row in enumerate(outcome.rows) if row is first), None)
     if state is None or (first is not None and index is None):
@@ -185,7 +219,8 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, files: set[str], 
     packer = Packer()
     try:
         rest = packer.pack({name: value for name, value in kept.items() if name not in plain})
-        header = {**label, "files": sorted(files), "code": state, "plain": plain, "reads": [[KIND, *rest]]}
+        header = {**label, "functions": [list(f) for f in functions], "code": state, "plain": plain,
+                  "reads": [[KIND, *rest]]}
         store.save(KIND, key, header, packer)
     except (Unpackable, OSError, ValueError):
         pass  # an outcome the format cannot hold, or a full disk: the case reruns next time
@@ -204,5 +239,5 @@ def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome]) -> Ca
     with tracker.active():
         outcome = compute()
     label = {"case": run.case.id, "framework": run.framework, "dtype": run.dtype}
-    save_outcome(store, key, outcome, tracker.files, label)
+    save_outcome(store, key, outcome, tracker.functions, label)
     return outcome
