@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from comparisons.adapters import get_adapter, implementation_label
 from comparisons.adapters.cache import case_facts, recorded_calls
+from comparisons.adapters.cache.outcomes import kept_or_computed
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun
@@ -82,9 +83,13 @@ def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDi
         run.label = implementation_label(run.implementation)
     except Exception as exc:  # noqa: BLE001 - the user's version() raised
         return run.crash(run.implementation, exc)
-    try:  # the framework's calls go through the reference cache when the run has one
-        with recorded_calls(framework, settings.cache, case_facts(run.case, dtype, settings.full),
-                            settings.threads) as run.framework_adapter:
-            return RUNNERS[case.kind](run)
-    except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
-        return run.crash(f"the {case.kind} comparison", exc)
+    facts = case_facts(run.case, dtype, settings.full)
+
+    def compute() -> CaseOutcome:
+        try:  # the framework's calls go through the reference cache when the run has one
+            with recorded_calls(framework, settings.cache, facts, settings.threads) as run.framework_adapter:
+                return RUNNERS[case.kind](run)
+        except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
+            return run.crash(f"the {case.kind} comparison", exc)
+
+    return kept_or_computed(run, facts, compute)

@@ -9,10 +9,10 @@ Full runs 12 epochs (168 steps), short runs 1 epoch.
 
 Samples: after training, each implementation continues the text's first 12 characters for 48
 characters, each next character drawn from ITS OWN inference forward's probabilities (the harness's
-adapters, as projects.shared.common.evaluate) with the same uniform draws (default_rng(seed + 2)):
-character = the first whose cumulative probability exceeds the draw. Equal parameters give equal text;
-in a free run the implementations' parameters drift apart, and a sample parts from scratch's at the first
-draw that falls between their cumulative probabilities.
+adapters, through the reference cache, as projects.shared.common.evaluate) with the same uniform draws
+(default_rng(seed + 2)): character = the first whose cumulative probability exceeds the draw. Equal
+parameters give equal text; in a free run the implementations' parameters drift apart, and a sample parts
+from scratch's at the first draw that falls between their cumulative probabilities.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.adapters import get_adapter
+from comparisons.adapters.cache import framework_adapter
 from comparisons.data.batches import Batch
 from comparisons.data.text import vocabulary, zen_of_python
 from comparisons.projects.digits import ADAM
@@ -43,17 +43,16 @@ def sample(implementation: str, case, params: dict, dtype: str, start: np.ndarra
            draws: np.ndarray) -> np.ndarray:
     """The ids that follow start: each drawn from the implementation's own inference forward on the last
     STEPS ids, the first id whose cumulative probability exceeds the draw."""
-    adapter = get_adapter(implementation)
     spec = {**case.model_spec(), "training": False, "backward": False}
-    model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
     ids = list(start)
-    for draw in draws:
-        window = Batch(np.array([ids[-STEPS:]], dtype=np.int64), np.zeros(1, np.int64), np.zeros((0,)))
-        probabilities = np.asarray(adapter.run_pass(model, spec, window.cast(dtype))["output"]["output"][0],
-                                   dtype=np.float64)
-        cumulative = np.cumsum(probabilities)
-        ids.append(int(min(np.searchsorted(cumulative, draw * cumulative[-1], side="right"),
-                           len(cumulative) - 1)))
+    with framework_adapter(implementation, "sample", case, dtype, params, start, draws) as adapter:
+        model = adapter.build(spec, {k: v.astype(dtype) for k, v in params.items()}, dtype)
+        for draw in draws:
+            window = Batch(np.array([ids[-STEPS:]], dtype=np.int64), np.zeros(1, np.int64), np.zeros((0,)))
+            output = adapter.run_pass(model, spec, window.cast(dtype))["output"]["output"][0]
+            cumulative = np.cumsum(np.asarray(output, dtype=np.float64))
+            ids.append(int(min(np.searchsorted(cumulative, draw * cumulative[-1], side="right"),
+                               len(cumulative) - 1)))
     return np.array(ids[len(start):], dtype=np.int64)
 
 

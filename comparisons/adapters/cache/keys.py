@@ -26,7 +26,8 @@ from scratch.registry import layer_type
 
 ROOT = Path(__file__).resolve().parents[3]
 FORMAT = 1  # the layout of an entry file (comparisons/adapters/cache/store.py); bump to drop every entry
-CACHE_SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py")))  # this package: how outputs are kept
+# this package: how a framework's outputs are kept (outcomes.py keeps whole outcomes: its own key)
+CACHE_SOURCES = tuple(sorted(p for p in Path(__file__).parent.glob("*.py") if p.name != "outcomes.py"))
 
 
 class Unhashable(TypeError):

@@ -13,6 +13,7 @@ live writes its reads as the new recording when the case finishes, unless a fram
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 from comparisons.adapters import get_adapter
@@ -110,12 +111,16 @@ class Session:
     def _execute(self, index: int):
         target, method, args, kwargs = self.calls[index]
         owner = self.module if target is None else self._resolve(target)
+        tracing = sys.getprofile()  # the outcome cache's tracker (outcomes.py): the framework is not traced
+        sys.setprofile(None)
         try:
             result = getattr(owner, method)(*map(self._resolve, args),
                                             **{k: self._resolve(v) for k, v in kwargs.items()})
         except BaseException:
             self.writable = False  # a framework fault: rerun live next time, never recorded
             raise
+        finally:
+            sys.setprofile(tracing)
         if method in STATES:
             self.objects[index] = result
         return result
