@@ -16,8 +16,6 @@ in the bias corrections, Adagrad's initial accumulator, and the whole InverseTim
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from scratch.errors import all_finite, check_number
@@ -212,8 +210,10 @@ class Adam(Optimizer):
         correction_1, correction_2 = 1.0 - self.hyper(self.beta_1)**t, 1.0 - self.hyper(self.beta_2)**t
         if self.epsilon_hat:
             # NOTE: eps here is eps_hat; the textbook-equivalent epsilon is eps_hat/sqrt(1-b2^t),
-            # 31.6*eps_hat at t = 1, so no constant eps makes the two forms agree.
-            alpha = dtype(lr_t * math.sqrt(correction_2) / correction_1)
+            # 31.6*eps_hat at t = 1, so no constant eps makes the two forms agree. Keras computes
+            # alpha in the parameters' dtype: in float32, 1 - b2^t cancels (relative 3e-5 at t = 1).
+            power_1, power_2 = (dtype(self.hyper(b)) ** dtype(t) for b in (self.beta_1, self.beta_2))
+            alpha = dtype(lr_t) * np.sqrt(dtype(1) - power_2) / (dtype(1) - power_1)
             return alpha * m / (np.sqrt(v) + eps), {"m": m, "v": v}
         m_hat, v_hat = m / dtype(correction_1), v / dtype(correction_2)
         return dtype(lr_t) * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v}

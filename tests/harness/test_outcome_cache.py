@@ -87,6 +87,7 @@ def _run(tmp_path: Path) -> CaseRun:
 
 def test_an_outcome_is_kept_until_a_function_that_ran_changes(library, tmp_path, monkeypatch):
     monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    monkeypatch.setattr(outcomes, "STARTED_NS", 2**62)  # as if this process had started after the edits
     from userlib import shapes
 
     calls = []
@@ -126,6 +127,22 @@ def test_a_framework_call_made_live_is_not_traced(tmp_path, monkeypatch):
     with tracker.active():
         assert session.call(None, "version") == "None"  # the framework ran with no profiler set
         assert sys.getprofile() is not None  # and tracing resumed after it
+
+
+def test_an_outcome_computed_by_code_edited_since_the_process_started_is_not_kept(library, tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    from userlib import shapes
+
+    run, calls = _run(tmp_path), []
+
+    def compute() -> CaseOutcome:
+        calls.append(float(shapes.double(1.0)))
+        return CaseOutcome([{"case": "user_case", "status": "passed"}])
+
+    kept_or_computed(run, {}, compute)  # userlib was written after this process started: maybe not what ran
+    kept_or_computed(run, {}, compute)
+    assert calls == [2.0, 2.0] and not list((tmp_path / "cache").glob("outcome-*.npz"))
 
 
 def test_a_kept_outcome_gives_back_its_rows_messages_trajectory_and_extras(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ import ast
 import hashlib
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -32,6 +33,7 @@ from comparisons.data.batches import Batch
 
 KEPT_CLASSES = {"Batch": Batch}  # the dataclasses an outcome's extras hold (a pass keeps its batch)
 
+STARTED_NS = time.time_ns()  # a source file edited after this process imported it is not what ran
 KIND = "outcome"  # entries are 'outcome-<key>.npz' beside the frameworks' recordings (same bound, same clear)
 HARNESS = (ROOT / "comparisons", ROOT / "reference")
 _OUTSIDE = tuple(str(Path(p).resolve()) for p in {sysconfig.get_paths()[n] for n in ("stdlib", "purelib",
@@ -209,6 +211,8 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, 
     parts (rows, messages, trajectory: JSON gives them back unchanged) in the entry's index, the rest
     (the extras' arrays) in its data."""
     state = code_state(functions)
+    if state is None or any(Path(name).stat().st_mtime_ns > STARTED_NS for name, _ in functions):
+        return  # a file changed while this process ran: the code that ran is not the code on disk
     first = outcome.first_divergence
     index = next((i for i, row in enumerate(outcome.rows) if row is first), None)
     if state is None or (first is not None and index is None):
