@@ -179,7 +179,7 @@ class RMSprop(Optimizer):
 
     def _update(self, param, grad, state, lr_t, t, dtype):
         rho = dtype(self.rho)
-        cache = rho * state["cache"] + (dtype(1) - rho) * (grad * grad)
+        cache = rho * state["cache"] + dtype(1 - self.rho) * (grad * grad)  # 1 - rho exact, then rounded
         return _scaled_step(dtype(lr_t), grad, cache, dtype(self.epsilon), self.eps_inside_sqrt), {
             "cache": cache}
 
@@ -204,8 +204,10 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, lr_t, t, dtype):
         b1, b2, eps = dtype(self.beta_1), dtype(self.beta_2), dtype(self.epsilon)
-        m = b1 * state["m"] + (dtype(1) - b1) * grad
-        v = b2 * state["v"] + (dtype(1) - b2) * (grad * grad)
+        # NOTE: 1 - beta in Python floats, then rounded (torch and Keras alike): in float32, 1 - f32(0.999)
+        # is 0.00099998713, 1.3e-5 away from float32(0.001)
+        m = b1 * state["m"] + dtype(1 - self.beta_1) * grad
+        v = b2 * state["v"] + dtype(1 - self.beta_2) * (grad * grad)
         # Python floats; Keras powers its betas after tf.cast, float32 ones (float32_hyperparameters)
         correction_1, correction_2 = 1.0 - self.hyper(self.beta_1)**t, 1.0 - self.hyper(self.beta_2)**t
         if self.epsilon_hat:
