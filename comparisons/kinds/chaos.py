@@ -148,7 +148,7 @@ def horizon(trajectory: list[dict], column: str) -> int | None:
 def horizon_row(run: CaseRun, trajectory: list[dict], steps: int) -> dict:
     """metric 'divergence_horizon': the run's horizon against its baseline's, failing when it comes earlier
     than baseline / HORIZON_FACTOR (a horizon not reached counts as steps + 1)."""
-    run_h = horizon(trajectory, "within_tolerance") or steps + 1
+    run_h = horizon(trajectory, "state_within_tolerance") or steps + 1
     base_h = horizon(trajectory, "baseline_within_tolerance") or steps + 1
     tol = Tolerance(0.0, 1 - 1 / HORIZON_FACTOR,
                     f"divergence horizon: fails before baseline horizon / {HORIZON_FACTOR:g}")

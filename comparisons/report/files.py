@@ -40,8 +40,8 @@ SUMMARY_COLUMNS = (
 TRAJECTORY_COLUMNS = (
     "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
     "loss_abs_err", "max_grad_abs_err", "max_param_abs_err", "max_param_rel_err", "accuracy_scratch",
-    "accuracy_framework", "within_tolerance", "baseline_loss_abs_err", "baseline_param_abs_err",
-    "baseline_within_tolerance", "chaos_ratio",
+    "accuracy_framework", "within_tolerance", "state_within_tolerance", "baseline_loss_abs_err",
+    "baseline_param_abs_err", "baseline_within_tolerance", "chaos_ratio",
 )
 KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err",
                             "bound_over_measured", "rows", "cases", "proof", "proof_status", "status")
@@ -121,7 +121,7 @@ def worst_ratio(rows: list[dict]) -> float:
     return max((r["err_ratio"] for r in judged_rows(rows) if r["status"] == "passed"), default=math.nan)
 
 
-def break_steps(trajectories: list[dict], column: str = "within_tolerance") -> dict[tuple, int]:
+def break_steps(trajectories: list[dict], column: str = "state_within_tolerance") -> dict[tuple, int]:
     """(case, framework, dtype) -> first training step whose `column` is False (left the tolerance)."""
     steps: dict[tuple, int] = {}
     for row in trajectories:

@@ -73,13 +73,13 @@ def test_a_1e_3_relative_gradient_bug_fails_at_its_first_step(monkeypatch, from_
 
 
 def test_a_run_that_breaks_far_earlier_than_its_baseline_fails_the_horizon_row():
-    trajectory = [{"step": s, "within_tolerance": s < 2, "baseline_within_tolerance": s < 50}
+    trajectory = [{"step": s, "state_within_tolerance": s < 2, "baseline_within_tolerance": s < 50}
                   for s in range(1, 101)]
     run = training.CaseRun(case_by_id(CHAOTIC), "torch", "float64")
     row = chaos.horizon_row(run, trajectory, 100)
     assert 2 < 50 / chaos.HORIZON_FACTOR < 40
     assert (row["status"], row["scratch_value"], row["framework_value"]) == ("failed", 2.0, 50.0)
-    later = [{**r, "within_tolerance": r["step"] < 40} for r in trajectory]
+    later = [{**r, "state_within_tolerance": r["step"] < 40} for r in trajectory]
     assert chaos.horizon_row(run, later, 100)["status"] == "passed"
     never = [{**r, "baseline_within_tolerance": True} for r in later]
     assert chaos.horizon_row(run, never, 100)["framework_value"] == 101.0

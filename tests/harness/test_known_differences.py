@@ -97,8 +97,10 @@ def test_the_audit_tells_matched_stale_and_unselected_entries_apart_and_checks_t
     failing = audit([known], [absorbed, _row("loss_bce_plain", "failed", err=1.0)])
     assert failing[0]["proof_status"] == "failed" and failed_proofs(failing) == [
         f"{known.key}: proof loss_bce_plain failed"]
-    hidden = _row("loss_bce_plain", "known_difference", err=1.0, entry="other")  # absorbed is not agreeing
+    hidden = _row("loss_bce_plain", "known_difference", err=1.0, entry=known.key)  # its own formula
     assert audit([known], [absorbed, hidden])[0]["proof_status"] == "failed"
+    other = _row("loss_bce_plain", "known_difference", err=0.0, entry="other")  # another entry's difference
+    assert audit([known], [absorbed, other])[0]["proof_status"] == "passed"
 
 
 def test_extreme_cases_state_their_outcome_and_no_entry_covers_an_agreeing_one():
