@@ -165,3 +165,15 @@ def test_a_kept_outcome_gives_back_its_rows_messages_trajectory_and_extras(tmp_p
     for name in ("x", "targets", "upstream"):
         got, want = getattr(kept.extras["batch"], name), getattr(batch, name)
         assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_files_of_the_checkout_are_named_relative_to_it_so_another_checkout_reads_its_own():
+    from scratch.activations import ReLU
+
+    tracker = Tracker()
+    with tracker.active():
+        ReLU().forward(np.ones((2, 2)))
+    names = {name for name, _ in tracker.functions}
+    assert "scratch/activations.py" in names and not any(Path(n).is_absolute() for n in names), names
+    state = code_state(tracker.functions)
+    assert state is not None and "skeleton:scratch/activations.py" in state

@@ -107,15 +107,27 @@ def _folder_files(folder: Path) -> tuple[Path, ...]:
     return tuple(sorted(found))
 
 
+def _named(filename: str) -> str:
+    """A source file as an entry names it: relative to the checkout when inside it (another checkout with
+    the same cache folder then reads its own files), else absolute."""
+    path = Path(filename)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else filename
+
+
+def _where(name: str) -> Path:
+    """The file an entry's name stands for in this checkout."""
+    return ROOT / name if not Path(name).is_absolute() else Path(name)
+
+
 def code_state(functions) -> dict[str, str] | None:
     """{'<file>::<qualified name>': digest} of the functions that ran (module-level code, '<module>', is
     left to the skeletons) and, under 'skeleton:<file>', the module-level code of every module of their
     packages; None when a file is gone or does not parse."""
     try:
-        state = {f"{name}::{qualname}": _function_digest(name, qualname)
+        state = {f"{name}::{qualname}": _function_digest(str(_where(name)), qualname)
                  for name, qualname in sorted(functions) if qualname != "<module>"}
-        for package in sorted({str(p) for name, _ in functions for p in _folder_files(Path(name).parent)}):
-            state[f"skeleton:{package}"] = _skeleton(_stamp(Path(package)))
+        for package in sorted({p for name, _ in functions for p in _folder_files(_where(name).parent)}):
+            state[f"skeleton:{_named(str(package))}"] = _skeleton(_stamp(package))
     except (OSError, SyntaxError, ValueError):
         return None
     return state
@@ -139,7 +151,7 @@ class Tracker:
     @property
     def functions(self) -> list[list[str]]:
         """[file, qualified name] of every function that ran, sorted."""
-        return sorted({(code.co_filename, code.co_qualname) for code in self.codes})
+        return sorted({(_named(code.co_filename), code.co_qualname) for code in self.codes})
 
     @contextmanager
     def active(self) -> Iterator[Tracker]:
@@ -211,7 +223,7 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, 
     parts (rows, messages, trajectory: JSON gives them back unchanged) in the entry's index, the rest
     (the extras' arrays) in its data."""
     state = code_state(functions)
-    if state is None or any(Path(name).stat().st_mtime_ns > STARTED_NS for name, _ in functions):
+    if state is None or any(_where(name).stat().st_mtime_ns > STARTED_NS for name, _ in functions):
         return  # a file changed while this process ran: the code that ran is not the code on disk
     first = outcome.first_divergence
     index = next((i for i, row in enumerate(outcome.rows) if row is first), None)
