@@ -53,7 +53,9 @@ def loss_gradient(loss, prediction, targets) -> np.ndarray:
     """dL/d(what the loss reads): a GradientTape on the Keras loss alone at a pass's own prediction."""
     import tensorflow as tf
 
-    prediction = tf.convert_to_tensor(prediction)
+    # NOTE: a fresh tensor from the values: Keras's sigmoid output carries _keras_logits, and its
+    # binary cross-entropy would read those logits instead, leaving the prediction without a gradient
+    prediction = tf.convert_to_tensor(np.array(prediction))
     with tf.GradientTape() as tape:
         tape.watch(prediction)
         value = loss(tf.constant(targets), prediction)

@@ -60,7 +60,7 @@ def unmatched_split(entries: pd.DataFrame | None, groups: pd.DataFrame,
     was not selected; every other unmatched entry (its cases ran, or the run was full) is stale."""
     if entries is None:
         return pd.DataFrame(columns=["entry", "reason"]), pd.DataFrame(columns=["entry", "reason"])
-    unmatched = entries[entries["status"] == "unmatched"]
+    unmatched = entries[entries["status"].isin(["unmatched", "not selected"])]  # audit: cases ran or not
     subset = subset_run(environment)
     selected = unmatched["entry"].map(lambda entry: not subset or entry_ran(entry, groups)).astype(bool)
     return unmatched[~selected], unmatched[selected]

@@ -34,15 +34,18 @@ def _scratch_run(case, float32_hyperparameters: bool) -> list[dict]:
 @pytest.mark.parametrize("case_id", ["opt_sgd_decimal_hyper", "opt_adam_decimal_hyper_decay", "opt_sgd_decay",
                                      "opt_adam_decay", "opt_rmsprop_decay"])
 def test_without_float32_hyperparameters_an_optimizer_case_differs_by_exactly_the_rounding(case_id):
-    """Without the option the case fails in param_after_step alone, by max |theta(rounded) - theta(exact)|
-    computed by scratch alone; with the tensorflow profile's option it passes."""
+    """Without the option the case fails in param_after_step (and in the steps themselves, update) alone,
+    its parameters by max |theta(rounded) - theta(exact)| computed by scratch alone; with the tensorflow
+    profile's option it passes."""
     case = case_by_id(case_id)
     name = case.options["optimizer"]
     without = {**profile("tensorflow").optimizer_conventions[name], "float32_hyperparameters": False}
     case_without = dataclasses.replace(case, options={**case.options, "scratch_conventions": without})
     outcome = compare_case(case_without, "tensorflow", "float64")
     failed = [r for r in outcome.rows if r["status"] != "passed"]
-    assert failed and {r["quantity"] for r in failed} == {"param_after_step"}
+    assert failed and {r["quantity"] for r in failed} <= {"param_after_step", "update"}
+    failed = [r for r in failed if r["quantity"] == "param_after_step"]
+    assert failed
     rounded, exact = _scratch_run(case, True), _scratch_run(case, False)
     amount = {(step + 1, key): float(np.max(np.abs(rounded[step][key] - exact[step][key])))
               for step in range(len(rounded)) for key in rounded[step]}
