@@ -58,7 +58,7 @@ CATALOGUE: tuple[Bug, ...] = (
     Bug("tanh_derivative_of_input", "act_tanh_normal", "activation", ("0.tanh",), "grad_activation"),
     Bug("leaky_relu_backward_zero_slope", "act_leaky_relu_normal", "activation", ("0.leaky_relu",),
         "grad_activation"),
-    Bug("softmax_without_max_shift", "act_softmax_extreme", "activation", ("0.softmax",), "activation"),
+    Bug("softmax_without_max_shift", "ext_act_softmax_huge", "activation", ("0.softmax",), "activation"),
     Bug("cce_gradient_without_mean", "loss_categorical_crossentropy_onehot", "loss", ("loss",), "grad_input"),
     Bug("bce_value_sum", "loss_binary_crossentropy_binary", "loss", ("loss",), "loss"),
     Bug("mse_gradient_without_mean", "mlp_relu_mse", "loss", ("loss",), "grad_activation"),
