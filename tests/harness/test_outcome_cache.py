@@ -177,3 +177,20 @@ def test_files_of_the_checkout_are_named_relative_to_it_so_another_checkout_read
     assert "scratch/activations.py" in names and not any(Path(n).is_absolute() for n in names), names
     state = code_state(tracker.functions)
     assert state is not None and "skeleton:scratch/activations.py" in state
+
+
+def test_under_another_profiler_an_outcome_is_computed_not_kept_and_that_profiler_stays(tmp_path, monkeypatch):
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    calls = []
+
+    def other(frame, event, arg):  # cProfile, a debugger: it owns sys.setprofile
+        return None
+
+    sys.setprofile(other)
+    try:
+        for _ in range(2):
+            kept_or_computed(_run(tmp_path), {}, lambda: calls.append(1) or CaseOutcome([]))
+        assert sys.getprofile() is other
+    finally:
+        sys.setprofile(None)
+    assert calls == [1, 1] and not (tmp_path / "cache").exists()

@@ -155,12 +155,25 @@ class Tracker:
 
     @contextmanager
     def active(self) -> Iterator[Tracker]:
-        previous = sys.getprofile()
         sys.setprofile(self._note)
         try:
             yield self
         finally:
-            sys.setprofile(previous)
+            sys.setprofile(None)
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """The framework's live calls: a Tracker active in this thread pauses meanwhile (replay.py)."""
+    tracing = sys.getprofile()
+    ours = isinstance(getattr(tracing, "__self__", None), Tracker)
+    if ours:
+        sys.setprofile(None)
+    try:
+        yield
+    finally:
+        if ours:
+            sys.setprofile(tracing)
 
 
 def outcome_key(run, facts: dict) -> str:
@@ -244,9 +257,9 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, 
 
 def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome]) -> CaseOutcome:
     """The kept outcome of this case when nothing that computed it changed, else compute() traced and kept;
-    compute() alone when the run has no cache folder."""
-    if run.settings.cache is None:
-        return compute()
+    compute() alone when the run has no cache folder, or another profiler is running."""
+    if run.settings.cache is None or sys.getprofile() is not None:
+        return compute()  # NOTE: another profiler (cProfile, a debugger's) owns sys.setprofile: not kept
     store, key = Store(run.settings.cache), outcome_key(run, facts)
     kept = load_outcome(store, key)
     if kept is not None:

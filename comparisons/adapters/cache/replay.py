@@ -13,11 +13,11 @@ live writes its reads as the new recording when the case finishes, unless a fram
 
 from __future__ import annotations
 
-import sys
 from functools import partial
 
 from comparisons.adapters import get_adapter
 from comparisons.adapters.cache.keys import Unhashable, digest
+from comparisons.adapters.cache.outcomes import untraced
 from comparisons.adapters.cache.store import Packer, Store, Unpackable
 
 READS = frozenset({"version", "read_params", "run_pass", "run_optimizer", "draw_initializer",
@@ -111,16 +111,13 @@ class Session:
     def _execute(self, index: int):
         target, method, args, kwargs = self.calls[index]
         owner = self.module if target is None else self._resolve(target)
-        tracing = sys.getprofile()  # the outcome cache's tracker (outcomes.py): the framework is not traced
-        sys.setprofile(None)
         try:
-            result = getattr(owner, method)(*map(self._resolve, args),
-                                            **{k: self._resolve(v) for k, v in kwargs.items()})
+            with untraced():  # the outcome cache traces the implementation, not the framework
+                result = getattr(owner, method)(*map(self._resolve, args),
+                                                **{k: self._resolve(v) for k, v in kwargs.items()})
         except BaseException:
             self.writable = False  # a framework fault: rerun live next time, never recorded
             raise
-        finally:
-            sys.setprofile(tracing)
         if method in STATES:
             self.objects[index] = result
         return result
