@@ -179,7 +179,7 @@ def test_files_of_the_checkout_are_named_relative_to_it_so_another_checkout_read
     assert state is not None and "skeleton:scratch/activations.py" in state
 
 
-def test_under_another_profiler_an_outcome_is_computed_not_kept_and_that_profiler_stays(tmp_path, monkeypatch):
+def test_under_another_profiler_an_outcome_is_computed_not_kept_and_it_stays(tmp_path, monkeypatch):
     monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
     calls = []
 
