@@ -45,7 +45,8 @@ def _batchnorm_cases() -> list[Case]:
         ]
     cases += [
         _bn("train_batch2", 1, "training on a batch of 2: running_var gets n/(n-1) = 2 times the batch "
-            "variance in torch's form", BN, data={**ROWS, "batch": 2}, seed=6),
+            "variance in torch's form; the two samples of opposite signs in every feature", BN,
+            data={**ROWS, "batch": 2, "alternate_signs": True}, seed=6),
         _bn("train_batch1", 2, "training on ONE image: statistics over its 5x6 pixels (n = 30)", BN,
             data={**IMAGE, "batch": 1}, seed=7),
     ]

@@ -103,7 +103,8 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     """Inputs and targets from the data spec (kind: spiral, signed_uniform, ids, loss, xor, fixed).
 
     signed_uniform: |x| ~ U(low, high) with random signs; 'quantum' rounds every value to a multiple of
-    it (few levels, so max-pooling windows hold tied maxima), 'zeros' sets the first values to exactly 0.
+    it (few levels, so max-pooling windows hold tied maxima), 'zeros' sets the first values to exactly 0,
+    'alternate_signs' gives sample i the sign (-1)**i in every feature (samples >= 2*low apart).
     ids: int64 ids for an embedding (_ids).
     """
     kind, shape = data["kind"], (data.get("batch", 0), *input_shape(data))
@@ -116,6 +117,8 @@ def draw_inputs(data: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
         if data.get("quantum"):  # planted ties (max pooling): every input rounded to a multiple of it
             x = np.round(x / data["quantum"]) * data["quantum"]
         x.ravel()[: data.get("zeros", 0)] = 0.0  # exact kinks, only in cases made for them
+        if data.get("alternate_signs"):  # a well-conditioned batch of 2 (docs/conventions.md §19)
+            x = np.abs(x) * np.where(np.arange(shape[0]) % 2 == 0, 1.0, -1.0).reshape(-1, *[1] * (x.ndim - 1))
         target_shape = (shape[0], data.get("target_width", shape[-1]))
         return x, _targets(data.get("targets", "sparse"), rng, target_shape)
     if kind == "ids":  # integer ids for an embedding, e.g. {"batch": 4, "shape": (T,), "vocab": 7}

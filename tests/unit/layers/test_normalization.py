@@ -177,3 +177,17 @@ def test_bad_options_are_refused_naming_the_layer(build, fragment):
 def test_the_error_names_the_layers_options():
     with pytest.raises(ValueError, match=r"BatchNorm1D\(3, momentum=0\.99 \(keras\), eps=0\.001\): input"):
         BatchNorm1D(3, momentum_convention="keras", eps=1e-3).forward(np.ones((2, 4)), training=False)
+
+
+@pytest.mark.parametrize("offset", range(5))
+def test_the_batch_of_two_case_keeps_its_samples_apart_in_every_feature(offset):
+    """bn1d_train_batch2's backward cancels terms of size gamma/sqrt(var + eps) (docs/conventions.md §19):
+    alternate_signs keeps |x1 - x2| >= 2*low, so 1/sqrt(var) <= 1/low at every seed offset."""
+    from comparisons.cases import case_by_id
+    from comparisons.data.batches import draw_case_data
+
+    case = case_by_id("bn1d_train_batch2")
+    batch, _ = draw_case_data(case.model_spec(), case.data, case.seed + offset)
+    gap = np.abs(batch.x[0] - batch.x[1])
+    assert batch.x.shape[0] == 2 and np.all(np.sign(batch.x[0]) == -np.sign(batch.x[1]))
+    assert gap.min() >= 2 * case.data["low"], gap
