@@ -87,10 +87,14 @@ def tolerance_for(dtype: str, quantity: str) -> Tolerance:
 # lr*eps/(|g| + eps)^2 <= lr/(|g| + eps); the per-element gain is large exactly where |g| ~ eps, where
 # float32 rounding of g moves Adam's step most. Both sides count, since a side's step may round to 0
 # (a step below half an ulp of theta); the tensor's gain max|dtheta|/max|g| (either side) is a floor for
-# elements whose own ratio says nothing (g_i = 0). A bug cannot hide in it: the allowance is |dtheta_i|
-# times the relative gradient gap |dg_i|/|g_i|, so an element whose step is off by a relative r passes
-# only if its gradients disagree by as much; a 1% learning-rate error fails on every element whose
-# gradients agree to better than 1%, which grad_param rows require of all but near-zero ones.
+# elements whose own ratio says nothing (g_i = 0). Later steps carry earlier gradients in the optimizer's
+# state (Adam's m and v): the allowance keeps a memory, gain_i the running max over the steps and gap_i =
+# max(this gap, GAP_MEMORY * the previous gap_i). A bug cannot hide in it: at a step without memory the
+# allowance is |dtheta_i| times the relative gradient gap |dg_i|/|g_i|, so an element whose step is off
+# by a relative r passes only if its gradients disagree by as much; the memory loosens that by the ratio
+# of the element's largest earlier gain to its current one (large only where |g| was once ~ eps). A 1%
+# learning-rate error fails on the elements whose gradients agree to better than 1%: all but near-zero
+# ones (docs/conventions.md §8).
 UPDATE_ULPS = 2
 GAP_MEMORY = 0.9  # Adam's default beta_1: the fraction of earlier gradients its first moment keeps per step
 UPDATE_REASON = ("update: rtol = the one-step rtol of the dtype, atol = rtol * max|dtheta_framework| + "
@@ -98,7 +102,8 @@ UPDATE_REASON = ("update: rtol = the one-step rtol of the dtype, atol = rtol * m
                  "half an ulp, ulp <= eps*|theta|); relative to the update's own size, so a wrong step "
                  "cannot hide inside theta's magnitude; in training + per element gain_i * |g_mine_i - "
                  "g_fw_i|, gain_i = max over sides of |dtheta_i|/|g_i| (at least the tensor's max|dtheta|/"
-                 "max|g|): the step's sensitivity to that element's gradient times the measured gap")
+                 "max|g|): the step's sensitivity to that element's gradient times the measured gap; "
+                 f"over the steps gain_i keeps its max and the gap decays by {GAP_MEMORY}")
 
 
 def _largest(x) -> float:
