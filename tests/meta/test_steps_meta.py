@@ -10,7 +10,7 @@ from comparisons.adapters import scratch_adapter
 from comparisons.cases import case_by_id
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun, make_row
-from comparisons.core.tolerances import GAP_MEMORY, gradient_allowance, update_tolerance
+from comparisons.core.tolerances import GAP_MEMORY, gradient_allowance, tolerance_for, update_tolerance
 from comparisons.kinds.dispatch import compare_case
 from scratch.optimizers import Optimizer
 
@@ -203,3 +203,12 @@ def test_a_learning_rate_bug_fails_the_training_update_rows_despite_the_gradient
     outcome = compare_case(case_by_id("proj_xor_mlp_teacher"), "torch", "float32")
     first_step = [r for r in by(outcome.rows, "update") if r["step"] == 1]
     assert len(first_step) == 4 and {r["status"] for r in first_step} == {"failed"}
+
+
+def test_explain_names_the_gradient_allowance_of_a_teacher_forced_param_after_step_row():
+    from comparisons.render.explain import tolerance_reason
+
+    table = tolerance_for("float32", "param_after_step")
+    assert tolerance_reason("float32", "param_after_step", "0.weight", table.atol, table.rtol) == table.reason
+    raised = tolerance_reason("float32", "param_after_step", "0.weight", 3e-5, table.rtol)
+    assert "gradient allowance" in raised and "NOTE" not in raised
