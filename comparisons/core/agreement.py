@@ -25,8 +25,9 @@ def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
 
 
-def compare(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> Agreement:
-    """Compare scratch's `actual` with the framework's `expected` elementwise, in float64."""
+def compare(actual: np.ndarray, expected: np.ndarray, atol, rtol: float) -> Agreement:
+    """Compare scratch's `actual` with the framework's `expected` elementwise, in float64; atol a number
+    or an array of their shape (a per-element allowance)."""
     a = np.asarray(actual, dtype=np.float64)
     r = np.asarray(expected, dtype=np.float64)
     if a.shape != r.shape:
@@ -41,7 +42,7 @@ def compare(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) 
         return Agreement("nan", np.nan, np.nan, np.nan, idx, float(a.ravel()[flat]),
                          float(r.ravel()[flat]), f"{int(bad.sum())} non-finite element(s)")
     err = np.abs(a - r)
-    allowed = atol + rtol * np.abs(r)
+    allowed = np.asarray(atol, np.float64) + rtol * np.abs(r)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(err == 0, 0.0, err / allowed)
         rel = np.where(err == 0, 0.0, err / np.abs(r))

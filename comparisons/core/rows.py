@@ -134,8 +134,9 @@ def dtype_problem(base: dict, actual, expected) -> str:
 
 def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tolerance | None = None,
              case: Case | None = None, harness: bool = False) -> dict:
-    """One agreement.csv row: the implementation's `actual` against the framework's `expected`; both of
-    the case dtype unless `harness` (values the harness computed: statistics, float64 differences); a
+    """One agreement.csv row: the implementation's `actual` against the framework's `expected` (an array
+    atol, a per-element allowance, is written as its largest element); both of the case dtype unless
+    `harness` (values the harness computed: statistics, float64 differences); a
     failed row gets the hint its arrays support (comparisons/core/hints.py, `case` names factors)."""
     tol = tol or tolerance_for(base["dtype"], quantity)
     result = compare(actual, expected, tol.atol, tol.rtol)
@@ -147,7 +148,7 @@ def make_row(base: dict, quantity: str, tensor: str, actual, expected, tol: Tole
             "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
             "err_ratio": result.worst_ratio, "worst_index": str(result.worst_index),
             "scratch_value": result.actual_value, "framework_value": result.expected_value,
-            "atol": tol.atol, "rtol": tol.rtol, "status": status, "reason": reason,
+            "atol": float(np.max(tol.atol)), "rtol": tol.rtol, "status": status, "reason": reason,
             "hint": row_hint(result.status, actual, expected, tol.atol, tol.rtol, case)}
 
 
@@ -161,7 +162,9 @@ def status_row(base: dict, status: str, reason: str, quantity: str = "output", t
 
 def failure_message(row: dict, rerun: str, implementation: str = "scratch") -> str:
     """Names case, implementations, dtype, seed, quantity, tensor, worst element, allowed error."""
-    allowed = row["atol"] + row["rtol"] * abs(row["framework_value"])
+    gap = abs(row["scratch_value"] - row["framework_value"])  # err / err_ratio: the worst element's allowed
+    allowed = (gap / row["err_ratio"] if 0 < row["err_ratio"] < np.inf
+               else row["atol"] + row["rtol"] * abs(row["framework_value"]))
     return (
         f"[{row['case']}] {implementation} vs {row['framework']} ({row['framework_version']}), "
         f"{row['dtype']}, seed {row['seed']}, step {row['step']}: {row['quantity']} "
@@ -169,8 +172,9 @@ def failure_message(row: dict, rerun: str, implementation: str = "scratch") -> s
         f"{' (' + row['reason'] + ')' if row['reason'] else ''}\n"
         f"  worst element {row['worst_index']}: {implementation}={row['scratch_value']!r}, "
         f"{row['framework']}={row['framework_value']!r}\n"
-        f"  |a - r| = {row['max_abs_err']:.3e} > allowed {row['atol']:g} + {row['rtol']:g}*|r| "
-        f"= {allowed:.3e} (error/tolerance {row['err_ratio']:.3g}); max rel err "
+        f"  |a - r| = {row['max_abs_err']:.3e} > allowed atol + {row['rtol']:g}*|r| = {allowed:.3e} there "
+        f"(atol {row['atol']:g}, the largest where per element; error/tolerance {row['err_ratio']:.3g}); "
+        f"max rel err "
         f"{row['max_rel_err']:.3e}\n"
         + (f"  hint: {row['hint']}\n" if row.get("hint") else "")
         + f"  rerun: {rerun}"

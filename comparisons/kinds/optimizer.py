@@ -57,21 +57,21 @@ def optimizer_spec(case: Case, framework: str) -> tuple[dict, dict]:
 
 
 def step_update(dtype: str, mine: tuple, reference: tuple,
-                grads: tuple | None = None) -> tuple[np.ndarray, np.ndarray, Tolerance]:
+                allowance=0.0) -> tuple[np.ndarray, np.ndarray, Tolerance]:
     """(mine, framework's, tolerance) of one update, after - before in float64, from (before, after) pairs;
-    grads: (mine, framework's) gradient of the step where the sides computed their own (training)."""
+    allowance: the gradient allowance where the sides computed their own gradients (training)."""
     ours, theirs = (np.asarray(after, np.float64) - np.asarray(before, np.float64) for before, after in
                     (mine, reference))
-    return ours, theirs, update_tolerance(dtype, theirs, reference[1], grads)
+    return ours, theirs, update_tolerance(dtype, theirs, reference[1], allowance)
 
 
 def update_rows(run: CaseRun, step: int, mine: tuple[dict, dict], reference: tuple[dict, dict],
-                grads: tuple[dict, dict] | None = None) -> list[dict]:
+                allowances: dict | None = None) -> list[dict]:
     """update rows of every parameter of the framework's `after`: (before, after) dicts of each side,
-    and in training the (mine, framework's) gradient dicts. harness=True: the differences are the
+    and in training each parameter's gradient allowance. harness=True: the differences are the
     harness's, the param_after_step rows check the returned dtype."""
     pairs = {key: step_update(run.dtype, (mine[0][key], mine[1][key]), (reference[0][key], after),
-                              grads and (grads[0][key], grads[1][key]))
+                              (allowances or {}).get(key, 0.0))
              for key, after in reference[1].items()}
     return [run.row("update", key, ours, theirs, tol, step, harness=True)
             for key, (ours, theirs, tol) in pairs.items()]

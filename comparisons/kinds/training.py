@@ -14,7 +14,7 @@ from comparisons.adapters.cache import case_adapter
 from comparisons.core.agreement import Agreement, compare
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
-from comparisons.core.tolerances import tolerance_for
+from comparisons.core.tolerances import Tolerance, gradient_allowance, tolerance_for
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
 from comparisons.kinds import chaos
@@ -35,15 +35,38 @@ def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
 STEP_FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
 
-def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict | None = None) -> list[dict]:
-    """loss, grad_param, param_after_step, buffer rows; update rows when both sides started from `before`."""
+def teacher_allowances(mine: dict, ref: dict, before: dict, memory: dict | None) -> tuple[dict, dict]:
+    """(allowances, memory): per parameter the gradient_allowance of this step, given the `memory` of
+    the earlier steps: a stateful optimizer (Adam's m and v) carries earlier gradient gaps forward (§8)."""
+    allowances, memory = {}, dict(memory or {})
+    for key in ref["params"]:
+        steps = tuple(np.asarray(side["params"][key], np.float64) - np.asarray(before[key], np.float64)
+                      for side in (mine, ref))
+        allowances[key], memory[key] = gradient_allowance(steps, (mine["grads"][key], ref["grads"][key]),
+                                                          memory.get(key))
+    return allowances, memory
+
+
+def param_tolerances(tol: Tolerance, ref: dict, allowances: dict | None) -> dict[str, Tolerance]:
+    """Per parameter: `tol`, in teacher mode plus the parameter's allowance (both sides stepped from the
+    same parameters, so theta_after differs by the steps' difference; docs/conventions.md §8)."""
+    if allowances is None:
+        return {key: tol for key in ref["params"]}
+    return {key: Tolerance(tol.atol + allowances[key], tol.rtol, f"{tol.reason}; + the gradient allowance")
+            for key in ref["params"]}
+
+
+def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict | None = None,
+               allowances: dict | None = None) -> list[dict]:
+    """loss, grad_param, param_after_step, buffer rows; update rows when both sides started from `before`
+    (teacher mode, with the allowances of teacher_allowances)."""
     rows = [run.row("loss", "loss", mine["loss"], ref["loss"], tol, step)]
+    params = param_tolerances(tol, ref, allowances)
     for quantity, field in STEP_FIELDS:
-        rows += [run.row(quantity, key, mine[field][key], value, tol, step)
-                 for key, value in ref.get(field, {}).items()]
+        rows += [run.row(quantity, key, mine[field][key], value, params[key] if field == "params" else tol,
+                         step) for key, value in ref.get(field, {}).items()]
     if before is not None:
-        rows += update_rows(run, step, (before, mine["params"]), (before, ref["params"]),
-                            (mine["grads"], ref["grads"]))
+        rows += update_rows(run, step, (before, mine["params"]), (before, ref["params"]), allowances)
     return rows
 
 
@@ -52,21 +75,25 @@ def _flat(result: dict, field: str, keys) -> np.ndarray:
 
 
 def step_check(mine: dict, ref: dict, tol, before: dict | None = None,
-               dtype: str = "") -> dict[str, Agreement]:
+               dtype: str = "", allowances: dict | None = None) -> dict[str, Agreement]:
     """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together,
     and with `before` (teacher mode) on each parameter's update (its own tolerance: the worst one).
 
-    Every tensor of a step but the updates has the same tolerance, so a step agrees exactly when these
-    checks do; the per-tensor rows (_step_rows) are built only for the steps the report keeps.
+    Every tensor of a step but the updates (and in teacher mode the parameters: param_tolerances) has the
+    same tolerance, so a step agrees exactly when these checks do; the per-tensor rows (_step_rows) are
+    built only for the steps the report keeps.
     """
     checks = {"loss": compare(mine["loss"], ref["loss"], tol.atol, tol.rtol)}
+    params = param_tolerances(tol, ref, allowances)
     for _, field in STEP_FIELDS:
         if ref.get(field):  # buffers only where a layer keeps running statistics
             keys = list(ref[field])
-            checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), tol.atol, tol.rtol)
+            atol = (np.concatenate([np.broadcast_to(params[key].atol, np.shape(ref[field][key])).ravel()
+                                    for key in keys]) if field == "params" else tol.atol)
+            checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), atol, tol.rtol)
     if before is not None:
         updates = [step_update(dtype, (before[key], mine["params"][key]), (before[key], after),
-                               (mine["grads"][key], ref["grads"][key]))
+                               (allowances or {}).get(key, 0.0))
                    for key, after in ref["params"].items()]
         updates = [compare(ours, theirs, u.atol, u.rtol) for ours, theirs, u in updates]
         checks["updates"] = max(updates, key=lambda c: (c.status == "nan", c.worst_ratio))
@@ -121,6 +148,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
     trajectory, first_bad, first_nan, start = [], None, None, params  # start: the implementation's state
     before = params if mode == "teacher" else None  # both sides start each teacher step from these
+    memory = None  # teacher mode: what the gradient allowances carry from step to step
     history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
@@ -130,7 +158,9 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
             rows.append(run.status_row("crash", describe(who, exc), step))
             break
-        check = step_check(mine, ref, tol, before, dtype)
+        allowances, memory = (teacher_allowances(mine, ref, before, memory) if mode == "teacher"
+                              else (None, None))
+        check = step_check(mine, ref, tol, before, dtype, allowances)
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], check))
         if shadow is not None:
             baseline_within = state_agrees(step_check(mine, shadowed, tol))
@@ -140,7 +170,7 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         if first_nan is None and any(c.status == "nan" for c in check.values()):
             first_nan = step  # the NaN/overflow step keeps its own rows, before any later crash row
         if step in CHECKPOINTS or step == len(schedule) or step in (first_bad, first_nan):
-            step_rows = _step_rows(run, step, mine, ref, tol, before)
+            step_rows = _step_rows(run, step, mine, ref, tol, before, allowances)
             rows += shadow.rejudge(step_rows, tol, case) if shadow is not None else step_rows
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})

@@ -10,7 +10,7 @@ from comparisons.adapters import scratch_adapter
 from comparisons.cases import case_by_id
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun, make_row
-from comparisons.core.tolerances import update_tolerance
+from comparisons.core.tolerances import GAP_MEMORY, gradient_allowance, tolerance_for, update_tolerance
 from comparisons.kinds.dispatch import compare_case
 from scratch.optimizers import Optimizer
 
@@ -53,10 +53,59 @@ def test_the_update_tolerance_is_relative_to_the_update_plus_an_ulp_of_theta():
     assert tol.atol == pytest.approx(1.3e-6 * 2e-4 + 2 * np.finfo(np.float32).eps * 3.0)
     assert update_tolerance("float64", theirs, after).atol == pytest.approx(
         1e-10 * 2e-4 + 2 * np.finfo(np.float64).eps * 3.0)
-    # training: plus the step's gain (max|dtheta|/max|g| = 1e-4 here) times the gradients' measured gap
-    grads = (np.array([1.0, -2.0 + 1e-5]), np.array([1.0, -2.0]))
-    with_grads = update_tolerance("float32", theirs, after, grads)
-    assert with_grads.atol == pytest.approx(tol.atol + 1e-4 * 1e-5)
+    assert update_tolerance("float32", theirs, after, np.array([1e-6, 0.0])).atol == pytest.approx(
+        tol.atol + np.array([1e-6, 0.0]))  # training: plus the gradient allowance, per element
+
+
+def adam_first_step(g, lr=1e-3, eps=1e-7):
+    return -lr * g / (np.abs(g) + eps)
+
+
+def test_the_gradient_allowance_bounds_adams_first_step_element_by_element():
+    """Adam's first step lr*g/(|g| + eps): where |g| ~ eps a relative 1e-3 gradient gap moves the step by
+    ~lr*1e-3/4; the tensor's gain max|dtheta|/max|g| ~ lr would allow lr*1e-9 there, gain_i allows it."""
+    g_fw = np.array([1e-7, -3e-7, 1e-3, 1.0])
+    g_mine = g_fw * (1 + 1e-3)
+    steps = (adam_first_step(g_mine), adam_first_step(g_fw))
+    allowance, memory = gradient_allowance(steps, (g_mine, g_fw))
+    difference = np.abs(steps[0] - steps[1])
+    assert np.all(difference <= allowance) and difference[0] > 0.9 * 1e-3 * 1e-3 / 4  # ~lr*1e-3/4
+    tensor_gain = np.abs(steps[1]).max() / np.abs(g_fw).max()
+    assert difference[0] > tensor_gain * np.abs(g_mine - g_fw)[0]  # one gain per tensor would not do
+    # a 1% learning-rate error is 1e-2 of every step: beyond the allowance wherever |g| >> eps
+    wrong = (adam_first_step(g_mine, lr=1.01e-3), steps[1])
+    allowed, _ = gradient_allowance(wrong, (g_mine, g_fw))
+    assert np.all((np.abs(wrong[0] - wrong[1]) > allowed)[2:])
+    # the memory carries the running max gain and a decaying gap into the next step
+    later, _ = gradient_allowance(steps, (g_fw, g_fw), memory)
+    assert np.allclose(later, memory[0] * GAP_MEMORY * memory[1])
+
+
+def test_a_tensor_whose_framework_step_rounds_to_zero_keeps_the_sgd_gain_from_the_other_side():
+    """SGD on a bias before BatchNorm: g ~ 1e-9, TF's step rounds to 0; scratch's step keeps gain lr."""
+    g_mine, g_fw = np.array([2e-6, 1e-9]), np.array([1e-9, -1e-9])
+    allowance, _ = gradient_allowance((-0.1 * g_mine, np.zeros(2)), (g_mine, g_fw))
+    assert allowance == pytest.approx(0.1 * np.abs(g_mine - g_fw))
+
+
+def adam_teacher(variant: str | None = None):
+    case = case_by_id("proj_nnfs_ch10_spiral_adam_teacher")
+    return replace(case, options={**case.options, "epochs": 5, "scratch_variant": variant})
+
+
+@pytest.mark.parametrize("bug", ["lr", "adam_without_bias_correction"])
+def test_adam_bugs_fail_the_float32_teacher_update_rows_that_pass_unbroken(monkeypatch, bug):
+    """The per-element allowance lets float32 Adam teacher runs pass with no known difference, yet a
+    learning rate 1% too large or Adam without bias correction fails every first-step update row."""
+    clean = compare_case(adam_teacher(), "torch", "float32")
+    assert {r["status"] for r in clean.rows} == {"passed"}
+    if bug == "lr":
+        real = scratch_adapter.build_optimizer
+        monkeypatch.setattr(scratch_adapter, "build_optimizer",
+                            lambda name, **options: real(name, **{**options, "lr": options["lr"] * 1.01}))
+    outcome = compare_case(adam_teacher(None if bug == "lr" else bug), "torch", "float32")
+    first_step = [r for r in by(outcome.rows, "update") if r["step"] == 1]
+    assert len(first_step) == 4 and {r["status"] for r in first_step} == {"failed"}
 
 
 def test_a_float64_result_in_a_float32_case_fails_naming_the_tensor_and_side(monkeypatch):
@@ -154,3 +203,12 @@ def test_a_learning_rate_bug_fails_the_training_update_rows_despite_the_gradient
     outcome = compare_case(case_by_id("proj_xor_mlp_teacher"), "torch", "float32")
     first_step = [r for r in by(outcome.rows, "update") if r["step"] == 1]
     assert len(first_step) == 4 and {r["status"] for r in first_step} == {"failed"}
+
+
+def test_explain_names_the_gradient_allowance_of_a_teacher_forced_param_after_step_row():
+    from comparisons.render.explain import tolerance_reason
+
+    table = tolerance_for("float32", "param_after_step")
+    assert tolerance_reason("float32", "param_after_step", "0.weight", table.atol, table.rtol) == table.reason
+    raised = tolerance_reason("float32", "param_after_step", "0.weight", 3e-5, table.rtol)
+    assert "gradient allowance" in raised and "NOTE" not in raised
