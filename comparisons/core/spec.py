@@ -67,6 +67,18 @@ def active_options(values: Mapping, options: Mapping) -> dict:
     return {key: value for key, value in options.items() if not inert(key)}
 
 
+# Loss options that act only on probabilities outside [1e-7, 1 - 1e-7] (a clip, a floor under log p or under
+# p(1 - p)); inside they give the textbook value and gradient (up to rounding), so only data declared
+# 'saturated' request them (docs/conventions.md §3).
+SATURATION_OPTIONS = ("probability_clip", "log_floor", "denominator_floor")
+
+
+def active_loss_options(data: Mapping, options: Mapping) -> dict:
+    """options less the SATURATION_OPTIONS where the case's data are not declared saturated."""
+    return {key: value for key, value in options.items()
+            if data.get("saturated") or key not in SATURATION_OPTIONS}
+
+
 def layer_options(layer: dict, options: Mapping[str, Mapping]) -> dict:
     """options[type] for this layer spec, less the float32-rounding ones it makes inert."""
     return active_options(layer, options.get(layer["type"], {}))

@@ -8,7 +8,7 @@ from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
-from comparisons.core.spec import effective_loss, with_layer_options
+from comparisons.core.spec import active_loss_options, effective_loss, with_layer_options
 from comparisons.data.batches import Batch, draw_case_data
 from comparisons.data.parameters import initial_params
 from comparisons.kinds.localization import confirm_update, describe_localization, localize
@@ -29,11 +29,13 @@ def layer_conventions(case: Case, framework: str) -> dict:
 
 def loss_conventions(case: Case, framework: str) -> dict:
     """The scratch loss options for the loss this framework computes (effective_loss: a fused softmax
-    reads logits): the case's own (options['scratch_loss_conventions']), else the framework profile's."""
+    reads logits): the case's own (options['scratch_loss_conventions']), else the framework profile's
+    less those inert on the case's data (active_loss_options)."""
     given = case.options.get("scratch_loss_conventions")
     if given is not None or case.loss is None:
         return dict(given or {})
-    return dict(profile(framework).loss_conventions.get(effective_loss(case.model_spec())[0], {}))
+    options = profile(framework).loss_conventions.get(effective_loss(case.model_spec())[0], {})
+    return active_loss_options(case.data, options)
 
 
 def implementation_spec(case: Case, framework: str) -> dict:
