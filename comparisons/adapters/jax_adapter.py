@@ -32,8 +32,8 @@ PROFILE = Profile(
     # optax.adam is the textbook form (docs/conventions.md §16)
     optimizer_conventions={"sgd": {"momentum_form": "torch"}, "adagrad": {"eps_inside_sqrt": True},
                            "rmsprop": {"eps_inside_sqrt": True}},
-    # jax.nn.leaky_relu is where(x >= 0, x, slope*x): derivative 1 at x = 0; the reference's jnp.clip of p
-    layer_conventions={"leaky_relu": {"kink_derivative": 1.0}},  # passes no gradient outside (§16)
+    # jax.nn.leaky_relu: derivative 1 at x = 0; jnp.clip of p: no gradient outside (docs/conventions.md §16)
+    layer_conventions={"leaky_relu": {"kink_derivative": 1.0}},
     loss_conventions=dict.fromkeys(PROBABILITY_LOSSES, {"probability_clip": "zero_gradient"}),
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     no_defaults={"initializer": "JAX has no Dense layer without flax, hence no default Dense initialization",
