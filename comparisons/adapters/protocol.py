@@ -20,6 +20,10 @@ from comparisons.core.case import KINDS, Case
 Arrays = dict[str, np.ndarray]
 # The loss kinds that read probabilities, whose formulas the frameworks write differently (loss_conventions)
 PROBABILITY_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "categorical_crossentropy_sum")
+# After a softmax every framework computes the value from the logits (log-softmax, no clip): scratch's
+# fused softmax + cross-entropy value without nnfs's clip (docs/conventions.md §3)
+UNCLIPPED_FUSED = dict.fromkeys(("categorical_crossentropy_logits", "categorical_crossentropy_logits_sum"),
+                                {"probability_clip": None})
 
 
 @dataclass(frozen=True)

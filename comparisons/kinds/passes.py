@@ -6,6 +6,7 @@ import numpy as np
 
 from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
+from comparisons.adapters.protocol import PROBABILITY_LOSSES
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.spec import active_loss_options, effective_loss, with_layer_options
@@ -30,12 +31,12 @@ def layer_conventions(case: Case, framework: str) -> dict:
 def loss_conventions(case: Case, framework: str) -> dict:
     """The scratch loss options for the loss this framework computes (effective_loss: a fused softmax
     reads logits): the case's own (options['scratch_loss_conventions']), else the framework profile's
-    less those inert on the case's data (active_loss_options)."""
+    less those inert unless its data (a loss case) or its options (a model) declare it 'saturated'."""
     given = case.options.get("scratch_loss_conventions")
-    if given is not None or case.loss is None:
+    if given is not None or case.loss not in PROBABILITY_LOSSES:  # scratch's logits losses have no options
         return dict(given or {})
     options = profile(framework).loss_conventions.get(effective_loss(case.model_spec())[0], {})
-    return active_loss_options(case.data, options)
+    return active_loss_options(bool(case.data.get("saturated") or case.options.get("saturated")), options)
 
 
 def implementation_spec(case: Case, framework: str) -> dict:
