@@ -73,7 +73,9 @@ def test_without_its_loss_option_a_case_differs_by_exactly_what_the_option_chang
     ("loss_categorical_crossentropy_onehot", "tensorflow", {"renormalise"}),
     ("loss_categorical_crossentropy_sparse_saturated", "tensorflow", {"probability_clip", "renormalise"}),
     ("loss_categorical_crossentropy_logits_sparse_saturated", "tensorflow", set()),
-    ("mlp_spiral_cce", "torch", set()),  # a softmax output: the loss reads logits (fused)
+    ("mlp_spiral_cce", "torch", set()),  # a softmax output, not declared saturated
+    ("proj_nnfs_ch15_spiral_dropout_adam_teacher", "tensorflow", {"probability_clip"}),  # declared saturated
+    ("proj_nnfs_ch16_spiral_binary_adam_teacher", "torch", set()),  # sigmoid + BCE: not declared
 ])
 def test_loss_options_are_requested_exactly_where_they_can_change_a_value(case_id, framework, expected):
     case = case_by_id(case_id)
@@ -92,3 +94,30 @@ def test_the_profiles_select_the_documented_formulas():
     assert profile("jax").loss_conventions["categorical_crossentropy_sum"] == {
         "probability_clip": "zero_gradient"}
     assert profile("scratch").loss_conventions == {}
+    for framework in ("torch", "tensorflow", "jax"):  # after a softmax every framework reads the logits
+        fused = profile(framework).loss_conventions["categorical_crossentropy_logits"]
+        assert fused == {"probability_clip": None}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "jax"])
+def test_after_a_softmax_the_unclipped_value_is_every_frameworks_from_logits_loss(framework, dtype):
+    """Softmax + CCE on logits +-30/40 on the wrong side (p_true ~ e^-70): the frameworks take log-softmax
+    of the logits; scratch's nnfs value clips p_true at 1e-7 and is lower by exactly the mean of
+    -log p_true - (-log 1e-7); with UNCLIPPED_FUSED (probability_clip=None) it agrees."""
+    _skip_without(framework)
+    base = case_by_id("loss_categorical_crossentropy_logits_sparse_saturated")
+    case = dataclasses.replace(base, id="softmax_cce_saturated", layers=({"type": "softmax"},),
+                               loss="categorical_crossentropy")
+    assert loss_conventions(case, framework) == {"probability_clip": None}
+    assert "probability_clip" in requested_options(case, framework)
+    nnfs = compare_case(dataclasses.replace(case, options={"scratch_loss_conventions": {}}), framework, dtype)
+    failed = [row for row in nnfs.rows if row["status"] != "passed"]
+    assert [(row["quantity"], row["status"]) for row in failed] == [("loss", "failed")]  # gradients agree
+    probs = nnfs.extras["results"]["scratch"]["output"]["output"]
+    amount = abs(float(build_loss("categorical_crossentropy", {"probability_clip": None}).value(
+        probs, nnfs.extras["batch"].targets)) - float(build_loss("categorical_crossentropy").value(
+        probs, nnfs.extras["batch"].targets)))
+    assert failed[0]["max_abs_err"] == pytest.approx(amount, rel=1e-5)
+    agreed = compare_case(case, framework, dtype)
+    assert {row["status"] for row in agreed.rows} == {"passed"}
