@@ -49,7 +49,7 @@ CASES = tuple(
         data={"kind": "moons", "seed": 9, "n_features": 2,
               "options": {"samples": 200, "noise": 0.35, "test_fraction": 0.5}},
         seed=9, optimizer={"name": "adam", "hyper": {"lr": 0.01, "epsilon": 1e-7}},
-        epochs=200, test_epochs=5, record_params=True, saturated=True)
+        epochs=200, test_epochs=5, record_params=True)
 )
 
 

@@ -74,7 +74,8 @@ def test_without_its_loss_option_a_case_differs_by_exactly_what_the_option_chang
     ("loss_categorical_crossentropy_sparse_saturated", "tensorflow", {"probability_clip", "renormalise"}),
     ("loss_categorical_crossentropy_logits_sparse_saturated", "tensorflow", set()),
     ("mlp_spiral_cce", "torch", set()),  # a softmax output, not declared saturated
-    ("proj_nnfs_ch15_spiral_dropout_adam_teacher", "tensorflow", {"probability_clip"}),  # declared saturated
+    ("loss_softmax_categorical_crossentropy_sparse_saturated", "jax", {"probability_clip"}),  # fused
+    ("proj_nnfs_ch15_spiral_dropout_adam_teacher", "tensorflow", set()),  # the book's clip: known difference
     ("proj_nnfs_ch16_spiral_binary_adam_teacher", "torch", set()),  # sigmoid + BCE: not declared
 ])
 def test_loss_options_are_requested_exactly_where_they_can_change_a_value(case_id, framework, expected):
@@ -104,11 +105,10 @@ def test_the_profiles_select_the_documented_formulas():
 def test_after_a_softmax_the_unclipped_value_is_every_frameworks_from_logits_loss(framework, dtype):
     """Softmax + CCE on logits +-30/40 on the wrong side (p_true ~ e^-70): the frameworks take log-softmax
     of the logits; scratch's nnfs value clips p_true at 1e-7 and is lower by exactly the mean of
-    -log p_true - (-log 1e-7); with UNCLIPPED_FUSED (probability_clip=None) it agrees."""
+    -log p_true - (-log 1e-7); with UNCLIPPED_FUSED (probability_clip=None) it agrees: the proof of the
+    projects' known differences, which keep the book's clip."""
     _skip_without(framework)
-    base = case_by_id("loss_categorical_crossentropy_logits_sparse_saturated")
-    case = dataclasses.replace(base, id="softmax_cce_saturated", layers=({"type": "softmax"},),
-                               loss="categorical_crossentropy")
+    case = case_by_id("loss_softmax_categorical_crossentropy_sparse_saturated")
     assert loss_conventions(case, framework) == {"probability_clip": None}
     assert "probability_clip" in requested_options(case, framework)
     nnfs = compare_case(dataclasses.replace(case, options={"scratch_loss_conventions": {}}), framework, dtype)
