@@ -31,12 +31,12 @@ def layer_conventions(case: Case, framework: str) -> dict:
 def loss_conventions(case: Case, framework: str) -> dict:
     """The scratch loss options for the loss this framework computes (effective_loss: a fused softmax
     reads logits): the case's own (options['scratch_loss_conventions']), else the framework profile's
-    less those inert unless its data (a loss case) or its options (a model) declare it 'saturated'."""
+    less those inert unless the case's data are declared 'saturated' (active_loss_options)."""
     given = case.options.get("scratch_loss_conventions")
     if given is not None or case.loss not in PROBABILITY_LOSSES:  # scratch's logits losses have no options
         return dict(given or {})
     options = profile(framework).loss_conventions.get(effective_loss(case.model_spec())[0], {})
-    return active_loss_options(bool(case.data.get("saturated") or case.options.get("saturated")), options)
+    return active_loss_options(bool(case.data.get("saturated")), options)
 
 
 def implementation_spec(case: Case, framework: str) -> dict:
