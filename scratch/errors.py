@@ -71,3 +71,76 @@ def check_number(component: str, name: str, value: object, low: float = -np.inf,
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{component}: {name} must be a finite number in {interval}, got {value!r}")
     return number
+
+
+def class_indices(component: str, labels: np.ndarray, n_samples: int, n_classes: int) -> np.ndarray:
+    """Return integer class indices from sparse (N,) or one-hot (N, k) labels, checking both."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        if labels.shape != (n_samples, n_classes):
+            raise ValueError(
+                f"{component}: one-hot labels must have shape ({n_samples}, {n_classes}), "
+                f"got {labels.shape}"
+            )
+        check_one_hot(component, labels)
+        return labels.argmax(axis=1)
+    if labels.ndim != 1 or labels.shape[0] != n_samples:
+        raise ValueError(
+            f"{component}: labels must have shape ({n_samples},) or ({n_samples}, {n_classes}), "
+            f"got {labels.shape}"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"{component}: sparse labels must be integers, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"{component}: labels must lie in [0, {n_classes - 1}], "
+            f"got values in [{labels.min()}, {labels.max()}]"
+        )
+    return labels
+
+
+def check_one_hot(component: str, labels: np.ndarray) -> None:
+    """Require a numeric, finite, one-hot (N, k) array: a single 1 per row, 0 elsewhere."""
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"{component}: one-hot labels must be numeric, got dtype {labels.dtype}")
+    if not all_finite(labels):
+        raise ValueError(f"{component}: one-hot labels contain NaN or Inf")
+    if not (np.all((labels == 0) | (labels == 1)) and np.all(labels.sum(axis=1) == 1)):
+        raise ValueError(
+            f"{component}: 2-D labels must be one-hot (one 1 per row, 0 elsewhere); "
+            "soft labels are not supported"
+        )
+
+
+def check_predictions(component: str, pred: np.ndarray, probabilities: bool) -> None:
+    """Require non-empty, finite (N, k) float predictions; probabilities must lie in [0, 1]."""
+    check_float_array(component, "predictions", pred)
+    check_shape(component, "predictions", pred, (None, None))
+    if pred.shape[1] == 0:
+        raise ValueError(f"{component}: predictions have no outputs (shape {pred.shape})")
+    if probabilities and (pred.min() < 0 or pred.max() > 1):
+        raise ValueError(
+            f"{component}: predictions must be probabilities in [0, 1], got values in "
+            f"[{pred.min()}, {pred.max()}] (logits need the *_logits loss)"
+        )
+
+
+def dense_targets(component: str, pred: np.ndarray, target: np.ndarray,
+                   low: float = -np.inf, high: float = np.inf) -> np.ndarray:
+    """Targets of exactly pred's shape, real and finite, in [low, high]; returned in pred's dtype."""
+    target = np.asarray(target)
+    if target.shape != pred.shape:
+        hint = " (reshape(-1, 1) for one output)" if target.ndim == 1 else ""
+        raise ValueError(
+            f"{component}: targets must have the predictions' shape {pred.shape}, got {target.shape}{hint}"
+        )
+    if target.dtype.kind not in "biuf":
+        raise TypeError(f"{component}: targets must be real numbers, got dtype {target.dtype}")
+    if not all_finite(target):
+        raise ValueError(f"{component}: targets contain NaN or Inf")
+    if target.min() < low or target.max() > high:
+        raise ValueError(
+            f"{component}: targets must lie in [{low}, {high}], "
+            f"got values in [{target.min()}, {target.max()}]"
+        )
+    return target.astype(pred.dtype, copy=False)  # a float64 target must not upcast float32 work

@@ -127,8 +127,9 @@ def buffer_shapes(spec: dict) -> dict[str, Shape]:
     return {b.name: tuple(b.shape(spec)) for b in layer_type(spec["type"]).buffers_of(spec)}
 
 
-def build_loss(name: str) -> Loss:
-    """A scratch loss from its name, e.g. 'categorical_crossentropy'."""
+def build_loss(name: str, options: dict | None = None) -> Loss:
+    """A scratch loss from its name, e.g. 'categorical_crossentropy', with its keyword options (the
+    convention options of docs/conventions.md §3, e.g. {'probability_clip': None})."""
     if name not in LOSSES:
         raise KeyError(f"scratch: unknown loss {name!r}; known: {', '.join(sorted(LOSSES))}")
-    return LOSSES[name]()
+    return LOSSES[name](**(options or {}))

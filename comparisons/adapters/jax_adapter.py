@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks
-from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.protocol import PROBABILITY_LOSSES, UNCLIPPED_FUSED, PlotStyle, Profile
 from comparisons.core.determinism import configure_jax
 from comparisons.core.spec import effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
@@ -32,13 +32,13 @@ PROFILE = Profile(
     # optax.adam is the textbook form (docs/conventions.md §16)
     optimizer_conventions={"sgd": {"momentum_form": "torch"}, "adagrad": {"eps_inside_sqrt": True},
                            "rmsprop": {"eps_inside_sqrt": True}},
-    # jax.nn.leaky_relu is where(x >= 0, x, slope*x): derivative 1 at x = 0 (docs/conventions.md §16)
-    layer_conventions={"leaky_relu": {"kink_derivative": 1.0}},
+    # jax.nn.leaky_relu: derivative 1 at x = 0; jnp.clip of p: no gradient outside (docs/conventions.md §16)
+    layer_conventions={"leaky_relu": {"kink_derivative": 1.0}}, loss_conventions={
+        **dict.fromkeys(PROBABILITY_LOSSES, {"probability_clip": "zero_gradient"}), **UNCLIPPED_FUSED},
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     no_defaults={"initializer": "JAX has no Dense layer without flax, hence no default Dense initialization",
                  "optimizer": "optax optimizers take no default learning rate"},
-    packages=("jax", "jaxlib", "optax"),
-)
+    packages=("jax", "jaxlib", "optax"))
 
 
 class JaxDtypeError(TypeError):

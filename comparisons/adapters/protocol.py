@@ -18,6 +18,12 @@ import numpy as np
 from comparisons.core.case import KINDS, Case
 
 Arrays = dict[str, np.ndarray]
+# The loss kinds that read probabilities, whose formulas the frameworks write differently (loss_conventions)
+PROBABILITY_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "categorical_crossentropy_sum")
+# After a softmax every framework computes the value from the logits (log-softmax, no clip): scratch's
+# fused softmax + cross-entropy value without nnfs's clip (docs/conventions.md §3)
+UNCLIPPED_FUSED = dict.fromkeys(("categorical_crossentropy_logits", "categorical_crossentropy_logits_sum"),
+                                {"probability_clip": None})
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,9 @@ class Profile:
     optimizer_conventions: optimizer -> the scratch options that make scratch compute this framework's own
     formula (docs/conventions.md §6). layer_conventions: layer type -> the scratch options (layer spec
     keys) that make scratch compute this framework's formula for that layer (docs/conventions.md §19:
-    BatchNorm's running variance, softplus's threshold). truncated_initializers: initializer names whose
+    BatchNorm's running variance, softplus's threshold). loss_conventions: loss kind the framework computes ->
+    the scratch loss options computing its formula (docs/conventions.md §3: probability_clip, log_floor,
+    denominator_floor, renormalise). truncated_initializers: initializer names whose
     normal draw this framework truncates at 2 std. default_dense_init: the distribution family of a Dense
     layer's own default parameters, per parameter name. no_defaults: case kind -> why it has no defaults
     of its own to compare there (a Dense default init, a default learning rate); that kind's `defaults`
@@ -57,6 +65,7 @@ class Profile:
     optimizers: frozenset[str] | None = None
     optimizer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     layer_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    loss_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     truncated_initializers: frozenset[str] = frozenset()
     default_dense_init: Mapping[str, str] = field(default_factory=dict)
     no_defaults: Mapping[str, str] = field(default_factory=dict)

@@ -36,7 +36,7 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> Sequential:
     """A scratch Sequential with the given parameters (copied, in the case dtype)."""
     model = Sequential(
         [build_layer(layer, dtype) for layer in spec["layers"]],
-        loss=build_loss(spec["loss"]) if spec["loss"] else None,
+        loss=build_loss(spec["loss"], spec.get("loss_options")) if spec["loss"] else None,
     )
     _assign(model, params)
     if spec.get("scratch_variant"):  # negative controls: a deliberately wrong scratch component

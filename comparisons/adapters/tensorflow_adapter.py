@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
+from comparisons.adapters.protocol import UNCLIPPED_FUSED, PlotStyle, Profile, layer_internals
 from comparisons.adapters.tensorflow_other_kinds import (  # noqa: F401 - protocol functions of this adapter
     default_dense_params,
     draw_initializer,
@@ -52,6 +52,12 @@ PROFILE = Profile(
                        "batchnorm2d": {"running_variance": "biased"}, "gelu": {"float32_constants": True},
                        "softplus": {"threshold": None},  # tf.math.softplus's cut-off cannot show
                        "multi_head_attention": {"float32_scale": True}},  # Keras: 1/sqrt(D) via float32
+    # clip_by_value passes no gradient outside [1e-7, 1 - 1e-7]; categorical_crossentropy divides p by its
+    # row sum before that clip, sparse_categorical_crossentropy after it (docs/conventions.md §3)
+    loss_conventions={"binary_crossentropy": {"probability_clip": "zero_gradient"},
+                      **dict.fromkeys(("categorical_crossentropy", "categorical_crossentropy_sum"),
+                                      {"probability_clip": "zero_gradient", "renormalise": "keras"}),
+                      **UNCLIPPED_FUSED},
     truncated_initializers=frozenset({"glorot_normal", "he_normal", "lecun_normal"}),
     default_dense_init={"0.weight": "uniform", "0.bias": "constant"},  # glorot_uniform kernel, zero bias
     packages=("tensorflow-cpu", "tensorflow", "keras"),

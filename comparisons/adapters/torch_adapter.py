@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import PlotStyle, Profile, layer_internals
+from comparisons.adapters.protocol import UNCLIPPED_FUSED, PlotStyle, Profile, layer_internals
 from comparisons.core.determinism import configure_torch
 from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
@@ -24,6 +24,12 @@ PROFILE = Profile(
     # running_var keeps the unbiased n/(n-1) batch variance; softplus is x itself above 20
     layer_conventions={"batchnorm1d": {"running_variance": "unbiased"},
                        "batchnorm2d": {"running_variance": "unbiased"}, "softplus": {"threshold": 20.0}},
+    # BCELoss: max(log p, -100), backward (p - y) / max(p(1 - p), eps) with eps the float 1e-12 (float64:
+    # 9.99999996e-13); nll_loss(log p) on probabilities: no clip (docs/conventions.md §3)
+    loss_conventions={"binary_crossentropy": {"probability_clip": None, "log_floor": -100.0,
+                                              "denominator_floor": float(np.float32(1e-12))},
+                      "categorical_crossentropy": {"probability_clip": None},
+                      "categorical_crossentropy_sum": {"probability_clip": None}, **UNCLIPPED_FUSED},
     default_dense_init={"0.weight": "uniform", "0.bias": "uniform"},  # nn.Linear: U(+-1/sqrt(fan_in))
     packages=("torch",),
 )

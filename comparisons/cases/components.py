@@ -81,6 +81,14 @@ def _loss_cases() -> list[Case]:
                     data={"kind": "loss", "batch": BATCH, "n_features": 4,
                           "predictions": predictions, "targets": targets, "saturated": saturated},
                 ))
+    # Softmax + cross-entropy on logits +-30/40 on the wrong side (p_true ~ e^-70): the frameworks read the
+    # logits (fused); scratch computes their unclipped value with the profiles' UNCLIPPED_FUSED option
+    # (docs/conventions.md §3), the proof of the projects' nnfs-clip known differences.
+    cases.append(Case(id="loss_softmax_categorical_crossentropy_sparse_saturated", suite="loss",
+                      component="loss softmax + categorical_crossentropy (sparse, saturated targets)",
+                      layers=({"type": "softmax"},), loss="categorical_crossentropy",
+                      data={"kind": "loss", "batch": BATCH, "n_features": 4, "predictions": "logits",
+                            "targets": "sparse", "saturated": True}))
     return cases
 
 

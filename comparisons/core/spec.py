@@ -67,6 +67,17 @@ def active_options(values: Mapping, options: Mapping) -> dict:
     return {key: value for key, value in options.items() if not inert(key)}
 
 
+# Loss options that act only on probabilities outside [1e-7, 1 - 1e-7] (a clip, a floor under log p or under
+# p(1 - p)); inside they give the textbook value and gradient (up to rounding), so only a case declared
+# 'saturated' requests them (docs/conventions.md §3).
+SATURATION_OPTIONS = ("probability_clip", "log_floor", "denominator_floor")
+
+
+def active_loss_options(saturated: bool, options: Mapping) -> dict:
+    """options less the SATURATION_OPTIONS unless the case's predictions are declared saturated."""
+    return {key: value for key, value in options.items() if saturated or key not in SATURATION_OPTIONS}
+
+
 def layer_options(layer: dict, options: Mapping[str, Mapping]) -> dict:
     """options[type] for this layer spec, less the float32-rounding ones it makes inert."""
     return active_options(layer, options.get(layer["type"], {}))

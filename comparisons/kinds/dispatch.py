@@ -18,7 +18,7 @@ from comparisons.kinds.initializer import compare_initializer
 from comparisons.kinds.initializer import implementation_spec as initializer_spec
 from comparisons.kinds.landscape import compare_landscape
 from comparisons.kinds.optimizer import compare_optimizer, optimizer_spec
-from comparisons.kinds.passes import compare_pass, layer_conventions
+from comparisons.kinds.passes import compare_pass, layer_conventions, loss_conventions
 from comparisons.kinds.perceptron import compare_perceptron
 from comparisons.kinds.training import compare_training, optimizer_for
 
@@ -41,6 +41,7 @@ def requested_options(case: Case, framework: str) -> set[str]:
     if case.kind in ("pass", "training"):  # the framework's layer conventions for the case's layer types
         conventions = layer_conventions(case, framework)
         names |= {key for layer in case.layers for key in layer_options(layer, conventions)}
+        names |= set(loss_conventions(case, framework))
     if case.options.get("scratch_variant"):  # a negative control plants its bug in the bundled library
         names.add("scratch_variant")
     if case.kind == "optimizer":

@@ -6,9 +6,10 @@ import numpy as np
 
 from comparisons.adapters import get_adapter, profile
 from comparisons.adapters.cache import case_adapter
+from comparisons.adapters.protocol import PROBABILITY_LOSSES
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
-from comparisons.core.spec import with_layer_options
+from comparisons.core.spec import active_loss_options, effective_loss, with_layer_options
 from comparisons.data.batches import Batch, draw_case_data
 from comparisons.data.parameters import initial_params
 from comparisons.kinds.localization import confirm_update, describe_localization, localize
@@ -27,9 +28,22 @@ def layer_conventions(case: Case, framework: str) -> dict:
     return dict(profile(framework).layer_conventions if given is None else given)
 
 
+def loss_conventions(case: Case, framework: str) -> dict:
+    """The scratch loss options for the loss this framework computes (effective_loss: a fused softmax
+    reads logits): the case's own (options['scratch_loss_conventions']), else the framework profile's
+    less those inert unless the case's data are declared 'saturated' (active_loss_options)."""
+    given = case.options.get("scratch_loss_conventions")
+    if given is not None or case.loss not in PROBABILITY_LOSSES:  # scratch's logits losses have no options
+        return dict(given or {})
+    options = profile(framework).loss_conventions.get(effective_loss(case.model_spec())[0], {})
+    return active_loss_options(bool(case.data.get("saturated")), options)
+
+
 def implementation_spec(case: Case, framework: str) -> dict:
-    """The spec the implementation under test builds: the case's, with the layer conventions added."""
-    return with_layer_options(case.model_spec(), layer_conventions(case, framework))
+    """The spec the implementation under test builds: the case's, with the layer and loss conventions."""
+    spec = with_layer_options(case.model_spec(), layer_conventions(case, framework))
+    options = loss_conventions(case, framework)
+    return {**spec, "loss_options": options} if options else spec
 
 
 def _ordered(results: dict, quantity: str) -> list[tuple[str, np.ndarray]]:
