@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from comparisons.core.rows import CaseRun, make_row
-from comparisons.core.tolerances import Tolerance
+from comparisons.core.tolerances import Tolerance, tolerance_for
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
 BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
@@ -84,6 +84,8 @@ class Shadow:
         self.current: dict[str, dict] = {}  # this step's tensors per side
         self.gap: dict[tuple[str, str], float] = {}  # this step's |impl - shadow| per tensor
         self.bulk_baseline: dict[tuple[str, str], float] = {}  # running max of median |impl - shadow|
+        self.bulk_open: dict[tuple[str, str], bool] = {}  # the shadow's median element never left the tol
+        self.tol = tolerance_for(dtype, "param_after_step")  # the teacher-forced tolerance of the run
 
     def step(self, x, targets, shared, mine: dict, ref: dict) -> dict:
         """One shadow step on the run's batch and masks with the samples in another order (batch sums then
@@ -109,13 +111,16 @@ class Shadow:
                 mine = np.asarray(self.current["mine"][key], np.float64)
                 median = float(np.median(np.abs(mine - shadow[key])))
                 self.bulk_baseline[key] = max(self.bulk_baseline.get(key, 0.0), median)
+                inside = bulk_excess(mine, shadow[key], self.tol) <= 0
+                self.bulk_open[key] = self.bulk_open.get(key, True) and inside
         return out
 
     def bulk(self, key: tuple[str, str], tol: Tolerance) -> float:
         """The bulk ratio of a state tensor: bulk_excess(impl, framework) / its median baseline (0 when the
-        median element is within the tolerance, inf when it is not and the shadow's median never moved)."""
+        median element is within the tolerance, inf when it is not and the shadow's median never moved;
+        0 once the shadow's own median element has left the tolerance: chaos has reached the bulk)."""
         mine, ref = self.current["mine"], self.current["framework"]
-        if key[0] not in STATE or key not in mine or key not in ref:
+        if key[0] not in STATE or key not in mine or key not in ref or not self.bulk_open.get(key, False):
             return 0.0
         excess = bulk_excess(mine[key], ref[key], tol)
         if excess <= 0:
