@@ -6,7 +6,10 @@ at the start and after every step (at the start only where its trainer cannot se
 batch's samples in a random order (same sums, other rounding). The
 baseline B(t) of a tensor is the running maximum over steps <= t of max|impl - shadow|; a free-running
 row passes when |impl - framework| <= atol + K*B(t) + rtol*|framework|, (atol, rtol) the teacher-forced
-tolerance. The divergence horizon of the run (impl vs framework) and of the baseline (impl vs shadow) is
+tolerance. The bulk rule adds, per state tensor while the shadow's median element has stayed within that
+tolerance: median(|impl - framework| - atol - rtol*|framework|) <= BULK_K * M(t), M(t) the running maximum
+of median|impl - shadow| (a few near-tie elements move the maximum, a wrong formula moves the median).
+The divergence horizon of the run (impl vs framework) and of the baseline (impl vs shadow) is
 the first step that leaves the teacher-forced tolerance; the run fails when its horizon comes before the
 baseline's divided by HORIZON_FACTOR.
 """
