@@ -6,7 +6,10 @@ at the start and after every step (at the start only where its trainer cannot se
 batch's samples in a random order (same sums, other rounding). The
 baseline B(t) of a tensor is the running maximum over steps <= t of max|impl - shadow|; a free-running
 row passes when |impl - framework| <= atol + K*B(t) + rtol*|framework|, (atol, rtol) the teacher-forced
-tolerance. The divergence horizon of the run (impl vs framework) and of the baseline (impl vs shadow) is
+tolerance. The bulk rule adds, per state tensor while the shadow's median element has stayed within that
+tolerance: median(|impl - framework| - atol - rtol*|framework|) <= BULK_K * M(t), M(t) the running maximum
+of median|impl - shadow| (a few near-tie elements move the maximum, a wrong formula moves the median).
+The divergence horizon of the run (impl vs framework) and of the baseline (impl vs shadow) is
 the first step that leaves the teacher-forced tolerance; the run fails when its horizon comes before the
 baseline's divided by HORIZON_FACTOR.
 """
@@ -18,9 +21,11 @@ import math
 import numpy as np
 
 from comparisons.core.rows import CaseRun, make_row
-from comparisons.core.tolerances import Tolerance
+from comparisons.core.tolerances import Tolerance, tolerance_for
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
+BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
+STATE = ("grad_param", "param_after_step", "buffer")  # the training state the verdicts read
 HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline
 CHAOS_STREAM = 14  # the perturbation signs come from np.random.default_rng((case seed, CHAOS_STREAM))
 FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
@@ -56,6 +61,14 @@ def excess_ratio(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, basel
     return excess / baseline if baseline > 0 else math.inf
 
 
+def bulk_excess(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> float:
+    """median over elements of |a - r| - atol - rtol*|r|: > 0 when more than half the elements are off."""
+    a, r = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if a.shape != r.shape or a.size == 0 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(r))):
+        return 0.0  # shapes and non-finite values are excess_ratio's (K = inf)
+    return float(np.median(np.abs(a - r) - tol.atol - tol.rtol * np.abs(r)))
+
+
 def _float64(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {key: np.asarray(value, dtype=np.float64) for key, value in params.items()}
 
@@ -73,6 +86,9 @@ class Shadow:
         self.before = {"mine": _float64(params), "shadow": _float64(start), "framework": _float64(params)}
         self.current: dict[str, dict] = {}  # this step's tensors per side
         self.gap: dict[tuple[str, str], float] = {}  # this step's |impl - shadow| per tensor
+        self.bulk_baseline: dict[tuple[str, str], float] = {}  # running max of median |impl - shadow|
+        self.bulk_open: dict[tuple[str, str], bool] = {}  # the shadow's median element never left the tol
+        self.tol = tolerance_for(dtype, "param_after_step")  # the teacher-forced tolerance of the run
 
     def step(self, x, targets, shared, mine: dict, ref: dict) -> dict:
         """One shadow step on the run's batch and masks with the samples in another order (batch sums then
@@ -94,23 +110,57 @@ class Shadow:
                     for key, value in self.current["mine"].items() if key in shadow}
         for key, gap in self.gap.items():
             self.baseline[key] = max(self.baseline.get(key, 0.0), gap)
+            if key[0] in STATE:
+                mine = np.asarray(self.current["mine"][key], np.float64)
+                median = float(np.median(np.abs(mine - shadow[key])))
+                self.bulk_baseline[key] = max(self.bulk_baseline.get(key, 0.0), median)
+                inside = bulk_excess(mine, shadow[key], self.tol) <= 0
+                self.bulk_open[key] = self.bulk_open.get(key, True) and inside
         return out
 
+    def bulk(self, key: tuple[str, str], tol: Tolerance) -> float:
+        """The bulk ratio of a state tensor: bulk_excess(impl, framework) / its median baseline (0 when the
+        median element is within the tolerance, inf when it is not and the shadow's median never moved;
+        0 once the shadow's own median element has left the tolerance: chaos has reached the bulk)."""
+        mine, ref = self.current["mine"], self.current["framework"]
+        if key[0] not in STATE or key not in mine or key not in ref or not self.bulk_open.get(key, False):
+            return 0.0
+        excess = bulk_excess(mine[key], ref[key], tol)
+        if excess <= 0:
+            return 0.0
+        baseline = self.bulk_baseline.get(key, 0.0)
+        return excess / baseline if baseline > 0 else math.inf
+
+    def bulk_ratio(self, tol: Tolerance) -> float:
+        """The largest bulk ratio of this step's state tensors (the verdict asks <= BULK_K)."""
+        return max((self.bulk(key, tol) for key in self.current["framework"]), default=0.0)
+
     def ratio(self, tol: Tolerance) -> float:
-        """The K this step needs: max over the framework's tensors of excess_ratio against the baseline."""
+        """The K this step needs: max over the framework's state tensors (gradients, parameters, buffers,
+        updates; not the loss value, as the horizons) of excess_ratio against the baseline."""
         mine = self.current["mine"]
         return max((excess_ratio(mine[key], value, tol, self.baseline.get(key, 0.0))
-                    for key, value in self.current["framework"].items() if key in mine), default=0.0)
+                    for key, value in self.current["framework"].items() if key in mine and key[0] != "loss"),
+                   default=0.0)
 
     def trajectory_columns(self, tol: Tolerance, baseline_within: bool) -> dict:
         """The baseline's per-step columns of trajectories.csv (this step's gaps, not running maxima)."""
         params = [gap for (quantity, _), gap in self.gap.items() if quantity == "param_after_step"]
         return {"baseline_loss_abs_err": self.gap.get(("loss", "loss"), math.nan),
                 "baseline_param_abs_err": max(params, default=math.nan),
-                "baseline_within_tolerance": baseline_within, "chaos_ratio": self.ratio(tol)}
+                "baseline_within_tolerance": baseline_within, "chaos_ratio": self.ratio(tol),
+                "bulk_ratio": self.bulk_ratio(tol)}
 
     def allowance(self, quantity: str, tensor: str, tol: Tolerance) -> Tolerance:
-        """The teacher-forced tolerance with atol + K x this tensor's baseline so far."""
+        """The teacher-forced tolerance with atol + K x this tensor's baseline so far; for a tensor whose
+        median element is off by more than BULK_K x its median baseline, atol + BULK_K x that baseline
+        (which its worst element then exceeds: the row fails)."""
+        bulk = self.bulk((quantity, tensor), tol)
+        if bulk > BULK_K:
+            median = self.bulk_baseline.get((quantity, tensor), 0.0)
+            return Tolerance(tol.atol + BULK_K * median, tol.rtol,
+                             f"bulk off: the median element's excess is {bulk:.3g} x the median "
+                             f"|impl - perturbed shadow| so far ({median:.3g}), allowed {BULK_K:g}x")
         baseline = self.baseline.get((quantity, tensor), 0.0)
         return Tolerance(tol.atol + K * baseline, tol.rtol,
                          f"chaos allowance: atol {tol.atol:g} + K={K:g} x baseline {baseline:.3g} "
@@ -136,8 +186,11 @@ class Shadow:
 
 
 def step_passes(row: dict) -> bool:
-    """A trajectory row's verdict: within K x baseline (free runs), else within the tolerance (teacher)."""
-    return row["chaos_ratio"] <= K if "chaos_ratio" in row else bool(row["within_tolerance"])
+    """A trajectory row's verdict: within K x baseline and BULK_K x the median baseline (free runs), else
+    within the tolerance (teacher)."""
+    if "chaos_ratio" not in row:
+        return bool(row["within_tolerance"])
+    return row["chaos_ratio"] <= K and row["bulk_ratio"] <= BULK_K
 
 
 def horizon(trajectory: list[dict], column: str) -> int | None:

@@ -41,7 +41,7 @@ TRAJECTORY_COLUMNS = (
     "case", "suite", "framework", "dtype", "seed", "mode", "step", "loss_scratch", "loss_framework",
     "loss_abs_err", "max_grad_abs_err", "max_param_abs_err", "max_param_rel_err", "accuracy_scratch",
     "accuracy_framework", "within_tolerance", "state_within_tolerance", "baseline_loss_abs_err",
-    "baseline_param_abs_err", "baseline_within_tolerance", "chaos_ratio",
+    "baseline_param_abs_err", "baseline_within_tolerance", "chaos_ratio", "bulk_ratio",
 )
 KNOWN_DIFFERENCE_COLUMNS = ("entry", "reason", "expected_magnitude", "measured_max_abs_err",
                             "bound_over_measured", "rows", "cases", "proof", "proof_status", "status")
