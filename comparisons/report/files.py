@@ -111,6 +111,21 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
+def untimed(path: Path) -> bytes:
+    """A report file's bytes; for agreement.csv and summary.csv without their TIMING_COLUMNS, which a rerun
+    of the same cases changes (a skipped case is timed afresh) and nothing drawn reads."""
+    data = path.read_bytes()
+    if path.name not in ("agreement.csv", "summary.csv"):
+        return data
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    keep = [i for i, column in enumerate(lines[0] if lines else ()) if column not in TIMING_COLUMNS]
+    if any(len(line) != len(lines[0]) for line in lines):
+        return data  # not a file csv_text wrote: all of it
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([line[i] for i in keep] for line in lines)
+    return buffer.getvalue().encode("utf-8")
+
+
 def judged_rows(rows: list[dict]) -> list[dict]:
     """Rows held to the tolerance (not known differences) that have a finite error ratio."""
     return [r for r in rows if r["status"] != "known_difference"
