@@ -144,6 +144,6 @@ def test_plots_are_kept_when_only_the_timings_changed(reports):
     agreement.write_text("\n".join([header, *(line.rsplit(",", 1)[0] + ",12.5" for line in lines)]) + "\n")
     assert write_plots(reports.directory, reuse=True) == first
     assert all(p.stat().st_mtime_ns == 1 for p in first)
-    agreement.write_text(agreement.read_text().replace(",passed,", ",failed,", 1))  # a row changed: drawn again
+    agreement.write_text(agreement.read_text().replace(",passed,", ",failed,", 1))  # a row changed: redrawn
     assert write_plots(reports.directory, reuse=True) == first
     assert all(p.stat().st_mtime_ns > 1 for p in first)
