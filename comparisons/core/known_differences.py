@@ -103,34 +103,49 @@ def unmatched_entries(entries: list[KnownDifference], rows: list[dict]) -> list[
     return [item["entry"] for item in audit(entries, rows) if item["status"] == "unmatched"]
 
 
-def _proof_status(entry: KnownDifference, rows: list[dict]) -> str:
+def _groups(rows: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """Per (case, framework, dtype): its first row and its rows that are not skipped (selects() reads only
+    those three fields, so a group's first row answers for all of them)."""
+    groups: dict[tuple, tuple[dict, list[dict]]] = {}
+    for r in rows:
+        _, ran = groups.setdefault((r["case"], r["framework"], r["dtype"]), (r, []))
+        if r["status"] != "skipped":
+            ran.append(r)
+    return list(groups.values())
+
+
+def _proof_status(entry: KnownDifference, groups: list[tuple[dict, list[dict]]]) -> str:
     """passed / failed (a proof row not within the normal tolerance) / not selected / none."""
-    if not entry.proof_cases:
+    cases = entry.proof_cases
+    if not cases:
         return "none"
-    proof = [r for r in rows for case in entry.proof_cases
-             if entry.selects(r, case) and r["status"] != "skipped"]
+    proof = [r for first, ran in groups if any(entry.selects(first, c) for c in cases) for r in ran]
     if not proof:
         return "not selected"
     # a proof row another entry explains (a framework's own dtype, say) is that entry's; this entry's own
     # formula must not reach its proof case
-    return "failed" if any(r["status"] in BAD or r.get("known_difference") == entry.key
-                           for r in proof) else "passed"
+    key = entry.key
+    failed = any(r["status"] in BAD or r.get("known_difference") == key for r in proof)
+    return "failed" if failed else "passed"
 
 
 def audit(entries: list[KnownDifference], rows: list[dict]) -> list[dict]:
     """Per entry: rows absorbed, the largest error, bound/measured, the proof's status, and matched /
     unmatched (its cases ran, nothing absorbed: stale) / not selected (none of its cases ran)."""
+    groups, absorbed_by = _groups(rows), {}  # selection depends on a row's group only: match groups once
+    for r in rows:
+        absorbed_by.setdefault(r.get("known_difference"), []).append(r)
     report = []
     for entry in entries:
-        absorbed = [r for r in rows if r.get("known_difference") == entry.key]
+        absorbed = absorbed_by.get(entry.key, [])
         measured = max((r["max_abs_err"] for r in absorbed), default=float("nan"))
-        selected = any(entry.selects(r) and r["status"] != "skipped" for r in rows)
+        selected = any(ran and entry.selects(first) for first, ran in groups)
         report.append({
             "entry": entry.key, "reason": entry.reason, "expected_magnitude": entry.expected_magnitude,
             "measured_max_abs_err": measured,
             "bound_over_measured": entry.expected_magnitude / measured if measured > 0 else float("nan"),
             "rows": len(absorbed), "cases": " ".join(sorted({r["case"] for r in absorbed})),
-            "proof": entry.proof, "proof_status": _proof_status(entry, rows),
+            "proof": entry.proof, "proof_status": _proof_status(entry, groups),
             "status": "matched" if absorbed else "unmatched" if selected else "not selected"})
     return report
 

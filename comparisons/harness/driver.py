@@ -8,7 +8,7 @@ from comparisons.adapters import frameworks_for
 from comparisons.adapters.cache import artifact_cache
 from comparisons.core.case import Case
 from comparisons.kinds.dispatch import compare_case
-from comparisons.projects import write_artifacts
+from comparisons.projects import module_of, write_artifacts
 
 
 def case_params(cases, kind: str) -> list:
@@ -24,7 +24,9 @@ def case_params(cases, kind: str) -> list:
 
 def run_and_record(case: Case, framework: str, dtype: str, parity_report) -> None:
     """Compare, hand the rows to the report, skip when the framework is missing, fail on a divergence."""
-    outcome = compare_case(case, framework, dtype, parity_report.known_differences, parity_report.settings)
+    module = module_of(case)  # only project artifacts read an outcome's extras
+    outcome = compare_case(case, framework, dtype, parity_report.known_differences, parity_report.settings,
+                           extras=hasattr(module, "artifacts"))
     parity_report.add(outcome.rows, outcome.trajectory)
     if outcome.rows and outcome.rows[0]["status"] != "skipped":
         with artifact_cache(parity_report.settings.cache, parity_report.settings.threads):

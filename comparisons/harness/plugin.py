@@ -28,6 +28,7 @@ from comparisons.core.settings import (  # noqa: E402
     RunSettings,
     known_differences_from_environment,
 )
+from comparisons.harness import speed  # noqa: E402
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
 from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder, longest_first  # noqa: E402
 from comparisons.report.files import report_dir_problem, status_counts, worst_ratio, write_reports  # noqa: E402
@@ -219,7 +220,7 @@ class WorkerRows:
         report = yield
         rows, trajectories = self.collector.take_unsent()
         if rows or trajectories:
-            setattr(report, ROWS_ATTR, (rows, trajectories))
+            setattr(report, ROWS_ATTR, speed.pack_rows(rows, trajectories))
         return report
 
 
@@ -231,7 +232,7 @@ class ControllerRows:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Rows a worker sent with this report (none in a run without workers: tests add them directly)."""
-        rows, trajectories = getattr(report, ROWS_ATTR, ((), ()))
+        rows, trajectories = speed.unpack_rows(getattr(report, ROWS_ATTR, ((), ())))
         self.collector.rows.extend(rows)
         self.collector.trajectories.extend(trajectories)
 

@@ -69,12 +69,13 @@ def unavailable(run: CaseRun) -> str | None:
 
 
 def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDifference] = (),
-                 settings: RunSettings = DEFAULT_SETTINGS) -> CaseOutcome:
+                 settings: RunSettings = DEFAULT_SETTINGS, extras: bool = True) -> CaseOutcome:
     """Run the case on the implementation under test and the framework; every compared tensor is a row.
 
     The one place every case kind goes through: the run's --seed-offset is applied here, a case that
     either side cannot run gives one skipped row with the reason, and an exception that escapes a
-    kind's runner becomes a crash row instead of a lost case.
+    kind's runner becomes a crash row instead of a lost case. Without `extras` (nothing will write
+    the case's project artifacts) a kept outcome comes back with none.
     """
     run = CaseRun(with_seed_offset(case, settings), framework, dtype, known, settings)
     reason = unavailable(run)
@@ -93,4 +94,4 @@ def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDi
         except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
             return run.crash(f"the {case.kind} comparison", exc)
 
-    return kept_or_computed(run, facts, compute)
+    return kept_or_computed(run, facts, compute, extras)

@@ -36,6 +36,7 @@ from comparisons.render.markdown import (  # noqa: E402
     load_reports,
 )
 from comparisons.render.raster import Canvas  # noqa: E402
+from comparisons.report.files import untimed  # noqa: E402
 
 __all__ = ["CEILING", "FLOOR", "HEATMAP", "heatmap_figure", "histogram_figure", "histogram_name", "log_ratio",
            "overview_figure", "suite_heatmap_name", "write_plots"]
@@ -92,14 +93,15 @@ SOURCES = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] 
 
 
 def drawn_from(directory: Path) -> str:
-    """Digest of what the plots are drawn from: every report file (not the PNGs, summary.md or DRAWN) and
-    the drawing code (comparisons/render/, comparisons/projects/)."""
+    """Digest of what the plots are drawn from: every report file (not the PNGs, summary.md or DRAWN; the
+    rows without their timing columns) and the drawing code (comparisons/render/, comparisons/projects/)."""
     h = hashlib.blake2b(digest_size=16)
     drawn = [p for p in directory.rglob("*") if p.is_file() and p.suffix != ".png"
              and p.name not in ("summary.md", DRAWN)]
     for path in sorted(drawn) + sorted(p for folder in SOURCES for p in folder.rglob("*.py")):
-        h.update(f"{path.relative_to(path.anchor)}\0{path.stat().st_size}\0".encode())
-        h.update(path.read_bytes())
+        content = untimed(path) if path.parent == directory else path.read_bytes()  # no plot reads timings
+        h.update(f"{path.relative_to(path.anchor)}\0{len(content)}\0".encode())
+        h.update(content)
     return h.hexdigest()
 
 

@@ -19,7 +19,6 @@ from comparisons.core.known_differences import (
     audit,
     failed_proofs,
     load_known_differences,
-    unmatched_entries,
 )
 
 AGREEMENT_COLUMNS = (
@@ -105,9 +104,26 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_format(row.get(c)) for c in columns])
+    # NOTE: the csv module writes str and int as _format does, None as '' and a float (of type float) by its
+    # repr: only nan and other types go through _format (a quarter of the time)
+    writer.writerows([v if (t := type(v)) is str or t is int or v is None or (t is float and v == v)
+                      else _format(v) for v in map(row.get, columns)] for row in rows)
     return buffer.getvalue()
+
+
+def untimed(path: Path) -> bytes:
+    """A report file's bytes; for agreement.csv and summary.csv without their TIMING_COLUMNS, which a rerun
+    of the same cases changes (a skipped case is timed afresh) and nothing drawn reads."""
+    data = path.read_bytes()
+    if path.name not in ("agreement.csv", "summary.csv"):
+        return data
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    keep = [i for i, column in enumerate(lines[0] if lines else ()) if column not in TIMING_COLUMNS]
+    if any(len(line) != len(lines[0]) for line in lines):
+        return data  # not a file csv_text wrote: all of it
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([line[i] for i in keep] for line in lines)
+    return buffer.getvalue().encode("utf-8")
 
 
 def judged_rows(rows: list[dict]) -> list[dict]:
@@ -195,8 +211,11 @@ def _cpu_model() -> str:
 
 
 def environment(rows: list[dict], extra: dict | None = None,
-                known: list[KnownDifference] | None = None) -> dict:
-    """Versions, CPU, threads, seeds and determinism settings of the run."""
+                known: list[KnownDifference] | None = None, audited: list[dict] | None = None) -> dict:
+    """Versions, CPU, threads, seeds and determinism settings of the run (audited: audit(known, rows),
+    when the caller has it)."""
+    if audited is None:
+        audited = audit(load_known_differences() if known is None else known, rows)
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -207,8 +226,7 @@ def environment(rows: list[dict], extra: dict | None = None,
         "seeds": sorted({r["seed"] for r in rows}),
         "cases": len({r["case"] for r in rows}),
         "rows": len(rows),
-        "known_differences_unmatched": unmatched_entries(load_known_differences() if known is None else known,
-                                                         rows),
+        "known_differences_unmatched": [item["entry"] for item in audited if item["status"] == "unmatched"],
         **(extra or {}),
     }
 
@@ -229,7 +247,7 @@ def write_reports(rows: list[dict], report_dir: Path, extra_env: dict | None = N
     atomic_write_text(report_dir / "trajectories.csv", csv_text(ordered, TRAJECTORY_COLUMNS))
     audited = audit(known, rows)
     atomic_write_text(report_dir / "known_differences.csv", csv_text(audited, KNOWN_DIFFERENCE_COLUMNS))
-    env = environment(rows, extra_env, known)
+    env = environment(rows, extra_env, known, audited)
     atomic_write_text(report_dir / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
     return failed_proofs(audited)
 

@@ -194,3 +194,16 @@ def test_under_another_profiler_an_outcome_is_computed_not_kept_and_it_stays(tmp
     finally:
         sys.setprofile(None)
     assert calls == [1, 1] and not (tmp_path / "cache").exists()
+
+
+def test_an_outcome_kept_without_its_extras_gives_the_same_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    monkeypatch.setattr(outcomes, "STARTED_NS", 2**62)
+    extras = {"history": [{"step": 1, "params": {"w": np.arange(3.0)}}]}
+    run = _run(tmp_path)
+    computed = kept_or_computed(run, {}, lambda: CaseOutcome([{"case": "user_case", "status": "passed"}],
+                                                             trajectory=[{"step": 1}], extras=extras))
+    lean = kept_or_computed(run, {}, lambda: CaseOutcome([]), extras=False)
+    full = kept_or_computed(run, {}, lambda: CaseOutcome([]))
+    assert lean.rows == full.rows == computed.rows and lean.trajectory == full.trajectory == [{"step": 1}]
+    assert lean.extras == {} and full.extras["history"][0]["params"]["w"].tolist() == [0.0, 1.0, 2.0]

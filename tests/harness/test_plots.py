@@ -132,3 +132,18 @@ def test_png_writer_round_trips_pixels_and_resolution(tmp_path, channels):
         assert image.mode == ("RGBA" if channels == 4 else "RGB")
         assert np.array_equal(np.asarray(image), pixels)
         assert round(image.info["dpi"][0]) == DPI
+
+
+def test_plots_are_kept_when_only_the_timings_changed(reports):
+    first = write_plots(reports.directory, reuse=True)
+    for path in first:
+        os.utime(path, ns=(1, 1))  # an old stamp: a redraw would give a new one
+    agreement = reports.directory / "agreement.csv"
+    header, *lines = agreement.read_text().splitlines()
+    assert header.endswith(",elapsed_s")  # the last column: a rerun times a skipped case afresh
+    agreement.write_text("\n".join([header, *(line.rsplit(",", 1)[0] + ",12.5" for line in lines)]) + "\n")
+    assert write_plots(reports.directory, reuse=True) == first
+    assert all(p.stat().st_mtime_ns == 1 for p in first)
+    agreement.write_text(agreement.read_text().replace(",passed,", ",failed,", 1))  # a row changed: redrawn
+    assert write_plots(reports.directory, reuse=True) == first
+    assert all(p.stat().st_mtime_ns > 1 for p in first)

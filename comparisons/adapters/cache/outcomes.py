@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import sys
 import sysconfig
 import time
@@ -27,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from comparisons.adapters.cache.keys import ROOT, digest, recording_key
-from comparisons.adapters.cache.store import Packer, Store, Unpackable
+from comparisons.adapters.cache.store import Packer, Store, Unpackable, builder
 from comparisons.core.rows import CaseOutcome
 from comparisons.data.batches import Batch
 
@@ -46,11 +47,6 @@ def harness_digest() -> str:
     """Digest of every source file of comparisons/ and reference/ (any edit there recomputes every case)."""
     files = sorted(p for folder in HARNESS for p in folder.rglob("*.py"))
     return digest([(str(p.relative_to(ROOT)), p.read_bytes().decode("utf-8", "replace")) for p in files])
-
-
-def _stamp(path: Path) -> tuple:
-    status = path.stat()
-    return (str(path), status.st_mtime_ns, status.st_size)
 
 
 @cache
@@ -89,14 +85,6 @@ def _functions(stamp: tuple) -> dict[str, str]:
     return found
 
 
-def _function_digest(filename: str, qualname: str) -> str:
-    """The digest of the definition a code object's qualified name belongs to (its outermost function: a
-    nested function, lambda or comprehension is part of it); the whole file's when it is in none."""
-    stamp = _stamp(Path(filename))
-    outer = qualname.split(".<locals>.", 1)[0]
-    return _functions(stamp).get(outer) or _content(stamp)
-
-
 @cache
 def _folder_files(folder: Path) -> tuple[Path, ...]:
     """Every module of the top-level package holding modules of `folder` (the folder alone in none)."""
@@ -119,15 +107,37 @@ def _where(name: str) -> Path:
     return ROOT / name if not Path(name).is_absolute() else Path(name)
 
 
+@cache
+def _file(name: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """An entry's file name: its path in this checkout, and (path, name) of every module of its package."""
+    path = _where(name)
+    return str(path), name, tuple((str(p), _named(str(p))) for p in _folder_files(path.parent))
+
+
 def code_state(functions) -> dict[str, str] | None:
     """{'<file>::<qualified name>': digest} of the functions that ran (module-level code, '<module>', is
-    left to the skeletons) and, under 'skeleton:<file>', the module-level code of every module of their
-    packages; None when a file is gone or does not parse."""
+    left to the skeletons; a nested function, lambda or comprehension is its outermost function; the whole
+    file's digest when it is in none) and, under 'skeleton:<file>', the module-level code of every module of
+    their packages; None when a file is gone or does not parse. Each file is stat'ed once per call."""
+    stamps: dict[str, tuple] = {}
+
+    def stamp(path: str) -> tuple:
+        if path not in stamps:
+            status = os.stat(path)
+            stamps[path] = (path, status.st_mtime_ns, status.st_size)
+        return stamps[path]
+
     try:
-        state = {f"{name}::{qualname}": _function_digest(str(_where(name)), qualname)
-                 for name, qualname in sorted(functions) if qualname != "<module>"}
-        for package in sorted({p for name, _ in functions for p in _folder_files(_where(name).parent)}):
-            state[f"skeleton:{_named(str(package))}"] = _skeleton(_stamp(package))
+        state, packages = {}, {}
+        for name, qualname in sorted(functions):
+            path, _, package = _file(name)
+            packages.update(package)
+            if qualname != "<module>":
+                found = stamp(path)
+                outer = qualname.split(".<locals>.", 1)[0]
+                state[f"{name}::{qualname}"] = _functions(found).get(outer) or _content(found)
+        for path in sorted(packages):
+            state[f"skeleton:{packages[path]}"] = _skeleton(stamp(path))
     except (OSError, SyntaxError, ValueError):
         return None
     return state
@@ -220,15 +230,20 @@ def _is_plain(value) -> bool:
     return value is None or type(value) in (str, int, float, bool)
 
 
-def load_outcome(store: Store, key: str) -> CaseOutcome | None:
-    """The kept outcome when every source file it recorded is unchanged, else None."""
+def load_outcome(store: Store, key: str, extras: bool = True) -> CaseOutcome | None:
+    """The kept outcome when every source file it recorded is unchanged, else None; without `extras` (what
+    only project artifacts read: rebuilding a training run's history is most of a load) they are {}."""
     entry = store.load(KIND, key)
     if entry is None or code_state(entry.header["functions"]) != entry.header["code"]:
         return None
-    kept = {**entry.header["plain"], **entry.output(KIND)}
+    template, base = entry.reads[KIND]
+    form = entry.header["templates"][template]  # a dict of the fields JSON could not hold
+    if not extras:
+        form = [form[0], [item for item in form[1] if item[0] != ["s", "extras"]]]
+    kept = {"extras": {}, **entry.header["plain"], **builder(form)(entry.data, base)}
     rows, first = kept["rows"], kept["first_divergence"]
     return CaseOutcome(rows, rows[first] if first is not None else None, kept["failures"],
-                       kept["trajectory"], _typed(kept["extras"]), kept["implementation"])
+                       kept["trajectory"], _typed(kept["extras"]) if extras else {}, kept["implementation"])
 
 
 def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, label: dict) -> None:
@@ -255,13 +270,15 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, 
         pass  # an outcome the format cannot hold, or a full disk: the case reruns next time
 
 
-def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome]) -> CaseOutcome:
-    """The kept outcome of this case when nothing that computed it changed, else compute() traced and kept;
-    compute() alone when the run has no cache folder, or another profiler is running."""
+def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome],
+                     extras: bool = True) -> CaseOutcome:
+    """The kept outcome of this case when nothing that computed it changed (its extras only when asked
+    for), else compute() traced and kept; compute() alone when the run has no cache folder, or another
+    profiler is running."""
     if run.settings.cache is None or sys.getprofile() is not None:
         return compute()  # NOTE: another profiler (cProfile, a debugger's) owns sys.setprofile: not kept
     store, key = Store(run.settings.cache), outcome_key(run, facts)
-    kept = load_outcome(store, key)
+    kept = load_outcome(store, key, extras)
     if kept is not None:
         return kept
     tracker = Tracker()
