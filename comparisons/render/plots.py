@@ -49,6 +49,9 @@ TEXT_STYLE = {key: value for key, value in {"text.hinting": "no_hinting", "font.
 PROJECT_SECONDS = {"loss_landscape": 1.2, "xor_mlp": 0.7, "nnfs_spirals": 0.6, "visualizer": 0.55,
                    "digits": 0.5, "tabular": 0.5, "david_palma": 0.4, "backprop_simulator": 0.4}
 MAX_WORKERS = 4  # NOTE: figures are independent; more processes than this only add fork and memory cost
+# NOTE: a fork copies only the calling thread, so a lock another thread holds stays held in the child:
+# once a framework with its own thread pools is loaded in this process, drawing stays serial.
+THREADED_FRAMEWORKS = ("torch", "tensorflow", "jax")
 
 
 def _canvas_job(path: Path, draw: Callable[..., Canvas], *data) -> Callable[[], list[Path]]:
@@ -86,6 +89,11 @@ def default_workers() -> int:
     if not sys.platform.startswith("linux"):  # NOTE: fork is the cheap start (no re-import); Linux only
         return 1
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def fork_is_safe() -> bool:
+    """True while none of THREADED_FRAMEWORKS is imported in this process (a forked child could deadlock)."""
+    return not any(name in sys.modules for name in THREADED_FRAMEWORKS)
 
 
 DRAWN = ".plots.json"  # in the report folder: the digest the plots were drawn from, and their paths
@@ -137,7 +145,7 @@ def write_plots(reports: Reports | Path | str, advance: Callable[[int, str], Non
     _JOBS = plot_jobs(reports)
     results: dict[int, list[Path]] = {}
     try:
-        if workers > 1 and len(_JOBS) > 1:
+        if workers > 1 and len(_JOBS) > 1 and fork_is_safe():
             with multiprocessing.get_context("fork").Pool(min(workers, len(_JOBS))) as pool:
                 for index, paths in pool.imap_unordered(_run_job, range(len(_JOBS))):
                     results[index] = paths

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import matplotlib.image
 import numpy as np
@@ -22,7 +24,7 @@ from comparisons.render.heatmaps import (
 )
 from comparisons.render.histograms import histogram_counts, histogram_figure, histogram_name, panel_title
 from comparisons.render.markdown import load_reports
-from comparisons.render.plots import HEATMAP, log_ratio, write_plots
+from comparisons.render.plots import HEATMAP, fork_is_safe, log_ratio, write_plots
 from tests.harness.test_summary_md import write_synthetic_reports
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -49,9 +51,21 @@ def test_write_plots_writes_pngs_that_open(reports):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked drawing processes are Linux only")
 def test_parallel_drawing_writes_the_same_bytes(reports, tmp_path):
-    serial = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=1)}
-    parallel = {p.name: p.read_bytes() for p in write_plots(reports.directory, workers=2)}
-    assert serial == parallel
+    """In a fresh process (no framework loaded, so write_plots really forks), serial == parallel bytes."""
+    script = ("import sys\n"
+              "from comparisons.render.plots import fork_is_safe, write_plots\n"
+              "assert fork_is_safe(), 'a framework is loaded: write_plots would draw serially'\n"
+              "serial = {p.name: p.read_bytes() for p in write_plots(sys.argv[1], workers=1)}\n"
+              "parallel = {p.name: p.read_bytes() for p in write_plots(sys.argv[1], workers=2)}\n"
+              "assert serial == parallel, sorted(n for n in serial if serial[n] != parallel.get(n))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(reports.directory)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_drawing_stays_serial_once_a_threaded_framework_is_loaded(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or object())
+    assert not fork_is_safe()
 
 
 def test_plots_drawn_from_the_same_files_are_kept_and_redrawn_when_a_file_changes(reports):
