@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from comparisons.adapters import get_adapter, implementation_label
 from comparisons.adapters.cache import case_facts, recorded_calls
+from comparisons.adapters.cache.files import Artifacts
 from comparisons.adapters.cache.outcomes import kept_or_computed
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
@@ -69,13 +70,15 @@ def unavailable(run: CaseRun) -> str | None:
 
 
 def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDifference] = (),
-                 settings: RunSettings = DEFAULT_SETTINGS, extras: bool = True) -> CaseOutcome:
+                 settings: RunSettings = DEFAULT_SETTINGS, extras: bool = True,
+                 artifacts: Artifacts | None = None) -> CaseOutcome:
     """Run the case on the implementation under test and the framework; every compared tensor is a row.
 
     The one place every case kind goes through: the run's --seed-offset is applied here, a case that
     either side cannot run gives one skipped row with the reason, and an exception that escapes a
     kind's runner becomes a crash row instead of a lost case. Without `extras` (nothing will write
-    the case's project artifacts) a kept outcome comes back with none.
+    the case's project artifacts) a kept outcome comes back with none; `artifacts` writes the case's
+    project artifact files, kept with the outcome (a kept outcome writes the kept files back).
     """
     run = CaseRun(with_seed_offset(case, settings), framework, dtype, known, settings)
     reason = unavailable(run)
@@ -94,4 +97,4 @@ def compare_case(case: Case, framework: str, dtype: str, known: Sequence[KnownDi
         except Exception as exc:  # noqa: BLE001 - a fault anywhere in a case is that case's crash row
             return run.crash(f"the {case.kind} comparison", exc)
 
-    return kept_or_computed(run, facts, compute, extras)
+    return kept_or_computed(run, facts, compute, extras, artifacts)

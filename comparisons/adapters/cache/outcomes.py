@@ -27,6 +27,7 @@ from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
+from comparisons.adapters.cache.files import CHAIN, Artifacts, packed, put_back, write_live, written
 from comparisons.adapters.cache.keys import ROOT, digest, recording_key
 from comparisons.adapters.cache.store import Packer, Store, Unpackable, builder
 from comparisons.core.rows import CaseOutcome
@@ -230,11 +231,14 @@ def _is_plain(value) -> bool:
     return value is None or type(value) in (str, int, float, bool)
 
 
-def load_outcome(store: Store, key: str, extras: bool = True) -> CaseOutcome | None:
+def load_outcome(store: Store, key: str, extras: bool = True,
+                 files: Path | None = None) -> CaseOutcome | None:
     """The kept outcome when every source file it recorded is unchanged, else None; without `extras` (what
-    only project artifacts read: rebuilding a training run's history is most of a load) they are {}."""
+    only project artifacts read: rebuilding a training run's history is most of a load) they are {}; with
+    `files`, None unless the entry kept the case's artifact files, which are then written back there."""
     entry = store.load(KIND, key)
-    if entry is None or code_state(entry.header["functions"]) != entry.header["code"]:
+    if (entry is None or code_state(entry.header["functions"]) != entry.header["code"]
+            or (files is not None and CHAIN not in entry.reads)):
         return None
     template, base = entry.reads[KIND]
     form = entry.header["templates"][template]  # a dict of the fields JSON could not hold
@@ -242,14 +246,17 @@ def load_outcome(store: Store, key: str, extras: bool = True) -> CaseOutcome | N
         form = [form[0], [item for item in form[1] if item[0] != ["s", "extras"]]]
     kept = {"extras": {}, **entry.header["plain"], **builder(form)(entry.data, base)}
     rows, first = kept["rows"], kept["first_divergence"]
+    if files is not None:
+        put_back(entry.output(CHAIN), files)
     return CaseOutcome(rows, rows[first] if first is not None else None, kept["failures"],
                        kept["trajectory"], _typed(kept["extras"]) if extras else {}, kept["implementation"])
 
 
-def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, label: dict) -> None:
+def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, label: dict,
+                 files: dict[str, bytes] | None = None) -> None:
     """Keep the outcome with the digests of the functions that ran (nothing when it cannot be kept): its plain
     parts (rows, messages, trajectory: JSON gives them back unchanged) in the entry's index, the rest
-    (the extras' arrays) in its data."""
+    (the extras' arrays, the artifact files' bytes when given) in its data."""
     state = code_state(functions)
     if state is None or any(_where(name).stat().st_mtime_ns > STARTED_NS for name, _ in functions):
         return  # a file changed while this process ran: the code that ran is not the code on disk
@@ -262,28 +269,36 @@ def save_outcome(store: Store, key: str, outcome: CaseOutcome, functions: list, 
     plain = {name: value for name, value in kept.items() if name != "extras" and _is_plain(value)}
     packer = Packer()
     try:
-        rest = packer.pack({name: value for name, value in kept.items() if name not in plain})
+        reads = [[KIND, *packer.pack({name: value for name, value in kept.items() if name not in plain})]]
+        if files is not None:
+            reads.append([CHAIN, *packer.pack(packed(files))])
         header = {**label, "functions": [list(f) for f in functions], "code": state, "plain": plain,
-                  "reads": [[KIND, *rest]]}
+                  "reads": reads}
         store.save(KIND, key, header, packer)
     except (Unpackable, OSError, ValueError):
         pass  # an outcome the format cannot hold, or a full disk: the case reruns next time
 
 
-def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome],
-                     extras: bool = True) -> CaseOutcome:
+def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome], extras: bool = True,
+                     artifacts: Artifacts | None = None) -> CaseOutcome:
     """The kept outcome of this case when nothing that computed it changed (its extras only when asked
-    for), else compute() traced and kept; compute() alone when the run has no cache folder, or another
-    profiler is running."""
+    for; with `artifacts`, none, and the kept artifact files written back), else compute() (and the
+    artifacts hook) traced and kept; compute() alone when the run has no cache folder, or another profiler
+    is running."""
     if run.settings.cache is None or sys.getprofile() is not None:
-        return compute()  # NOTE: another profiler (cProfile, a debugger's) owns sys.setprofile: not kept
+        outcome = compute()  # NOTE: another profiler (cProfile, a debugger's) owns sys.setprofile: not kept
+        return outcome if artifacts is None else write_live(artifacts, outcome)
     store, key = Store(run.settings.cache), outcome_key(run, facts)
-    kept = load_outcome(store, key, extras)
+    kept = load_outcome(store, key, extras and artifacts is None, artifacts and Path(artifacts.report_dir))
     if kept is not None:
         return kept
-    tracker = Tracker()
-    with tracker.active():
+    tracker, files = Tracker(), None
+    with tracker.active():  # the artifacts hook runs the implementation under test too (its evaluations)
         outcome = compute()
+        if artifacts is not None:
+            outcome, files = written(artifacts, outcome)
+    if artifacts is not None and files is None:
+        return outcome  # the hook raised: its failure is the case's, nothing is kept
     label = {"case": run.case.id, "framework": run.framework, "dtype": run.dtype}
-    save_outcome(store, key, outcome, tracker.functions, label)
+    save_outcome(store, key, outcome, tracker.functions, label, files)
     return outcome
