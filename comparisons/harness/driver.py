@@ -6,7 +6,7 @@ import pytest
 
 from comparisons.adapters import frameworks_for
 from comparisons.adapters.cache import artifact_cache
-from comparisons.adapters.cache.files import Artifacts
+from comparisons.core.artifact_files import Artifacts
 from comparisons.core.case import Case
 from comparisons.kinds.dispatch import compare_case
 from comparisons.projects import module_of, write_artifacts

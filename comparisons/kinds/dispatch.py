@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from comparisons.adapters import get_adapter, implementation_label
 from comparisons.adapters.cache import case_facts, recorded_calls
-from comparisons.adapters.cache.files import Artifacts
+from comparisons.core.artifact_files import Artifacts
 from comparisons.adapters.cache.outcomes import kept_or_computed
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from comparisons.adapters.cache import outcomes
-from comparisons.adapters.cache.files import Artifacts, put_back
+from comparisons.core.artifact_files import Artifacts, put_back
 from comparisons.adapters.cache.outcomes import kept_or_computed
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
