@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from comparisons.adapters import get_adapter, implementation_label
 from comparisons.adapters.cache import case_facts, recorded_calls
-from comparisons.core.artifact_files import Artifacts
 from comparisons.adapters.cache.outcomes import kept_or_computed
+from comparisons.core.artifact_files import Artifacts
 from comparisons.core.case import KINDS, Case
 from comparisons.core.known_differences import KnownDifference
 from comparisons.core.rows import CaseOutcome, CaseRun

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from comparisons.adapters.cache import outcomes
-from comparisons.core.artifact_files import Artifacts, put_back
 from comparisons.adapters.cache.outcomes import kept_or_computed
+from comparisons.core.artifact_files import Artifacts, put_back
 from comparisons.core.case import Case
 from comparisons.core.rows import CaseOutcome, CaseRun
 from comparisons.core.settings import RunSettings

@@ -27,9 +27,9 @@ from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
-from comparisons.core.artifact_files import CHAIN, Artifacts, packed, put_back, write_live, written
 from comparisons.adapters.cache.keys import ROOT, digest, recording_key
 from comparisons.adapters.cache.store import Packer, Store, Unpackable, builder
+from comparisons.core.artifact_files import CHAIN, Artifacts, packed, put_back, write_live, written
 from comparisons.core.rows import CaseOutcome
 from comparisons.data.batches import Batch
 
