@@ -67,13 +67,18 @@ def put_back(files: dict, report_dir: Path) -> None:
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:
             raise ValueError(f"an artifact path must stay inside the report folder, got {name!r}")
-        path = Path(report_dir, *relative.parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data if isinstance(data, bytes) else np.asarray(data, np.uint8).tobytes())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(Path(report_dir, *relative.parts),
+                           data if isinstance(data, bytes) else np.asarray(data, np.uint8).tobytes())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over the target (readers never see half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -8,12 +8,12 @@ import json
 import math
 import os
 import platform
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from comparisons.adapters import ADAPTER_MODULES, profile
 from comparisons.core import determinism
+from comparisons.core.artifact_files import atomic_write_bytes
 from comparisons.core.known_differences import (
     KnownDifference,
     audit,
@@ -79,16 +79,8 @@ def report_dir_problem(report_dir: Path) -> str | None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The text in UTF-8, as it is (no newline translation), written by atomic_write_bytes."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _format(value) -> str:

@@ -7,9 +7,7 @@ file is named '<case>-<framework>-<dtype>-<what>.csv' (common.artifact_path).
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from comparisons.adapters import ADAPTER_MODULES, profile
+from comparisons.core.artifact_files import atomic_write_bytes
 from comparisons.core.case import DTYPES
 from comparisons.projects.shared.common import artifact_path, write_table
 
@@ -162,15 +161,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def write_png(pixels: np.ndarray, path: Path) -> Path:
-    """Write pixels as a PNG at DPI atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(png_bytes(pixels, DPI))
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """Write pixels as a PNG at DPI atomically (atomic_write_bytes: temporary file, then rename)."""
+    atomic_write_bytes(path, png_bytes(pixels, DPI))
     return path
 
 
