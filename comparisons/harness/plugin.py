@@ -30,7 +30,7 @@ from comparisons.core.settings import (  # noqa: E402
 )
 from comparisons.harness import speed  # noqa: E402
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
-from comparisons.harness.speed import add_cache_options, bound_cache, cache_folder, longest_first  # noqa: E402
+from comparisons.harness.speed import pytest_cmdline_main  # noqa: E402, F401 (a hook: xdist steals work)
 from comparisons.report.files import report_dir_problem, status_counts, worst_ratio, write_reports  # noqa: E402
 
 ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded
@@ -103,7 +103,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--known-differences", default=None, metavar="FILE",
                     help=f"known-differences CSV file (default: ${KNOWN_DIFFERENCES_ENV} when set, else "
                          "comparisons/known_differences.csv)")
-    add_cache_options(group)
+    speed.add_cache_options(group)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -145,7 +145,7 @@ def run_settings(config: pytest.Config) -> RunSettings:
     return RunSettings(full=bool(config.getoption("--full")), seed_offset=config.getoption("--seed-offset"),
                        threads=THREADS, implementation=config.getoption("--impl"),
                        known_differences=Path(path) if path else known_differences_from_environment(),
-                       cache=cache_folder(config))
+                       cache=speed.cache_folder(config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -199,7 +199,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput[DESELECTED_KEY] = dict(reasons)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    items[:] = longest_first(keep)
+    items[:] = speed.longest_first(keep)
 
 
 @pytest.fixture
@@ -252,7 +252,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     collector = config.stash[collector_key]
     collector.partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
         session.shouldfail or session.shouldstop)
-    bound_cache(config, collector.settings.cache)  # the workers are done writing
+    speed.bound_cache(config, collector.settings.cache)  # the workers are done writing
     if not collector.rows:
         return
     workers = getattr(config.option, "numprocesses", None)

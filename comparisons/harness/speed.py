@@ -43,6 +43,16 @@ def bound_cache(config: pytest.Config, folder: Path | None) -> None:
         Store(folder).evict(config.getoption("--cache-max-mb") * 2**20)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
+    """With -n and no --dist: --dist worksteal. xdist's default 'load' hands each worker a quarter of the
+    tests up front and never takes them back: in an empty-cache make report one worker kept 250 s of
+    training runs queued after the other had run out (README's Performance)."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "no":
+        config.option.dist = "worksteal"
+    return (yield)
+
+
 def _cost(item: pytest.Item) -> tuple[int, int]:
     """Larger for longer comparisons: by kind, then framework (JAX traces and compiles every case, Keras
     traces its training step, torch runs eagerly); (0, 0) for anything not a comparison. Epoch counts
