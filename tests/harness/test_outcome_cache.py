@@ -115,18 +115,18 @@ def test_an_outcome_is_kept_until_a_function_that_ran_changes(library, tmp_path,
 def test_without_a_cache_folder_nothing_is_traced_or_kept(tmp_path):
     run = CaseRun(_run(tmp_path).case, "torch", "float64", settings=RunSettings(cache=None))
     seen = []
-    outcome = kept_or_computed(run, {}, lambda: seen.append(sys.getprofile()) or CaseOutcome([]))
+    outcome = kept_or_computed(run, {}, lambda: seen.append(sys.gettrace()) or CaseOutcome([]))
     assert outcome.rows == [] and seen == [None] and not (tmp_path / "cache").exists()
 
 
 def test_a_framework_call_made_live_is_not_traced(tmp_path, monkeypatch):
-    framework = types.SimpleNamespace(PROFILE=None, version=lambda: str(sys.getprofile()))
+    framework = types.SimpleNamespace(PROFILE=None, version=lambda: str(sys.gettrace()))
     monkeypatch.setattr("comparisons.adapters.cache.replay.get_adapter", lambda name: framework)
     session = Session("torch", Store(tmp_path), "key", {})
     tracker = Tracker()
     with tracker.active():
-        assert session.call(None, "version") == "None"  # the framework ran with no profiler set
-        assert sys.getprofile() is not None  # and tracing resumed after it
+        assert session.call(None, "version") == "None"  # the framework ran with no tracer set
+        assert sys.gettrace() is not None  # and tracing resumed after it
 
 
 def test_an_outcome_computed_by_code_edited_since_the_process_started_is_not_kept(library, tmp_path,
@@ -179,21 +179,48 @@ def test_files_of_the_checkout_are_named_relative_to_it_so_another_checkout_read
     assert state is not None and "skeleton:scratch/activations.py" in state
 
 
-def test_under_another_profiler_an_outcome_is_computed_not_kept_and_it_stays(tmp_path, monkeypatch):
+def test_under_a_debugger_an_outcome_is_computed_not_kept_and_the_debugger_stays(tmp_path, monkeypatch):
     monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
     calls = []
 
-    def other(frame, event, arg):  # cProfile, a debugger: it owns sys.setprofile
+    def other(frame, event, arg):  # pdb, coverage: it owns sys.settrace
         return None
 
-    sys.setprofile(other)
+    sys.settrace(other)
     try:
         for _ in range(2):
             kept_or_computed(_run(tmp_path), {}, lambda: calls.append(1) or CaseOutcome([]))
-        assert sys.getprofile() is other
+        assert sys.gettrace() is other
+    finally:
+        sys.settrace(None)
+    assert calls == [1, 1] and not (tmp_path / "cache").exists()
+
+
+def test_a_debugger_started_inside_the_case_leaves_its_outcome_unkept(tmp_path, monkeypatch):
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    calls = []
+
+    def breakpoint_in_the_implementation() -> CaseOutcome:  # pdb.set_trace() replaces the trace function:
+        calls.append(1)                                    # what ran after it was never noted
+        sys.settrace(lambda frame, event, arg: None)
+        return CaseOutcome([])
+
+    for _ in range(2):
+        kept_or_computed(_run(tmp_path), {}, breakpoint_in_the_implementation)
+    assert sys.gettrace() is None
+    assert calls == [1, 1] and not list((tmp_path / "cache").glob("outcome-*.npz"))
+
+
+def test_a_profiler_does_not_stop_outcomes_being_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
+    calls = []
+    sys.setprofile(lambda frame, event, arg: None)  # cProfile, py-spy's neighbours: sys.setprofile is theirs
+    try:
+        for _ in range(2):
+            kept_or_computed(_run(tmp_path), {}, lambda: calls.append(1) or CaseOutcome([]))
     finally:
         sys.setprofile(None)
-    assert calls == [1, 1] and not (tmp_path / "cache").exists()
+    assert calls == [1]
 
 
 def test_an_outcome_kept_without_its_extras_gives_the_same_rows(tmp_path, monkeypatch):

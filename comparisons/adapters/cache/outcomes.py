@@ -4,7 +4,7 @@ versions, and every function of the implementation under test that ran in the ca
 A case's rows are a pure function of the harness's sources (comparisons/, reference/, the known
 differences), the case and the run's settings, the frameworks' versions, and the code of the implementation
 under test that ran. The first three are the entry's key. The last is checked when the entry is read: while
-the case runs live, sys.setprofile notes every Python function called outside the standard library,
+the case runs live, sys.settrace notes every Python function called outside the standard library,
 site-packages and the harness (the framework's own live calls are not traced, replay.py), and the entry
 keeps the digest of each one's definition (a nested function, lambda or comprehension counts as the
 function that defines it), plus the digest of the module-level code (constants, signatures, class
@@ -146,15 +146,17 @@ def code_state(functions) -> dict[str, str] | None:
 
 class Tracker:
     """The functions (file, qualified name) called while it is active, outside the standard library,
-    site-packages and the harness (sys.setprofile; the framework's live calls suspend it, replay.py)."""
+    site-packages and the harness (sys.settrace: called on Python calls only, not on every C call and
+    return as sys.setprofile is; the framework's live calls suspend it, replay.py)."""
 
     def __init__(self) -> None:
         self.codes: list = []  # the code objects of the functions that ran, each once
         self._seen: set = set()
+        self.complete = False  # True once it ended still tracing: no debugger took the trace function
 
-    def _note(self, frame, event: str, arg) -> None:
-        if event == "call" and frame.f_code not in self._seen:
-            code = frame.f_code
+    def _note(self, frame, event: str, arg) -> None:  # "call" only; None: no line events for the frame
+        code = frame.f_code
+        if code not in self._seen:
             self._seen.add(code)
             if not code.co_filename.startswith(("<", *_OUTSIDE, *_HARNESS)):
                 self.codes.append(code)
@@ -166,25 +168,26 @@ class Tracker:
 
     @contextmanager
     def active(self) -> Iterator[Tracker]:
-        sys.setprofile(self._note)
+        sys.settrace(self._note)
         try:
             yield self
         finally:
-            sys.setprofile(None)
+            self.complete = sys.gettrace() == self._note
+            sys.settrace(None)
 
 
 @contextmanager
 def untraced() -> Iterator[None]:
     """The framework's live calls: a Tracker active in this thread pauses meanwhile (replay.py)."""
-    tracing = sys.getprofile()
+    tracing = sys.gettrace()
     ours = isinstance(getattr(tracing, "__self__", None), Tracker)
     if ours:
-        sys.setprofile(None)
+        sys.settrace(None)
     try:
         yield
     finally:
         if ours:
-            sys.setprofile(tracing)
+            sys.settrace(tracing)
 
 
 def outcome_key(run, facts: dict) -> str:
@@ -283,10 +286,10 @@ def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome], extra
                      artifacts: Artifacts | None = None) -> CaseOutcome:
     """The kept outcome of this case when nothing that computed it changed (its extras only when asked
     for; with `artifacts`, none, and the kept artifact files written back), else compute() (and the
-    artifacts hook) traced and kept; compute() alone when the run has no cache folder, or another profiler
-    is running."""
-    if run.settings.cache is None or sys.getprofile() is not None:
-        outcome = compute()  # NOTE: another profiler (cProfile, a debugger's) owns sys.setprofile: not kept
+    artifacts hook) traced and kept; compute() alone when the run has no cache folder, or a debugger or
+    coverage traces (sys.settrace)."""
+    if run.settings.cache is None or sys.gettrace() is not None:
+        outcome = compute()  # NOTE: a debugger or coverage owns sys.settrace: not kept
         return outcome if artifacts is None else write_live(artifacts, outcome)
     store, key = Store(run.settings.cache), outcome_key(run, facts)
     kept = load_outcome(store, key, extras and artifacts is None, artifacts and Path(artifacts.report_dir))
@@ -297,8 +300,8 @@ def kept_or_computed(run, facts: dict, compute: Callable[[], CaseOutcome], extra
         outcome = compute()
         if artifacts is not None:
             outcome, files = written(artifacts, outcome)
-    if artifacts is not None and files is None:
-        return outcome  # the hook raised: its failure is the case's, nothing is kept
+    if (artifacts is not None and files is None) or not tracker.complete:
+        return outcome  # the hook raised (its failure is the case's), or a debugger took over: not kept
     label = {"case": run.case.id, "framework": run.framework, "dtype": run.dtype}
     save_outcome(store, key, outcome, tracker.functions, label, files)
     return outcome
