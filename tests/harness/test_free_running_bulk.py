@@ -28,6 +28,7 @@ def shadow_with(mine: np.ndarray, framework: np.ndarray, shadow: np.ndarray, los
     state.baseline = {KEY: float(gaps.max()), ("loss", "loss"): 0.0}
     state.bulk_baseline = {KEY: float(np.median(gaps))}
     state.bulk_open = {KEY: chaos.bulk_excess(mine, shadow, TOL) <= 0}  # as Shadow.step keeps it
+    state._bulk = {}
     return state
 
 
@@ -95,3 +96,18 @@ def test_the_float32_free_runs_catch_the_planted_bugs_k_alone_missed(variant, ca
     correct = compare_case(case, "torch", "float32")
     assert correct.first_divergence is None, correct.failures[:1]
     assert max(row["bulk_ratio"] for row in correct.trajectory) <= chaos.BULK_K
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 64, 129, 4096])
+def test_the_partition_median_is_numpys_median_bit_for_bit(size):
+    rng = np.random.default_rng(size)
+    for values in (rng.standard_normal(size), rng.standard_normal(size) * 1e-300,
+                   np.round(rng.standard_normal(size), 1), np.full(size, 0.1)):
+        values = values.reshape((size, 1) if size % 2 else (2, size // 2))
+        assert chaos.median(values).hex() == float(np.median(values)).hex()
+
+
+def test_the_partition_median_of_nan_or_nothing_is_numpys():
+    assert np.isnan(chaos.median(np.array([1.0, np.nan, 3.0])))
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(chaos.median(np.array([])))
