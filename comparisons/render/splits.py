@@ -19,11 +19,13 @@ def _groups(verdicts: dict[str, str]) -> str:
 def framework_splits(summary: pd.DataFrame) -> tuple[list[str], list[list]]:
     """(headers, rows): every case x dtype (outside negative controls) where one reference framework passed
     and another failed or had a known difference; one verdict column per framework, then the groups."""
-    found = []
+    found, first = [], {}  # (case, dtype) -> framework -> the verdict of its first row
     members = summary[summary["suite"] != NEGATIVE_CONTROL]
-    for (case, dtype), group in members.groupby(["case", "dtype"], sort=True):
-        verdicts = {f: v for f in reference_frameworks()
-                    for v in group.loc[group["framework"] == f, "verdict"].head(1)}
+    for case, dtype, framework, verdict in zip(members["case"], members["dtype"], members["framework"],
+                                               members["verdict"], strict=True):
+        first.setdefault((case, dtype), {}).setdefault(framework, verdict)
+    for (case, dtype), by_framework in sorted(first.items()):
+        verdicts = {f: by_framework[f] for f in reference_frameworks() if f in by_framework}
         if any(v in PASSING for v in verdicts.values()) and any(v in DIFFERING for v in verdicts.values()):
             found.append((case, dtype, verdicts))
     frameworks = [f for f in reference_frameworks() if any(f in verdicts for *_, verdicts in found)]

@@ -104,18 +104,21 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
 
 
 def untimed(path: Path) -> bytes:
-    """A report file's bytes; for agreement.csv and summary.csv without their TIMING_COLUMNS, which a rerun
-    of the same cases changes (a skipped case is timed afresh) and nothing drawn reads."""
+    """A report file's bytes; for agreement.csv and summary.csv without their timing column, which a rerun
+    of the same cases changes (a skipped case is timed afresh) and nothing drawn reads: csv_text writes it
+    last, so each record loses its last field (a record ends where the quotes so far are balanced)."""
     data = path.read_bytes()
     if path.name not in ("agreement.csv", "summary.csv"):
         return data
-    lines = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    keep = [i for i, column in enumerate(lines[0] if lines else ()) if column not in TIMING_COLUMNS]
-    if any(len(line) != len(lines[0]) for line in lines):
-        return data  # not a file csv_text wrote: all of it
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([line[i] for i in keep] for line in lines)
-    return buffer.getvalue().encode("utf-8")
+    lines = data.decode("utf-8").split("\n")
+    if lines[0].split(",")[-1] != TIMING_COLUMNS[-1] or set(lines[0].split(",")[:-1]) & set(TIMING_COLUMNS):
+        return data  # the timing column is not the last one alone: all of it
+    quotes = 0  # '"' so far: odd inside a quoted field that spans lines (the csv module doubles a quote)
+    kept = []
+    for line in lines:
+        quotes += line.count('"')
+        kept.append(line if quotes % 2 else line.rpartition(",")[0])  # a record's end: its last field dropped
+    return "\n".join(kept).encode("utf-8")
 
 
 def judged_rows(rows: list[dict]) -> list[dict]:

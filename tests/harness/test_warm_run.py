@@ -41,3 +41,22 @@ def test_the_csv_fast_path_writes_what_the_per_cell_rule_writes():
                 ",".join(f'"{v}"' if "," in v else f'"{v.replace(chr(34), 2 * chr(34))}"' if '"' in v else v
                          for v in map(_format, values)), "," * (len(columns) - 1)]
     assert text == "\n".join(expected) + "\n"
+
+
+def test_the_plots_digest_reads_every_field_but_the_timing_column(tmp_path):
+    from comparisons.report.files import AGREEMENT_COLUMNS, TIMING_COLUMNS, untimed
+
+    assert AGREEMENT_COLUMNS[-1] == TIMING_COLUMNS[-1]  # the fast path's premise: timing comes last
+
+    def written(reason: str, elapsed: float, status: str = "passed") -> bytes:
+        path = tmp_path / "agreement.csv"
+        path.write_text(csv_text([{"case": "c", "status": status, "reason": reason, "elapsed_s": elapsed},
+                                  {"case": "d", "status": "failed", "reason": "", "elapsed_s": 0.5}],
+                                 ("case", "status", "reason", "elapsed_s")))
+        return untimed(path)
+
+    spanning = 'a reason, over\ntwo lines, "quoted",1.5'  # a field that spans lines and ends like a time
+    assert written(spanning, 1.25) == written(spanning, 7.0)
+    assert written(spanning, 1.25) != written(spanning.replace("1.5", "2.5"), 1.25)
+    assert written(spanning, 1.25) != written(spanning, 1.25, status="failed")
+    assert written("plain", 1.25) == b"case,status,reason\nc,passed,plain\nd,failed,\n"
