@@ -63,15 +63,16 @@ def excess_ratio(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, basel
 
 def median(values: np.ndarray) -> float:
     """np.median of a float64 array, bit for bit: the middle element, or the mean (a + b) / 2 of the middle
-    two, found by one np.partition (np.median's own checks cost 4x that on these small tensors)."""
+    two, found by one np.partition (np.median's own checks cost 4x that on these small tensors); + 0.0 as
+    np.mean's sum starts from +0.0, so a middle -0.0 gives +0.0."""
     flat = values.ravel()
     if flat.size == 0 or not np.isfinite(flat).all():
         return float(np.median(flat))  # NaN propagation and the empty case stay np.median's
     half = flat.size // 2
     if flat.size % 2:
-        return float(np.partition(flat, half)[half])
+        return float(np.partition(flat, half)[half] + 0.0)
     low, high = np.partition(flat, (half - 1, half))[half - 1:half + 1]
-    return float((low + high) / 2)
+    return float((low + high) / 2 + 0.0)
 
 
 def bulk_excess(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> float:

@@ -101,8 +101,9 @@ def test_the_float32_free_runs_catch_the_planted_bugs_k_alone_missed(variant, ca
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 64, 129, 4096])
 def test_the_partition_median_is_numpys_median_bit_for_bit(size):
     rng = np.random.default_rng(size)
+    zeros = rng.choice([0.0, -0.0, 1.0, -1.0], size)  # signed zeros: np.median's mean turns -0.0 into +0.0
     for values in (rng.standard_normal(size), rng.standard_normal(size) * 1e-300,
-                   np.round(rng.standard_normal(size), 1), np.full(size, 0.1)):
+                   np.round(rng.standard_normal(size), 1), np.full(size, 0.1), np.full(size, -0.0), zeros):
         values = values.reshape((size, 1) if size % 2 else (2, size // 2))
         assert chaos.median(values).hex() == float(np.median(values)).hex()
 

@@ -200,14 +200,21 @@ def test_a_debugger_started_inside_the_case_leaves_its_outcome_unkept(tmp_path, 
     monkeypatch.setattr(outcomes, "recording_key", lambda *args: "recording")
     calls = []
 
+    def debugger(frame, event, arg):
+        return None
+
     def breakpoint_in_the_implementation() -> CaseOutcome:  # pdb.set_trace() replaces the trace function:
         calls.append(1)                                    # what ran after it was never noted
-        sys.settrace(lambda frame, event, arg: None)
+        sys.settrace(debugger)
         return CaseOutcome([])
 
-    for _ in range(2):
+    try:
         kept_or_computed(_run(tmp_path), {}, breakpoint_in_the_implementation)
-    assert sys.gettrace() is None
+        assert sys.gettrace() is debugger  # the debugger stays on
+        sys.settrace(None)
+        kept_or_computed(_run(tmp_path), {}, breakpoint_in_the_implementation)
+    finally:
+        sys.settrace(None)
     assert calls == [1, 1] and not list((tmp_path / "cache").glob("outcome-*.npz"))
 
 

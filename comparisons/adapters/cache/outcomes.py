@@ -173,7 +173,8 @@ class Tracker:
             yield self
         finally:
             self.complete = sys.gettrace() == self._note
-            sys.settrace(None)
+            if self.complete:  # else a debugger's: it stays for the rest of the run
+                sys.settrace(None)
 
 
 @contextmanager
