@@ -172,10 +172,10 @@ class Shadow:
         (which its worst element then exceeds: the row fails)."""
         bulk = self.bulk((quantity, tensor), tol)
         if bulk > BULK_K:
-            median = self.bulk_baseline.get((quantity, tensor), 0.0)
-            return Tolerance(tol.atol + BULK_K * median, tol.rtol,
+            typical = self.bulk_baseline.get((quantity, tensor), 0.0)  # not `median`: the function above
+            return Tolerance(tol.atol + BULK_K * typical, tol.rtol,
                              f"bulk off: the median element's excess is {bulk:.3g} x the median "
-                             f"|impl - perturbed shadow| so far ({median:.3g}), allowed {BULK_K:g}x")
+                             f"|impl - perturbed shadow| so far ({typical:.3g}), allowed {BULK_K:g}x")
         baseline = self.baseline.get((quantity, tensor), 0.0)
         return Tolerance(tol.atol + K * baseline, tol.rtol,
                          f"chaos allowance: atol {tol.atol:g} + K={K:g} x baseline {baseline:.3g} "

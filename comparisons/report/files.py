@@ -111,7 +111,8 @@ def untimed(path: Path) -> bytes:
     if path.name not in ("agreement.csv", "summary.csv"):
         return data
     lines = data.decode("utf-8").split("\n")
-    if lines[0].split(",")[-1] != TIMING_COLUMNS[-1] or set(lines[0].split(",")[:-1]) & set(TIMING_COLUMNS):
+    *others, last = lines[0].split(",")
+    if last != TIMING_COLUMNS[-1] or set(others) & set(TIMING_COLUMNS):
         return data  # the timing column is not the last one alone: all of it
     quotes = 0  # '"' so far: odd inside a quoted field that spans lines (the csv module doubles a quote)
     kept = []
