@@ -117,33 +117,46 @@ def _ratio(num, den) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def step_gain(updates: tuple, grads: tuple) -> np.ndarray:
-    """Per element max(|dtheta_i|/|g_i| over both sides, max|dtheta|/max|g| over both sides)."""
+def tensor_largest(x) -> np.ndarray:
+    """x's largest |element| in the place of each element (x one tensor)."""
+    return np.full(np.shape(x), _largest(x))
+
+
+def step_gain(updates: tuple, grads: tuple, largest=tensor_largest) -> np.ndarray:
+    """Per element max(|dtheta_i|/|g_i| over both sides, max|dtheta|/max|g| over both sides); `largest`
+    gives each element its tensor's max|x| (several tensors in one vector: kinds/step_state.py)."""
     pairs = list(zip(updates, grads, strict=True))
-    floor = max(float(_ratio(_largest(u), _largest(g))) for u, g in pairs)
-    gain = np.maximum.reduce([_ratio(u, g) for u, g in pairs] + [np.full(np.shape(grads[0]), floor)])
+    (mine, theirs) = (_ratio(largest(u), largest(g)) for u, g in pairs)
+    floor = np.where(theirs > mine, theirs, mine)  # Python's max(mine, theirs), NaN included
+    gain = np.maximum.reduce([_ratio(u, g) for u, g in pairs] + [floor])
     return np.where(np.isfinite(gain), gain, 0.0)  # a NaN gradient: its grad_param row is status nan
 
 
-def gradient_allowance(updates: tuple, grads: tuple, memory: tuple | None = None) -> tuple:
+def gradient_allowance(updates: tuple, grads: tuple, memory: tuple | None = None,
+                       largest=tensor_largest) -> tuple:
     """(allowance, memory): allowance = gain_i * gap_i, gain_i the running max of step_gain, gap_i =
     max(|g_mine_i - g_fw_i|, GAP_MEMORY * the previous gap_i); memory = (gain, gap) for the next step."""
     gap = np.abs(np.asarray(grads[0], np.float64) - np.asarray(grads[1], np.float64))
-    gap, gain = np.where(np.isfinite(gap), gap, 0.0), step_gain(updates, grads)
+    gap, gain = np.where(np.isfinite(gap), gap, 0.0), step_gain(updates, grads, largest)
     if memory is not None and np.shape(memory[0]) == np.shape(gain):
         gain, gap = np.maximum(gain, memory[0]), np.maximum(gap, GAP_MEMORY * memory[1])
     return gain * gap, (gain, gap)
 
 
-def update_tolerance(dtype: str, framework_update, theta_after, allowance=0.0) -> Tolerance:
-    """atol = rtol_q*max|dtheta_fw| + UPDATE_ULPS*eps*max|theta_after| + allowance (in training the
-    gradient_allowance, per element), rtol = rtol_q (the one-step rtol)."""
+def update_atol(dtype: str, scale, size):
+    """rtol_q*scale + UPDATE_ULPS*eps*size, scale = max|dtheta_fw| and size = max|theta_after| of a tensor
+    (numbers, or arrays of several tensors'); 0 where either is not finite (a NaN step: its row is nan)."""
     rtol = tolerance_for(dtype, "param_after_step").rtol
-    scale, size = _largest(framework_update), _largest(theta_after)
-    if not all(math.isfinite(v) for v in (scale, size)):  # a NaN step: the row is status nan anyway
-        scale = size = 0.0
-    atol = rtol * scale + UPDATE_ULPS * float(np.finfo(dtype).eps) * size + allowance
-    return Tolerance(atol, rtol, UPDATE_REASON)
+    finite = np.isfinite(scale) & np.isfinite(size)
+    with np.errstate(invalid="ignore"):
+        return np.where(finite, rtol * scale + UPDATE_ULPS * float(np.finfo(dtype).eps) * size, 0.0)
+
+
+def update_tolerance(dtype: str, framework_update, theta_after, allowance=0.0) -> Tolerance:
+    """atol = update_atol of the tensor + allowance (in training the gradient_allowance, per element),
+    rtol = rtol_q (the one-step rtol)."""
+    atol = float(update_atol(dtype, _largest(framework_update), _largest(theta_after))) + allowance
+    return Tolerance(atol, tolerance_for(dtype, "param_after_step").rtol, UPDATE_REASON)
 
 
 # Distribution statistics (initializer cases, quantity "metric"): two independent seeded draws of

@@ -20,8 +20,10 @@ import math
 
 import numpy as np
 
+from comparisons.core.agreement import compare
 from comparisons.core.rows import CaseRun, make_row
 from comparisons.core.tolerances import Tolerance, tolerance_for
+from comparisons.kinds.step_state import Layout, Segments
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
 BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
@@ -50,43 +52,6 @@ def tensors(result: dict, before: dict[str, np.ndarray]) -> dict[tuple[str, str]
     return found
 
 
-def excess_ratio(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, baseline: float) -> float:
-    """max over elements of (|a - r| - atol - rtol*|r|) / B: the K this tensor needs (0 when within tol)."""
-    a, r = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    if a.shape != r.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(r))):
-        return math.inf
-    excess = float(np.max(np.abs(a - r) - tol.atol - tol.rtol * np.abs(r), initial=0.0))
-    if excess <= 0:
-        return 0.0
-    return excess / baseline if baseline > 0 else math.inf
-
-
-def median(values: np.ndarray) -> float:
-    """np.median of a float64 array, bit for bit: the middle element, or the mean (a + b) / 2 of the middle
-    two, found by one np.partition (np.median's own checks cost 4x that on these small tensors); + 0.0 as
-    np.mean's sum starts from +0.0, so a middle -0.0 gives +0.0."""
-    flat = values.ravel()
-    if flat.size == 0 or not np.isfinite(flat).all():
-        return float(np.median(flat))  # NaN propagation and the empty case stay np.median's
-    half = flat.size // 2
-    if flat.size % 2:
-        return float(np.partition(flat, half)[half] + 0.0)
-    low, high = np.partition(flat, (half - 1, half))[half - 1:half + 1]
-    return float((low + high) / 2 + 0.0)
-
-
-def bulk_excess(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> float:
-    """median over elements of |a - r| - atol - rtol*|r|: > 0 when more than half the elements are off."""
-    a, r = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    if a.shape != r.shape or a.size == 0 or not (np.isfinite(a).all() and np.isfinite(r).all()):
-        return 0.0  # shapes and non-finite values are excess_ratio's (K = inf)
-    return median(np.abs(a - r) - tol.atol - tol.rtol * np.abs(r))
-
-
-def _float64(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {key: np.asarray(value, dtype=np.float64) for key, value in params.items()}
-
-
 class Shadow:
     """The implementation under test once more, perturbed at the rounding level: the run's own chaos."""
 
@@ -96,83 +61,93 @@ class Shadow:
         start = perturb(params, self.rng)
         self.trainer = implementation.make_trainer(spec, start, optimizer, dtype)
         self.every_step = callable(getattr(self.trainer, "set_params", None))
+        self.starts = {"mine": params, "shadow": start, "framework": params}  # each side's first parameters
+        self.before: dict[str, np.ndarray] | None = None  # per side its parameters before the step, flat
+        self.tol = tolerance_for(dtype, "param_after_step")  # the teacher-forced tolerance of the run
         self.baseline: dict[tuple[str, str], float] = {}  # running max of |impl - shadow| per tensor
-        self.before = {"mine": _float64(params), "shadow": _float64(start), "framework": _float64(params)}
-        self.current: dict[str, dict] = {}  # this step's tensors per side
-        self.gap: dict[tuple[str, str], float] = {}  # this step's |impl - shadow| per tensor
         self.bulk_baseline: dict[tuple[str, str], float] = {}  # running max of median |impl - shadow|
         self.bulk_open: dict[tuple[str, str], bool] = {}  # the shadow's median element never left the tol
-        self.tol = tolerance_for(dtype, "param_after_step")  # the teacher-forced tolerance of the run
-        self._bulk: dict = {}  # this step's bulk ratios, per (tensor key, tolerance)
+        self.gap: dict[tuple[str, str], float] = {}  # this step's |impl - shadow| per tensor
+        self.bulk_ratios: dict[tuple[str, str], float] = {}  # this step's bulk ratio per state tensor
+        self.chaos_ratio = 0.0  # this step's K (ratio())
+        self.within = True  # this step's impl within the teacher-forced tolerance of its shadow
+        self.seen: tuple = ()  # this step's (layout, results, parameters before) per side, for its rows
 
-    def step(self, x, targets, shared, mine: dict, ref: dict) -> dict:
+    def step(self, x, targets, shared, results: tuple[dict, dict], layout: Layout, vectors: tuple) -> dict:
         """One shadow step on the run's batch and masks with the samples in another order (batch sums then
-        round differently, as another library's do); updates the baseline; re-perturbs its parameters."""
+        round differently, as another library's do), then observe(); re-perturbs its parameters."""
         order = self.rng.permutation(len(x))
         masks = {index: np.asarray(mask)[order]
                  for index, mask in (shared or {}).get("dropout_masks", {}).items()}
         out = self.trainer.step(x[order], targets[order], {**(shared or {}), "dropout_masks": masks})
-        self.current = {side: tensors(result, self.before[side])
-                        for side, result in (("mine", mine), ("shadow", out), ("framework", ref))}
-        self.before["shadow"] = _float64(out["params"])
+        span, params = layout.parts["param_after_step"]
+        before = self.before or {side: params.flatten({"params": start}, "the case")
+                                 for side, start in self.starts.items()}
+        state = {"mine": vectors[0], "shadow": layout.state.flatten(out, "the perturbed shadow"),
+                 "framework": vectors[1]}
+        self.before = {side: vector[span] for side, vector in state.items()}
         if self.every_step:
             perturbed = perturb(out["params"], self.rng)
             self.trainer.set_params(perturbed)
-            self.before["shadow"] = _float64(perturbed)
-        self.before["mine"], self.before["framework"] = _float64(mine["params"]), _float64(ref["params"])
-        shadow, self._bulk, self.gap = self.current["shadow"], {}, {}
-        for key, value in self.current["mine"].items():
-            if key not in shadow:
-                continue
-            mine = np.asarray(value, np.float64)
-            distance = np.abs(mine - shadow[key])
-            self.gap[key] = float(np.max(distance, initial=0.0))
-            self.baseline[key] = max(self.baseline.get(key, 0.0), self.gap[key])
-            if key[0] in STATE:
-                self.bulk_baseline[key] = max(self.bulk_baseline.get(key, 0.0), median(distance))
-                inside = bulk_excess(mine, shadow[key], self.tol) <= 0
-                self.bulk_open[key] = self.bulk_open.get(key, True) and inside
+            self.before["shadow"] = params.flatten({"params": perturbed}, "the perturbed shadow")
+        self.observe(layout, {"mine": results[0], "shadow": out, "framework": results[1]}, state, before)
         return out
 
-    def bulk(self, key: tuple[str, str], tol: Tolerance) -> float:
-        """The bulk ratio of a state tensor: bulk_excess(impl, framework) / its median baseline (0 when the
-        median element is within the tolerance, inf when it is not and the shadow's median never moved;
-        0 once the shadow's own median element has left the tolerance: chaos has reached the bulk)."""
-        mine, ref = self.current["mine"], self.current["framework"]
-        if key[0] not in STATE or key not in mine or key not in ref or not self.bulk_open.get(key, False):
-            return 0.0
-        if (key, tol) not in self._bulk:  # asked by the trajectory row, then by the step's rows
-            excess, baseline = bulk_excess(mine[key], ref[key], tol), self.bulk_baseline.get(key, 0.0)
-            self._bulk[key, tol] = 0.0 if excess <= 0 else excess / baseline if baseline > 0 else math.inf
-        return self._bulk[key, tol]
+    def observe(self, layout: Layout, results: dict, state: dict, before: dict) -> None:
+        """A step's gaps |impl - shadow| into the baselines, then its chaos and bulk ratios against the
+        framework: results, state vectors (step_state.py) and parameters before the step per side."""
+        self.seen, tol = (layout, results, before), self.tol
+        span, params = layout.parts["param_after_step"]
+        updates = {side: vector[span] - before[side] for side, vector in state.items()}
+        distance = np.abs(state["mine"] - state["shadow"])
+        loss = np.abs(np.asarray(results["mine"]["loss"], np.float64) - np.asarray(results["shadow"]["loss"]))
+        moved = np.abs(updates["mine"] - updates["shadow"])
+        self.gap = {("loss", "loss"): float(loss),
+                    **dict(zip(layout.state.keys, layout.state.maxima(distance).tolist(), strict=True)),
+                    **dict(zip(update_keys(params), params.maxima(moved).tolist(), strict=True))}
+        for key, gap in self.gap.items():
+            self.baseline[key] = max(self.baseline.get(key, 0.0), gap)  # a NaN gap keeps the old
+        inside = layout.state.bulk_excess(state["mine"], state["shadow"], tol.atol, tol.rtol) <= 0
+        medians = layout.state.medians(distance).tolist()
+        for key, middle, kept in zip(layout.state.keys, medians, inside.tolist(), strict=True):
+            self.bulk_baseline[key] = max(self.bulk_baseline.get(key, 0.0), middle)
+            self.bulk_open[key] = self.bulk_open.get(key, True) and kept
+        self.within = compare(state["mine"], state["shadow"], tol.atol, tol.rtol).status == "passed"
+        excess = layout.state.bulk_excess(state["mine"], state["framework"], tol.atol, tol.rtol).tolist()
+        self.bulk_ratios = {key: self._ratio(value, self.bulk_baseline.get(key, 0.0)) if self.bulk_open[key]
+                            else 0.0 for key, value in zip(layout.state.keys, excess, strict=True)}
+        self.chaos_ratio = max(self._excess_ratios(layout.state, state["mine"], state["framework"])
+                               + self._excess_ratios(params, updates["mine"], updates["framework"], True),
+                               default=0.0)
 
-    def bulk_ratio(self, tol: Tolerance) -> float:
-        """The largest bulk ratio of this step's state tensors (the verdict asks <= BULK_K)."""
-        return max((self.bulk(key, tol) for key in self.current["framework"]), default=0.0)
+    @staticmethod
+    def _ratio(excess: float, baseline: float) -> float:
+        return 0.0 if excess <= 0 else excess / baseline if baseline > 0 else math.inf
 
-    def ratio(self, tol: Tolerance) -> float:
-        """The K this step needs: max over the framework's state tensors (gradients, parameters, buffers,
-        updates; not the loss value, as the horizons) of excess_ratio against the baseline."""
-        mine = self.current["mine"]
-        return max((excess_ratio(mine[key], value, tol, self.baseline.get(key, 0.0))
-                    for key, value in self.current["framework"].items() if key in mine and key[0] != "loss"),
-                   default=0.0)
+    def _excess_ratios(self, tensors: Segments, actual: np.ndarray, expected: np.ndarray,
+                       updates: bool = False) -> list[float]:
+        """Per tensor the K it needs: max(|a - r| - atol - rtol*|r|) / its baseline (inf when non-finite)."""
+        broken = (tensors.maxima(~(np.isfinite(actual) & np.isfinite(expected))) > 0).tolist()
+        excess = tensors.maxima(np.abs(actual - expected) - self.tol.atol - self.tol.rtol * np.abs(expected))
+        keys = update_keys(tensors) if updates else tensors.keys
+        return [math.inf if bad else self._ratio(value, self.baseline.get(key, 0.0))
+                for key, bad, value in zip(keys, broken, excess.tolist(), strict=True)]
 
-    def trajectory_columns(self, tol: Tolerance, baseline_within: bool) -> dict:
+    def trajectory_columns(self) -> dict:
         """The baseline's per-step columns of trajectories.csv (this step's gaps, not running maxima)."""
         params = [gap for (quantity, _), gap in self.gap.items() if quantity == "param_after_step"]
         return {"baseline_loss_abs_err": self.gap.get(("loss", "loss"), math.nan),
                 "baseline_param_abs_err": max(params, default=math.nan),
-                "baseline_within_tolerance": baseline_within, "chaos_ratio": self.ratio(tol),
-                "bulk_ratio": self.bulk_ratio(tol)}
+                "baseline_within_tolerance": self.within, "chaos_ratio": self.chaos_ratio,
+                "bulk_ratio": max(self.bulk_ratios.values(), default=0.0)}
 
-    def allowance(self, quantity: str, tensor: str, tol: Tolerance) -> Tolerance:
+    def allowance(self, quantity: str, tensor: str) -> Tolerance:
         """The teacher-forced tolerance with atol + K x this tensor's baseline so far; for a tensor whose
         median element is off by more than BULK_K x its median baseline, atol + BULK_K x that baseline
         (which its worst element then exceeds: the row fails)."""
-        bulk = self.bulk((quantity, tensor), tol)
+        tol, bulk = self.tol, self.bulk_ratios.get((quantity, tensor), 0.0)
         if bulk > BULK_K:
-            typical = self.bulk_baseline.get((quantity, tensor), 0.0)  # not `median`: the function above
+            typical = self.bulk_baseline.get((quantity, tensor), 0.0)
             return Tolerance(tol.atol + BULK_K * typical, tol.rtol,
                              f"bulk off: the median element's excess is {bulk:.3g} x the median "
                              f"|impl - perturbed shadow| so far ({typical:.3g}), allowed {BULK_K:g}x")
@@ -181,16 +156,18 @@ class Shadow:
                          f"chaos allowance: atol {tol.atol:g} + K={K:g} x baseline {baseline:.3g} "
                          "(max |impl - perturbed shadow| so far)")
 
-    def rejudge(self, rows: list[dict], tol: Tolerance, case=None) -> list[dict]:
+    def rejudge(self, rows: list[dict], case=None) -> list[dict]:
         """Rows of one step judged again with the chaos allowance (rows of other quantities unchanged)."""
-        mine, ref = self.current["mine"], self.current["framework"]
+        layout, results, before = self.seen
+        views = layout.parts["param_after_step"][1].views
+        mine, ref = (tensors(results[side], views(before[side])) for side in ("mine", "framework"))
         judged = []
         for row in rows:
             key = (row["quantity"], row["tensor"])
             if key not in mine or key not in ref:
                 judged.append(row)
                 continue
-            allowed = self.allowance(*key, tol)
+            allowed = self.allowance(*key)
             base = {name: row[name] for name in ("case", "suite", "component", "implementation", "framework",
                                                  "dtype", "seed", "step", "framework_version",
                                                  "expected_divergence")}
@@ -198,6 +175,11 @@ class Shadow:
             new["reason"] = "; ".join(filter(None, (allowed.reason, new["reason"])))
             judged.append({**row, **new})
         return judged
+
+
+def update_keys(params: Segments) -> list[tuple[str, str]]:
+    """("update", name) of each parameter."""
+    return [("update", name) for _, name in params.keys]
 
 
 def step_passes(row: dict) -> bool:

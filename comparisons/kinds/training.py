@@ -18,8 +18,9 @@ from comparisons.core.tolerances import Tolerance, gradient_allowance, tolerance
 from comparisons.data.parameters import initial_params
 from comparisons.data.training import batch_accuracy, batch_schedule, training_set
 from comparisons.kinds import chaos
-from comparisons.kinds.optimizer import active_conventions, step_update, update_rows
+from comparisons.kinds.optimizer import active_conventions, update_rows
 from comparisons.kinds.passes import implementation_spec, replay_step
+from comparisons.kinds.step_state import Layout, tensor_shapes, update_check
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -35,16 +36,13 @@ def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
 STEP_FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
 
-def teacher_allowances(mine: dict, ref: dict, before: dict, memory: dict | None) -> tuple[dict, dict]:
-    """(allowances, memory): per parameter the gradient_allowance of this step, given the `memory` of
-    the earlier steps: a stateful optimizer (Adam's m and v) carries earlier gradient gaps forward (§8)."""
-    allowances, memory = {}, dict(memory or {})
-    for key in ref["params"]:
-        steps = tuple(np.asarray(side["params"][key], np.float64) - np.asarray(before[key], np.float64)
-                      for side in (mine, ref))
-        allowances[key], memory[key] = gradient_allowance(steps, (mine["grads"][key], ref["grads"][key]),
-                                                          memory.get(key))
-    return allowances, memory
+def teacher_allowance(layout: Layout, vectors: tuple, before: np.ndarray, memory: tuple | None) -> tuple:
+    """(allowance, memory): per parameter element the gradient_allowance of this step, given the `memory`
+    of the earlier steps: a stateful optimizer (Adam's m and v) carries earlier gradient gaps forward (§8)."""
+    span, params = layout.parts["param_after_step"]
+    steps = tuple(vector[span] - before for vector in vectors)
+    grads = tuple(layout.gradients_of_params(vector) for vector in vectors)
+    return gradient_allowance(steps, grads, memory, lambda x: params.spread(params.maxima(np.abs(x))))
 
 
 def param_tolerances(tol: Tolerance, ref: dict, allowances: dict | None) -> dict[str, Tolerance]:
@@ -59,7 +57,7 @@ def param_tolerances(tol: Tolerance, ref: dict, allowances: dict | None) -> dict
 def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict | None = None,
                allowances: dict | None = None) -> list[dict]:
     """loss, grad_param, param_after_step, buffer rows; update rows when both sides started from `before`
-    (teacher mode, with the allowances of teacher_allowances)."""
+    (teacher mode, with the allowances of teacher_allowance per parameter)."""
     rows = [run.row("loss", "loss", mine["loss"], ref["loss"], tol, step)]
     params = param_tolerances(tol, ref, allowances)
     for quantity, field in STEP_FIELDS:
@@ -70,33 +68,23 @@ def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict
     return rows
 
 
-def _flat(result: dict, field: str, keys) -> np.ndarray:
-    return np.concatenate([np.ravel(result[field][key]) for key in keys])
+def step_check(layout: Layout, losses: tuple, vectors: tuple, tol, before: np.ndarray | None = None,
+               dtype: str = "", allowance: np.ndarray | None = None) -> dict[str, Agreement]:
+    """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together, and
+    with `before` (teacher mode) on each parameter's update (its own tolerance: the worst one).
 
-
-def step_check(mine: dict, ref: dict, tol, before: dict | None = None,
-               dtype: str = "", allowances: dict | None = None) -> dict[str, Agreement]:
-    """The agreement rule on the loss, on all gradients, all parameters (and all buffers) together,
-    and with `before` (teacher mode) on each parameter's update (its own tolerance: the worst one).
-
-    Every tensor of a step but the updates (and in teacher mode the parameters: param_tolerances) has the
+    Every tensor of a step but the updates (and in teacher mode the parameters: + the allowance) has the
     same tolerance, so a step agrees exactly when these checks do; the per-tensor rows (_step_rows) are
     built only for the steps the report keeps.
     """
-    checks = {"loss": compare(mine["loss"], ref["loss"], tol.atol, tol.rtol)}
-    params = param_tolerances(tol, ref, allowances)
-    for _, field in STEP_FIELDS:
-        if ref.get(field):  # buffers only where a layer keeps running statistics
-            keys = list(ref[field])
-            atol = (np.concatenate([np.broadcast_to(params[key].atol, np.shape(ref[field][key])).ravel()
-                                    for key in keys]) if field == "params" else tol.atol)
-            checks[field] = compare(_flat(mine, field, keys), _flat(ref, field, keys), atol, tol.rtol)
+    checks = {"loss": compare(losses[0], losses[1], tol.atol, tol.rtol)}
+    for quantity, field in STEP_FIELDS:
+        if quantity in layout.parts:  # buffers only where a layer keeps running statistics
+            span = layout.parts[quantity][0]
+            atol = tol.atol + allowance if field == "params" and allowance is not None else tol.atol
+            checks[field] = compare(vectors[0][span], vectors[1][span], atol, tol.rtol)
     if before is not None:
-        updates = [step_update(dtype, (before[key], mine["params"][key]), (before[key], after),
-                               (allowances or {}).get(key, 0.0))
-                   for key, after in ref["params"].items()]
-        updates = [compare(ours, theirs, u.atol, u.rtol) for ours, theirs, u in updates]
-        checks["updates"] = max(updates, key=lambda c: (c.status == "nan", c.worst_ratio))
+        checks["updates"] = update_check(layout, vectors, before, dtype, allowance)
     return checks
 
 
@@ -119,6 +107,16 @@ def state_agrees(check: dict[str, Agreement]) -> bool:
     """The training state (gradients, parameters, buffers, updates) within tolerance: the loss value left
     out, since it feeds nothing back (nnfs's clipped loss differs while every parameter agrees)."""
     return all(c.status == "passed" for name, c in check.items() if name != "loss")
+
+
+def stable_layout(layout: Layout | None, ref: dict) -> Layout:
+    """The layout of the framework's first step, and a clear error when a later step returns other tensors."""
+    if layout is None:
+        return Layout(ref)
+    if not layout.fits(ref):
+        raise ValueError("the framework's training step returned other tensors or shapes than at its first "
+                         f"step: {layout.signature} then {tensor_shapes(ref)}")
+    return layout
 
 
 def compare_training(run: CaseRun) -> CaseOutcome:
@@ -147,36 +145,41 @@ def compare_training(run: CaseRun) -> CaseOutcome:
         return run.crash(who, exc)
     rows = run.rows("param_copy", adapter.read_params(reference.model), params)
     trajectory, first_bad, first_nan, start = [], None, None, params  # start: the implementation's state
-    before = params if mode == "teacher" else None  # both sides start each teacher step from these
-    memory = None  # teacher mode: what the gradient allowances carry from step to step
+    layout = allowance = memory = None  # teacher mode: the gradient allowance and what it carries forward
+    before = None  # teacher mode: the parameters both sides start the step from, flat (step_state.py)
     history = []  # per-step parameters of both sides, kept when the case asks (record_params)
     for step, index in enumerate(schedule, start=1):
         try:
             who, ref = framework, reference.step(x[index], y[index])
+            layout = stable_layout(layout, ref)
             who, mine = run.implementation, mine_trainer.step(x[index], y[index], ref.get("shared"))
-            shadowed = shadow.step(x[index], y[index], ref.get("shared"), mine, ref) if shadow else None
+            vectors = (layout.state.flatten(mine, run.implementation), layout.state.flatten(ref, framework))
+            if shadow is not None:
+                shadow.step(x[index], y[index], ref.get("shared"), (mine, ref), layout, vectors)
         except Exception as exc:  # noqa: BLE001 - the side that raised is named in the crash row
             rows.append(run.status_row("crash", describe(who, exc), step))
             break
-        allowances, memory = (teacher_allowances(mine, ref, before, memory) if mode == "teacher"
-                              else (None, None))
-        check = step_check(mine, ref, tol, before, dtype, allowances)
+        params_part = layout.parts["param_after_step"]
+        if mode == "teacher":
+            before = params_part[1].flatten({"params": params}, "the case") if before is None else before
+            allowance, memory = teacher_allowance(layout, vectors, before, memory)
+        check = step_check(layout, (mine["loss"], ref["loss"]), vectors, tol, before, dtype, allowance)
         trajectory.append(_trajectory_row(run, mode, step, mine, ref, y[index], check))
         if shadow is not None:
-            baseline_within = state_agrees(step_check(mine, shadowed, tol))
-            trajectory[-1].update(shadow.trajectory_columns(tol, baseline_within))
+            trajectory[-1].update(shadow.trajectory_columns())
         if first_bad is None and not chaos.step_passes(trajectory[-1]):
             first_bad, first_start = step, start
         if first_nan is None and any(c.status == "nan" for c in check.values()):
             first_nan = step  # the NaN/overflow step keeps its own rows, before any later crash row
         if step in CHECKPOINTS or step == len(schedule) or step in (first_bad, first_nan):
-            step_rows = _step_rows(run, step, mine, ref, tol, before, allowances)
-            rows += shadow.rejudge(step_rows, tol, case) if shadow is not None else step_rows
+            per_param = (None if v is None else params_part[1].views(v) for v in (before, allowance))
+            step_rows = _step_rows(run, step, mine, ref, tol, *per_param)
+            rows += shadow.rejudge(step_rows, case) if shadow is not None else step_rows
         if case.options.get("record_params"):
             history.append({"step": step, "scratch": mine["params"], "framework": ref["params"]})
         if mode == "teacher":
             reference.set_params(mine["params"])
-            before = {key: np.array(value) for key, value in mine["params"].items()}  # a copy
+            before = vectors[0][params_part[0]]
         start = {**mine["params"], **mine.get("buffers", {})}
     if shadow is not None and trajectory:
         rows.append(chaos.horizon_row(run, trajectory, trajectory[-1]["step"]))

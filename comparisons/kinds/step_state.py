@@ -1,0 +1,142 @@
+"""A training step's state as one float64 vector per side, so each tensor's check is a few NumPy calls.
+
+The state (gradients, parameters, buffers) lies tensor after tensor in the framework's order, gradients in
+the parameters' order. The per-tensor formulas are elementwise, so they run once on the whole vector; a
+tensor's maximum or median is taken per segment. Every number equals the tensor-by-tensor computation's
+bit for bit (tests/harness/test_step_state.py); on the tiny networks of the cases the per-call cost of
+NumPy, not arithmetic, is what a step's checks spend.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from comparisons.core.agreement import Agreement, compare
+from comparisons.core.tolerances import tolerance_for, update_atol
+
+FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
+
+
+class Segments:
+    """Consecutive tensors of a flat vector: where each lies, per-tensor maxima and medians."""
+
+    def __init__(self, places: list[tuple[str, str, str]], shapes: list[tuple[int, ...]]) -> None:
+        self.places = places  # (quantity, field of the step result, tensor name) per tensor
+        self.keys = [(quantity, name) for quantity, _, name in places]
+        self.shapes = shapes
+        self.sizes = np.array([math.prod(shape) for shape in shapes], dtype=np.intp)
+        self.starts = np.cumsum(self.sizes) - self.sizes
+        self.size = int(self.sizes.sum())
+        self._filled = self.sizes > 0
+        self._owner = np.repeat(np.arange(len(shapes)), self.sizes)  # each element's tensor, for medians
+
+    def flatten(self, result: dict, who: str) -> np.ndarray:
+        """result's tensors in this order, in float64; ValueError naming `who`, the tensor and both shapes
+        when one is missing or has another shape than the framework's."""
+        arrays = []
+        for (quantity, field, name), shape in zip(self.places, self.shapes, strict=True):
+            value = (result.get(field) or {}).get(name)
+            if value is None or np.shape(value) != shape:
+                got = "no such tensor" if value is None else f"shape {np.shape(value)}"
+                raise ValueError(f"{who}'s training step returned {quantity} {name!r} with {got}; the "
+                                 f"framework's has shape {shape}")
+            arrays.append(np.ravel(value))
+        return np.concatenate(arrays, dtype=np.float64) if arrays else np.zeros(0)
+
+    def maxima(self, values: np.ndarray) -> np.ndarray:
+        """Per tensor the largest of its elements in `values` (0.0 for an empty tensor; NaN propagates)."""
+        if self._filled.all() and self.shapes:
+            return np.maximum.reduceat(values, self.starts).astype(np.float64)
+        out = np.zeros(len(self.shapes))
+        if self._filled.any():
+            out[self._filled] = np.maximum.reduceat(values, self.starts[self._filled])
+        return out
+
+    def spread(self, per_tensor: np.ndarray) -> np.ndarray:
+        """Each tensor's value in the place of each of its elements."""
+        return np.repeat(per_tensor, self.sizes)
+
+    def medians(self, values: np.ndarray) -> np.ndarray:
+        """Per tensor np.median of its elements, bit for bit: the middle element or the mean of the middle
+        two of its sorted elements, + 0.0 as np.mean's sum (NaN for an empty tensor or one with a NaN)."""
+        if values.size == 0:
+            return np.full(len(self.shapes), np.nan)
+        ordered = values[np.lexsort((values, self._owner))]
+        half = self.sizes // 2
+        high = ordered[np.minimum(self.starts + half, values.size - 1)]
+        low = ordered[np.clip(self.starts + half - 1, 0, values.size - 1)]
+        with np.errstate(invalid="ignore"):  # -inf and inf in the middle: NaN, as np.median gives
+            middle = np.where(self.sizes % 2 == 1, high, (low + high) / 2) + 0.0
+        return np.where(~self._filled | (self.maxima(np.isnan(values)) > 0), np.nan, middle)
+
+    def bulk_excess(self, actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+        """Per tensor the median of |a - r| - atol - rtol*|r| (> 0 when more than half its elements are off);
+        0.0 for an empty tensor or one with a non-finite element (the chaos ratio judges those)."""
+        finite = self.maxima(~(np.isfinite(actual) & np.isfinite(expected))) == 0
+        excess = np.abs(actual - expected) - atol - rtol * np.abs(expected)
+        return np.where(finite & self._filled, self.medians(excess), 0.0)
+
+    def views(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """tensor name -> its elements of `values` in its shape (views, not copies)."""
+        return {name: values[start:start + size].reshape(shape)
+                for (_, _, name), start, size, shape in zip(self.places, self.starts.tolist(),
+                                                             self.sizes.tolist(), self.shapes, strict=True)}
+
+
+class Layout:
+    """A step's state in the framework's order: all of it (state) and each quantity's part of it."""
+
+    def __init__(self, result: dict) -> None:
+        params, grads = list(result["params"]), result.get("grads") or {}
+        names = {"grads": [k for k in params if k in grads] + [k for k in grads if k not in params],
+                 "params": params, "buffers": list(result.get("buffers") or {})}
+        places = [(quantity, field, name) for quantity, field in FIELDS for name in names[field]]
+        shapes = [np.shape(result[field][name]) for _, field, name in places]
+        self.signature = tensor_shapes(result)
+        self.state = Segments(places, shapes)
+        self.parts: dict[str, tuple[slice, Segments]] = {}  # quantity -> (its slice of the vector, tensors)
+        start = 0
+        for quantity, _ in FIELDS:
+            mine = [i for i, place in enumerate(places) if place[0] == quantity]
+            if mine:
+                part = Segments([places[i] for i in mine], [shapes[i] for i in mine])
+                self.parts[quantity] = (slice(start, start + part.size), part)
+                start += part.size
+        self.ungraded = [name for name in params if name not in grads]  # parameters the step gave no gradient
+
+    def fits(self, result: dict) -> bool:
+        """True when `result` has the framework's tensors of the step this layout was built from."""
+        return tensor_shapes(result) == self.signature
+
+    def gradients_of_params(self, vector: np.ndarray) -> np.ndarray:
+        """The parameters' gradients in the parameters' order (the gradients' part begins with them)."""
+        if self.ungraded:
+            raise ValueError(f"the framework's training step returned no gradient for {self.ungraded}")
+        return vector[:self.parts["param_after_step"][1].size]
+
+
+def tensor_shapes(result: dict) -> tuple:
+    """Per field of a step result its tensors' names and shapes."""
+    return tuple((field, tuple((name, np.shape(value)) for name, value in (result.get(field) or {}).items()))
+                 for _, field in FIELDS)
+
+
+def update_check(layout: Layout, vectors: tuple, before: np.ndarray, dtype: str,
+                 allowance: np.ndarray) -> Agreement:
+    """The agreement rule on each parameter's update theta_after - before with its update tolerance plus the
+    gradient allowance (optimizer.step_update): the worst tensor's Agreement (a NaN one first)."""
+    span, params = layout.parts["param_after_step"]
+    ours, theirs = (vector[span] - before for vector in vectors)
+    scale, size = params.maxima(np.abs(theirs)), params.maxima(np.abs(vectors[1][span]))
+    atol = params.spread(update_atol(dtype, scale, size)) + allowance
+    rtol = tolerance_for(dtype, "param_after_step").rtol
+    err = np.abs(ours - theirs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(err == 0, 0.0, err / (atol + rtol * np.abs(theirs)))
+    broken = params.maxima(~(np.isfinite(ours) & np.isfinite(theirs))) > 0
+    worst = int(np.argmax(broken)) if broken.any() else int(np.argmax(params.maxima(ratio)))
+    start, shape = int(params.starts[worst]), params.shapes[worst]
+    piece = slice(start, start + int(params.sizes[worst]))
+    return compare(ours[piece].reshape(shape), theirs[piece].reshape(shape), atol[piece].reshape(shape), rtol)
