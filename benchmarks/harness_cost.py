@@ -106,11 +106,11 @@ def case_cost_rows(elapsed: dict[tuple[str, str, str], float], keyword: str = ""
     groups = [(case, framework, dtype) for case in all_cases() if case.kind in runs
               for framework in frameworks_for(case)
               for dtype in case.dtypes if keyword in f"{case.id}-{framework}-{dtype}"]
-    warmed = set()
-    for case, framework, dtype in groups:  # first calls (imports, TF runtime) are not the case's cost
-        if framework not in warmed and case.kind == "pass":
+    warmed = set()  # first calls are the process's cost, not a case's: imports (the TF runtime, torch._dynamo
+    for case, framework, dtype in groups:  # at the first optimizer, sklearn at the first data set), compiles
+        if (case.kind, framework) not in warmed:
             compare_case(case, framework, dtype, known, settings)
-            warmed.add(framework)
+            warmed.add((case.kind, framework))
     clock = ComputeClock()
     clock.install([get_adapter(name) for name in ADAPTER_MODULES])
     rows = []

@@ -33,27 +33,40 @@ def compare(actual: np.ndarray, expected: np.ndarray, atol, rtol: float) -> Agre
     if a.shape != r.shape:
         return Agreement("failed", np.inf, np.inf, np.inf, (), np.nan, np.nan,
                          f"shape mismatch: scratch {a.shape}, framework {r.shape}")
+    atol = np.broadcast_to(atol, a.shape).ravel() if np.ndim(atol) else atol
+    return compare_parts(a.ravel(), r.ravel(), atol, rtol, [(slice(0, a.size), a.shape)])[0]
+
+
+def compare_parts(actual: np.ndarray, expected: np.ndarray, atol, rtol: float,
+                  parts: list[tuple[slice, tuple[int, ...]]]) -> list[Agreement]:
+    """compare() of each part (a slice and its tensor's shape) of two flat float64 vectors, from one
+    elementwise pass over them; atol a number or a vector like them."""
+    finite = np.isfinite(actual) & np.isfinite(expected)
+    with np.errstate(all="ignore"):  # non-finite elements make their part's status nan, nothing else
+        err = np.abs(actual - expected)
+        ratio = np.where(err == 0, 0.0, err / (atol + rtol * np.abs(expected)))
+        rel = np.where(err == 0, 0.0, err / np.abs(expected))
+    return [_agreement(actual[part], expected[part], finite[part], err[part], ratio[part], rel[part], shape)
+            for part, shape in parts]
+
+
+def _agreement(a, r, finite, err, ratio, rel, shape: tuple[int, ...]) -> Agreement:
+    """One part's Agreement from its elementwise arrays: the worst element by |a - r| / (atol + rtol |r|)."""
     if a.size == 0:
         return Agreement("passed", 0.0, 0.0, 0.0, (), np.nan, np.nan, "empty tensor")
-    bad = ~np.isfinite(a) | ~np.isfinite(r)
-    if bad.any():
-        flat = int(np.flatnonzero(bad.ravel())[0])
-        idx = _index(flat, a.shape)
-        return Agreement("nan", np.nan, np.nan, np.nan, idx, float(a.ravel()[flat]),
-                         float(r.ravel()[flat]), f"{int(bad.sum())} non-finite element(s)")
-    err = np.abs(a - r)
-    allowed = np.asarray(atol, np.float64) + rtol * np.abs(r)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(err == 0, 0.0, err / allowed)
-        rel = np.where(err == 0, 0.0, err / np.abs(r))
+    if not finite.all():
+        bad = ~finite
+        flat = int(np.flatnonzero(bad)[0])
+        return Agreement("nan", np.nan, np.nan, np.nan, _index(flat, shape), float(a[flat]), float(r[flat]),
+                         f"{int(bad.sum())} non-finite element(s)")
     flat = int(np.argmax(ratio))
-    worst = float(ratio.ravel()[flat])
+    worst = float(ratio[flat])
     return Agreement(
         status="passed" if worst <= 1.0 else "failed",
         max_abs_err=float(err.max()),
         max_rel_err=float(rel.max()),
         worst_ratio=worst,
-        worst_index=_index(flat, a.shape),
-        actual_value=float(a.ravel()[flat]),
-        expected_value=float(r.ravel()[flat]),
+        worst_index=_index(flat, shape),
+        actual_value=float(a[flat]),
+        expected_value=float(r[flat]),
     )

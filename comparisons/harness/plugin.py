@@ -30,7 +30,7 @@ from comparisons.core.settings import (  # noqa: E402
 )
 from comparisons.harness import speed  # noqa: E402
 from comparisons.harness.interrupts import deferred_signals, sigterm_as_keyboard_interrupt  # noqa: E402
-from comparisons.harness.speed import pytest_cmdline_main  # noqa: E402, F401 (a hook: xdist steals work)
+from comparisons.harness.speed import pytest_cmdline_main, pytest_collection_finish  # noqa: E402, F401 (hooks)
 from comparisons.report.files import report_dir_problem, status_counts, worst_ratio, write_reports  # noqa: E402
 
 ROWS_ATTR = "nn_parity_rows"  # on a worker's test report: (rows, trajectory rows) that test recorded

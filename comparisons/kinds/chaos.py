@@ -107,15 +107,19 @@ class Shadow:
                     **dict(zip(update_keys(params), params.maxima(moved).tolist(), strict=True))}
         for key, gap in self.gap.items():
             self.baseline[key] = max(self.baseline.get(key, 0.0), gap)  # a NaN gap keeps the old
-        inside = layout.state.bulk_excess(state["mine"], state["shadow"], tol.atol, tol.rtol) <= 0
-        medians = layout.state.medians(distance).tolist()
-        for key, middle, kept in zip(layout.state.keys, medians, inside.tolist(), strict=True):
-            self.bulk_baseline[key] = max(self.bulk_baseline.get(key, 0.0), middle)
-            self.bulk_open[key] = self.bulk_open.get(key, True) and kept
+        keys = layout.state.keys  # the bulk rule reads only tensors whose bulk is still open: once closed,
+        which = [i for i, key in enumerate(keys) if self.bulk_open.get(key, True)]  # it never reopens
+        medians = layout.state.medians(distance, which)
+        inside = layout.state.bulk_excess(state["mine"], state["shadow"], tol.atol, tol.rtol, which) <= 0
+        for i in which:
+            self.bulk_baseline[keys[i]] = max(self.bulk_baseline.get(keys[i], 0.0), float(medians[i]))
+            self.bulk_open[keys[i]] = bool(inside[i])
+        which = [i for i in which if inside[i]]
+        excess = layout.state.bulk_excess(state["mine"], state["framework"], tol.atol, tol.rtol, which)
+        self.bulk_ratios = dict.fromkeys(keys, 0.0)  # 0 for a closed bulk
+        self.bulk_ratios.update({keys[i]: self._ratio(float(excess[i]), self.bulk_baseline[keys[i]])
+                                 for i in which})
         self.within = compare(state["mine"], state["shadow"], tol.atol, tol.rtol).status == "passed"
-        excess = layout.state.bulk_excess(state["mine"], state["framework"], tol.atol, tol.rtol).tolist()
-        self.bulk_ratios = {key: self._ratio(value, self.bulk_baseline.get(key, 0.0)) if self.bulk_open[key]
-                            else 0.0 for key, value in zip(layout.state.keys, excess, strict=True)}
         self.chaos_ratio = max(self._excess_ratios(layout.state, state["mine"], state["framework"])
                                + self._excess_ratios(params, updates["mine"], updates["framework"], True),
                                default=0.0)

@@ -2,9 +2,10 @@
 
 The state (gradients, parameters, buffers) lies tensor after tensor in the framework's order, gradients in
 the parameters' order. The per-tensor formulas are elementwise, so they run once on the whole vector; a
-tensor's maximum or median is taken per segment. Every number equals the tensor-by-tensor computation's
-bit for bit (tests/harness/test_step_state.py); on the tiny networks of the cases the per-call cost of
-NumPy, not arithmetic, is what a step's checks spend.
+tensor's maximum is one np.maximum.reduceat over the segments, medians come from one sort of small tensors
+together or one np.partition per larger tensor.
+Every number equals the tensor-by-tensor computation's bit for bit (tests/harness/test_step_state.py); on
+the tiny networks of the cases the per-call cost of NumPy, not arithmetic, is what a step's checks spend.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import math
 
 import numpy as np
 
-from comparisons.core.agreement import Agreement, compare
+from comparisons.core.agreement import Agreement, compare_parts
 from comparisons.core.tolerances import tolerance_for, update_atol
 
 FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
+SORTED_UP_TO = 2048  # medians of up to this many elements in all: one lexsort beats a partition per tensor
 
 
 class Segments:
@@ -29,8 +31,13 @@ class Segments:
         self.sizes = np.array([math.prod(shape) for shape in shapes], dtype=np.intp)
         self.starts = np.cumsum(self.sizes) - self.sizes
         self.size = int(self.sizes.sum())
+        self.slices = [(slice(start, start + size), shape)  # each tensor's slice of the vector, and its shape
+                       for start, size, shape in zip(self.starts.tolist(), self.sizes.tolist(), shapes,
+                                                     strict=True)]
         self._filled = self.sizes > 0
-        self._owner = np.repeat(np.arange(len(shapes)), self.sizes)  # each element's tensor, for medians
+        self._size_list = self.sizes.tolist()
+        self._nonempty = [i for i, size in enumerate(self._size_list) if size]
+        self._owner = np.repeat(np.arange(len(self._nonempty)), self.sizes[self._nonempty])  # for medians
 
     def flatten(self, result: dict, who: str) -> np.ndarray:
         """result's tensors in this order, in float64; ValueError naming `who`, the tensor and both shapes
@@ -58,31 +65,47 @@ class Segments:
         """Each tensor's value in the place of each of its elements."""
         return np.repeat(per_tensor, self.sizes)
 
-    def medians(self, values: np.ndarray) -> np.ndarray:
-        """Per tensor np.median of its elements, bit for bit: the middle element or the mean of the middle
-        two of its sorted elements, + 0.0 as np.mean's sum (NaN for an empty tensor or one with a NaN)."""
-        if values.size == 0:
-            return np.full(len(self.shapes), np.nan)
-        ordered = values[np.lexsort((values, self._owner))]
-        half = self.sizes // 2
-        high = ordered[np.minimum(self.starts + half, values.size - 1)]
-        low = ordered[np.clip(self.starts + half - 1, 0, values.size - 1)]
+    def medians(self, values: np.ndarray, which: list[int] | None = None) -> np.ndarray:
+        """Per tensor (only those numbered in `which`, the others NaN) np.median of its elements, bit for bit
+        (median()): up to SORTED_UP_TO elements in all, from one lexsort of them by tensor and value, else
+        one np.partition per tensor."""
+        out = np.full(len(self.shapes), np.nan)  # an empty tensor's median is NaN
+        which = self._nonempty if which is None else [i for i in which if self._size_list[i]]
+        if len(which) == len(self._nonempty):  # all of them: the vector itself
+            chosen, owner, sizes = values, self._owner, self.sizes[which]
+        else:
+            sizes = self.sizes[which]
+            chosen = np.concatenate([values[self.slices[i][0]] for i in which]) if which else values[:0]
+            owner = np.repeat(np.arange(len(which)), sizes)
+        if chosen.size > SORTED_UP_TO:
+            for i in which:
+                out[i] = median(values[self.slices[i][0]])
+            return out
+        if not which:
+            return out
+        starts = np.cumsum(sizes) - sizes
+        ordered = chosen[np.lexsort((chosen, owner))]
+        high, low = ordered[starts + sizes // 2], ordered[starts + np.maximum(sizes // 2 - 1, 0)]
         with np.errstate(invalid="ignore"):  # -inf and inf in the middle: NaN, as np.median gives
-            middle = np.where(self.sizes % 2 == 1, high, (low + high) / 2) + 0.0
-        return np.where(~self._filled | (self.maxima(np.isnan(values)) > 0), np.nan, middle)
+            middle = np.where(sizes % 2 == 1, high, (low + high) / 2) + 0.0
+        out[which] = np.where(np.add.reduceat(np.isnan(chosen), starts) > 0, np.nan, middle)
+        return out
 
-    def bulk_excess(self, actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> np.ndarray:
-        """Per tensor the median of |a - r| - atol - rtol*|r| (> 0 when more than half its elements are off);
-        0.0 for an empty tensor or one with a non-finite element (the chaos ratio judges those)."""
-        finite = self.maxima(~(np.isfinite(actual) & np.isfinite(expected))) == 0
+    def bulk_excess(self, actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float,
+                    which: list[int] | None = None) -> np.ndarray:
+        """Per tensor (only those in `which`) the median of |a - r| - atol - rtol*|r| (> 0 when more than
+        half its elements are off); 0.0 for an empty tensor or one with a non-finite element (the chaos
+        ratio judges those) and for the tensors not in `which`."""
+        finite = (self.maxima(~(np.isfinite(actual) & np.isfinite(expected))) == 0) & self._filled
+        which = [i for i in (range(len(self.shapes)) if which is None else which) if finite[i]]
         excess = np.abs(actual - expected) - atol - rtol * np.abs(expected)
-        return np.where(finite & self._filled, self.medians(excess), 0.0)
+        medians = self.medians(excess, which)
+        return np.where(np.isnan(medians), 0.0, medians)
 
     def views(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """tensor name -> its elements of `values` in its shape (views, not copies)."""
-        return {name: values[start:start + size].reshape(shape)
-                for (_, _, name), start, size, shape in zip(self.places, self.starts.tolist(),
-                                                             self.sizes.tolist(), self.shapes, strict=True)}
+        return {name: values[piece].reshape(shape)
+                for (_, _, name), (piece, shape) in zip(self.places, self.slices, strict=True)}
 
 
 class Layout:
@@ -117,6 +140,19 @@ class Layout:
         return vector[:self.parts["param_after_step"][1].size]
 
 
+def median(values: np.ndarray) -> float:
+    """np.median of a float64 vector, bit for bit: the middle element, or the mean (a + b) / 2 of the middle
+    two, found by one np.partition (np.median's own checks cost 4x that on these small tensors); + 0.0 as
+    np.mean's sum starts from +0.0, so a middle -0.0 gives +0.0."""
+    if values.size == 0 or not np.isfinite(values).all():
+        return float(np.median(values)) if values.size else math.nan  # NaN propagation stays np.median's
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half)[half] + 0.0)
+    low, high = np.partition(values, (half - 1, half))[half - 1:half + 1]
+    return float((low + high) / 2 + 0.0)
+
+
 def tensor_shapes(result: dict) -> tuple:
     """Per field of a step result its tensors' names and shapes."""
     return tuple((field, tuple((name, np.shape(value)) for name, value in (result.get(field) or {}).items()))
@@ -131,12 +167,5 @@ def update_check(layout: Layout, vectors: tuple, before: np.ndarray, dtype: str,
     ours, theirs = (vector[span] - before for vector in vectors)
     scale, size = params.maxima(np.abs(theirs)), params.maxima(np.abs(vectors[1][span]))
     atol = params.spread(update_atol(dtype, scale, size)) + allowance
-    rtol = tolerance_for(dtype, "param_after_step").rtol
-    err = np.abs(ours - theirs)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(err == 0, 0.0, err / (atol + rtol * np.abs(theirs)))
-    broken = params.maxima(~(np.isfinite(ours) & np.isfinite(theirs))) > 0
-    worst = int(np.argmax(broken)) if broken.any() else int(np.argmax(params.maxima(ratio)))
-    start, shape = int(params.starts[worst]), params.shapes[worst]
-    piece = slice(start, start + int(params.sizes[worst]))
-    return compare(ours[piece].reshape(shape), theirs[piece].reshape(shape), atol[piece].reshape(shape), rtol)
+    checks = compare_parts(ours, theirs, atol, tolerance_for(dtype, "param_after_step").rtol, params.slices)
+    return max(checks, key=lambda check: (check.status == "nan", check.worst_ratio))

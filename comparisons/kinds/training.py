@@ -11,7 +11,7 @@ import numpy as np
 
 from comparisons.adapters import get_adapter
 from comparisons.adapters.cache import case_adapter
-from comparisons.core.agreement import Agreement, compare
+from comparisons.core.agreement import Agreement, compare, compare_parts
 from comparisons.core.case import Case, run_length
 from comparisons.core.rows import CaseOutcome, CaseRun, describe
 from comparisons.core.tolerances import Tolerance, gradient_allowance, tolerance_for
@@ -78,11 +78,14 @@ def step_check(layout: Layout, losses: tuple, vectors: tuple, tol, before: np.nd
     built only for the steps the report keeps.
     """
     checks = {"loss": compare(losses[0], losses[1], tol.atol, tol.rtol)}
-    for quantity, field in STEP_FIELDS:
-        if quantity in layout.parts:  # buffers only where a layer keeps running statistics
-            span = layout.parts[quantity][0]
-            atol = tol.atol + allowance if field == "params" and allowance is not None else tol.atol
-            checks[field] = compare(vectors[0][span], vectors[1][span], atol, tol.rtol)
+    fields = [(field, layout.parts[quantity][0]) for quantity, field in STEP_FIELDS
+              if quantity in layout.parts]  # buffers only where a layer keeps running statistics
+    atol = tol.atol
+    if allowance is not None:  # teacher mode: the parameters' tolerance + their allowance
+        atol = np.full(layout.state.size, tol.atol)
+        atol[layout.parts["param_after_step"][0]] = tol.atol + allowance
+    parts = compare_parts(*vectors, atol, tol.rtol, [(span, (span.stop - span.start,)) for _, span in fields])
+    checks.update({field: part for (field, _), part in zip(fields, parts, strict=True)})
     if before is not None:
         checks["updates"] = update_check(layout, vectors, before, dtype, allowance)
     return checks

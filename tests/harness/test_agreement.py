@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from comparisons.core.agreement import compare
+from comparisons.core.agreement import compare, compare_parts
 from comparisons.core.tolerances import QUANTITY_KIND, TOLERANCES, tolerance_for, update_tolerance
 
 
@@ -76,3 +76,21 @@ def test_float32_tolerances_are_torch_assert_close_defaults():
 def test_unknown_quantity_is_a_clear_error():
     with pytest.raises(KeyError, match="no tolerance"):
         tolerance_for("float16", "output")
+
+
+def test_the_parts_of_one_vector_compare_as_each_part_alone():
+    rng = np.random.default_rng(4)
+    shapes = [(3, 4), (0,), (5,), (2, 2)]
+    expected = [rng.standard_normal(shape) for shape in shapes]
+    actual = [value * (1 + 1e-6 * rng.standard_normal(value.shape)) for value in expected]
+    actual[2][1] = np.nan  # that part alone is status nan
+    actual[3][1, 0] += 1e-3  # and that one fails at (1, 0)
+    atol = [np.full(shape, 1e-5) + rng.uniform(0, 1e-6, shape) for shape in shapes]  # a per-element atol
+    sizes = np.cumsum([0] + [math.prod(shape) for shape in shapes])
+    parts = [(slice(int(start), int(stop)), shape)
+             for start, stop, shape in zip(sizes[:-1], sizes[1:], shapes, strict=True)]
+    flat = [np.concatenate([np.ravel(x) for x in side]) for side in (actual, expected, atol)]
+    got = compare_parts(*flat, 1.3e-6, parts)
+    alone = [compare(a, r, t, 1.3e-6) for a, r, t in zip(actual, expected, atol, strict=True)]
+    assert [repr(g) for g in got] == [repr(a) for a in alone]
+    assert [g.status for g in got] == ["passed", "passed", "nan", "failed"] and got[3].worst_index == (1, 0)

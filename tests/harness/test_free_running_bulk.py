@@ -105,9 +105,10 @@ def test_the_float32_free_runs_catch_the_planted_bugs_k_alone_missed(variant, ca
     assert max(row["bulk_ratio"] for row in correct.trajectory) <= chaos.BULK_K
 
 
-def test_the_medians_of_several_tensors_are_numpys_median_bit_for_bit():
+@pytest.mark.parametrize("sizes", [[1, 2, 3, 4, 7, 64, 129, 4096, 0, 5],  # a partition per tensor
+                                   [1, 2, 3, 4, 7, 64, 129, 8, 0, 5]])  # few elements: one sort of all
+def test_the_medians_of_several_tensors_are_numpys_median_bit_for_bit(sizes):
     rng = np.random.default_rng(3)
-    sizes = [1, 2, 3, 4, 7, 64, 129, 4096, 0, 5]
     for kind in range(6):
         tensors = []
         for size in sizes:
@@ -119,8 +120,14 @@ def test_the_medians_of_several_tensors_are_numpys_median_bit_for_bit():
         tensors[9][[0, 4]] = (-np.inf, np.inf)  # infinities sort to the ends
         tensors[1][:] = (np.inf, -np.inf)  # both infinities in the middle: (-inf + inf) / 2 is NaN
         places = [("param_after_step", "params", str(i)) for i in range(len(sizes))]
-        medians = Segments(places, [(size,) for size in sizes]).medians(np.concatenate(tensors))
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # np.median of nothing warns
+            segments = Segments(places, [(size,) for size in sizes])
+            medians = segments.medians(np.concatenate(tensors))
             expected = [float(np.median(tensor)) for tensor in tensors]
         assert [float(m).hex() for m in medians] == [e.hex() for e in expected]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            some = segments.medians(np.concatenate(tensors), [1, 3, 8, 9])  # only the tensors asked
+        assert [float(m).hex() for m in some[[1, 3, 9]]] == [expected[i].hex() for i in (1, 3, 9)]
+        assert np.isnan(np.delete(some, [1, 3, 9])).all()
