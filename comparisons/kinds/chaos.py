@@ -23,7 +23,7 @@ import numpy as np
 from comparisons.core.agreement import compare
 from comparisons.core.rows import CaseRun, make_row
 from comparisons.core.tolerances import Tolerance, tolerance_for
-from comparisons.kinds.step_state import Layout, Segments
+from comparisons.kinds.step_state import Layout, Segments, outside
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
 BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
@@ -107,35 +107,36 @@ class Shadow:
                     **dict(zip(update_keys(params), params.maxima(moved).tolist(), strict=True))}
         for key, gap in self.gap.items():
             self.baseline[key] = max(self.baseline.get(key, 0.0), gap)  # a NaN gap keeps the old
-        keys = layout.state.keys  # the bulk rule reads only tensors whose bulk is still open: once closed,
-        which = [i for i, key in enumerate(keys) if self.bulk_open.get(key, True)]  # it never reopens
-        medians = layout.state.medians(distance, which)
-        inside = layout.state.bulk_excess(state["mine"], state["shadow"], tol.atol, tol.rtol, which) <= 0
+        keys, mine, framework = layout.state.keys, state["mine"], state["framework"]
+        which = [i for i, key in enumerate(keys) if self.bulk_open.get(key, True)]  # a closed bulk: for good
+        typical = np.array([self.bulk_baseline.get(key, 0.0) for key in keys])
+        grown = layout.state.medians_above(distance, typical, which)  # NaN: the running max stays
+        inside = layout.state.bulk_excess(outside(mine, state["shadow"], tol.atol, tol.rtol),
+                                          layout.state.broken(mine, state["shadow"]), which) <= 0
         for i in which:
-            self.bulk_baseline[keys[i]] = max(self.bulk_baseline.get(keys[i], 0.0), float(medians[i]))
+            self.bulk_baseline[keys[i]] = max(float(typical[i]), float(grown[i]))
             self.bulk_open[keys[i]] = bool(inside[i])
         which = [i for i in which if inside[i]]
-        excess = layout.state.bulk_excess(state["mine"], state["framework"], tol.atol, tol.rtol, which)
+        excess, broken = outside(mine, framework, tol.atol, tol.rtol), layout.state.broken(mine, framework)
+        bulk = layout.state.bulk_excess(excess, broken, which)
         self.bulk_ratios = dict.fromkeys(keys, 0.0)  # 0 for a closed bulk
-        self.bulk_ratios.update({keys[i]: self._ratio(float(excess[i]), self.bulk_baseline[keys[i]])
+        self.bulk_ratios.update({keys[i]: self._ratio(float(bulk[i]), self.bulk_baseline[keys[i]])
                                  for i in which})
-        self.within = compare(state["mine"], state["shadow"], tol.atol, tol.rtol).status == "passed"
-        self.chaos_ratio = max(self._excess_ratios(layout.state, state["mine"], state["framework"])
-                               + self._excess_ratios(params, updates["mine"], updates["framework"], True),
-                               default=0.0)
+        self.within = compare(mine, state["shadow"], tol.atol, tol.rtol).status == "passed"
+        moves = updates["mine"], updates["framework"]
+        self.chaos_ratio = max(self._excess_ratios(keys, layout.state.maxima(excess), broken)
+                               + self._excess_ratios(update_keys(params),
+                                                     params.maxima(outside(*moves, tol.atol, tol.rtol)),
+                                                     params.broken(*moves)), default=0.0)
 
     @staticmethod
     def _ratio(excess: float, baseline: float) -> float:
         return 0.0 if excess <= 0 else excess / baseline if baseline > 0 else math.inf
 
-    def _excess_ratios(self, tensors: Segments, actual: np.ndarray, expected: np.ndarray,
-                       updates: bool = False) -> list[float]:
-        """Per tensor the K it needs: max(|a - r| - atol - rtol*|r|) / its baseline (inf when non-finite)."""
-        broken = (tensors.maxima(~(np.isfinite(actual) & np.isfinite(expected))) > 0).tolist()
-        excess = tensors.maxima(np.abs(actual - expected) - self.tol.atol - self.tol.rtol * np.abs(expected))
-        keys = update_keys(tensors) if updates else tensors.keys
+    def _excess_ratios(self, keys: list, largest: np.ndarray, broken: np.ndarray) -> list[float]:
+        """Per tensor the K it needs: its largest outside() / its baseline (inf when non-finite)."""
         return [math.inf if bad else self._ratio(value, self.baseline.get(key, 0.0))
-                for key, bad, value in zip(keys, broken, excess.tolist(), strict=True)]
+                for key, bad, value in zip(keys, broken.tolist(), largest.tolist(), strict=True)]
 
     def trajectory_columns(self) -> dict:
         """The baseline's per-step columns of trajectories.csv (this step's gaps, not running maxima)."""

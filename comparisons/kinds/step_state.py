@@ -54,12 +54,30 @@ class Segments:
 
     def maxima(self, values: np.ndarray) -> np.ndarray:
         """Per tensor the largest of its elements in `values` (0.0 for an empty tensor; NaN propagates)."""
+        return self._reduce(np.maximum, values, 0.0)
+
+    def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: float) -> np.ndarray:
+        """Per tensor ufunc.reduce of its elements in `values`, in float64 (`empty` for an empty tensor)."""
         if self._filled.all() and self.shapes:
-            return np.maximum.reduceat(values, self.starts).astype(np.float64)
-        out = np.zeros(len(self.shapes))
+            return ufunc.reduceat(values, self.starts).astype(np.float64)
+        out = np.full(len(self.shapes), empty)
         if self._filled.any():
-            out[self._filled] = np.maximum.reduceat(values, self.starts[self._filled])
+            out[self._filled] = ufunc.reduceat(values, self.starts[self._filled])
         return out
+
+    def median_above(self, values: np.ndarray, bound=0.0) -> np.ndarray:
+        """Per tensor whether np.median of its elements (no NaN) is > bound (a number, or one per tensor),
+        exactly, from counts instead of a sort: with c elements <= bound of n, the middle element (odd n) is
+        above when c <= n // 2; the middle two (even n) both are when c < n / 2, neither is when c > n / 2,
+        and when c = n / 2 they are max{e <= bound} and min{e > bound}, whose mean is computed as np.median
+        computes it (False when empty)."""
+        below = values <= (self.spread(bound) if np.ndim(bound) else bound)
+        count, half = self._reduce(np.add, below, 0.0), self.sizes // 2
+        low = self._reduce(np.maximum, np.where(below, values, -np.inf), -np.inf)
+        high = self._reduce(np.minimum, np.where(below, np.inf, values), np.inf)
+        with np.errstate(invalid="ignore", over="ignore"):
+            middle = (low + high + 0.0) / 2
+        return np.where(count == half, (self.sizes % 2 == 1) | (middle > bound), count < half)
 
     def spread(self, per_tensor: np.ndarray) -> np.ndarray:
         """Each tensor's value in the place of each of its elements."""
@@ -71,7 +89,7 @@ class Segments:
         one np.partition per tensor."""
         out = np.full(len(self.shapes), np.nan)  # an empty tensor's median is NaN
         which = self._nonempty if which is None else [i for i in which if self._size_list[i]]
-        if len(which) == len(self._nonempty):  # all of them: the vector itself
+        if which == self._nonempty:  # all of them: the vector itself
             chosen, owner, sizes = values, self._owner, self.sizes[which]
         else:
             sizes = self.sizes[which]
@@ -87,20 +105,32 @@ class Segments:
         ordered = chosen[np.lexsort((chosen, owner))]
         high, low = ordered[starts + sizes // 2], ordered[starts + np.maximum(sizes // 2 - 1, 0)]
         with np.errstate(invalid="ignore"):  # -inf and inf in the middle: NaN, as np.median gives
-            middle = np.where(sizes % 2 == 1, high, (low + high) / 2) + 0.0
+            middle = np.where(sizes % 2 == 1, high + 0.0, (low + high + 0.0) / 2)
         out[which] = np.where(np.add.reduceat(np.isnan(chosen), starts) > 0, np.nan, middle)
         return out
 
-    def bulk_excess(self, actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float,
+    def broken(self, actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """Per tensor whether either side has a non-finite element (an empty tensor has none)."""
+        return self.maxima(~(np.isfinite(actual) & np.isfinite(expected))) > 0
+
+    def medians_above(self, values: np.ndarray, bound, which: list[int]) -> np.ndarray:
+        """Per tensor in `which` its median where that is > bound (a number, or one per tensor), else NaN:
+        for few elements all medians, else first median_above and then only those medians."""
+        if int(self.sizes[which].sum()) > SORTED_UP_TO:
+            above = self.median_above(values, bound)
+            which = [i for i in which if above[i]]
+        middle = self.medians(values, which)
+        with np.errstate(invalid="ignore"):
+            return np.where(middle > bound, middle, np.nan)
+
+    def bulk_excess(self, excess: np.ndarray, broken: np.ndarray,
                     which: list[int] | None = None) -> np.ndarray:
-        """Per tensor (only those in `which`) the median of |a - r| - atol - rtol*|r| (> 0 when more than
-        half its elements are off); 0.0 for an empty tensor or one with a non-finite element (the chaos
-        ratio judges those) and for the tensors not in `which`."""
-        finite = (self.maxima(~(np.isfinite(actual) & np.isfinite(expected))) == 0) & self._filled
-        which = [i for i in (range(len(self.shapes)) if which is None else which) if finite[i]]
-        excess = np.abs(actual - expected) - atol - rtol * np.abs(expected)
-        medians = self.medians(excess, which)
-        return np.where(np.isnan(medians), 0.0, medians)
+        """Per tensor (only those in `which`) the median of its `excess` (outside()) where it is > 0 (more
+        than half the elements off), else 0.0: also for an empty or a `broken` tensor (the chaos ratio
+        judges those)."""
+        which = [i for i in (range(len(self.shapes)) if which is None else which) if not broken[i]]
+        off = self.medians_above(excess, 0.0, which)
+        return np.where(np.isnan(off), 0.0, off)
 
     def views(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """tensor name -> its elements of `values` in its shape (views, not copies)."""
@@ -140,17 +170,22 @@ class Layout:
         return vector[:self.parts["param_after_step"][1].size]
 
 
+def outside(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """|a - r| - atol - rtol*|r| elementwise: > 0 where an element is outside the tolerance."""
+    return np.abs(actual - expected) - atol - rtol * np.abs(expected)
+
+
 def median(values: np.ndarray) -> float:
-    """np.median of a float64 vector, bit for bit: the middle element, or the mean (a + b) / 2 of the middle
-    two, found by one np.partition (np.median's own checks cost 4x that on these small tensors); + 0.0 as
-    np.mean's sum starts from +0.0, so a middle -0.0 gives +0.0."""
+    """np.median of a float64 vector, bit for bit: the middle element, or the mean (0.0 + a + b) / 2 of the
+    middle two (np.mean's sum starts from +0.0: two middle -0.0 give +0.0, -5e-324 and -0.0 give -0.0),
+    found by one np.partition (np.median's own checks cost 4x that on these small tensors)."""
     if values.size == 0 or not np.isfinite(values).all():
         return float(np.median(values)) if values.size else math.nan  # NaN propagation stays np.median's
     half = values.size // 2
     if values.size % 2:
         return float(np.partition(values, half)[half] + 0.0)
     low, high = np.partition(values, (half - 1, half))[half - 1:half + 1]
-    return float((low + high) / 2 + 0.0)
+    return float((low + high + 0.0) / 2)
 
 
 def tensor_shapes(result: dict) -> tuple:

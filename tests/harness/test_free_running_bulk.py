@@ -131,3 +131,26 @@ def test_the_medians_of_several_tensors_are_numpys_median_bit_for_bit(sizes):
             some = segments.medians(np.concatenate(tensors), [1, 3, 8, 9])  # only the tensors asked
         assert [float(m).hex() for m in some[[1, 3, 9]]] == [expected[i].hex() for i in (1, 3, 9)]
         assert np.isnan(np.delete(some, [1, 3, 9])).all()
+
+
+@pytest.mark.parametrize("bound", [0.0, 1e-300, -1.0])
+def test_whether_a_median_is_above_a_bound_is_np_medians_answer_exactly(bound):
+    rng = np.random.default_rng(11)
+    pool = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1.0, -1.0, 2.0, -2.0, np.inf, -np.inf])
+    tensors = [rng.choice(pool, size) for size in rng.integers(0, 9, 4000)]
+    places = [("param_after_step", "params", str(i)) for i in range(len(tensors))]
+    segments = Segments(places, [t.shape for t in tensors])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # np.median of nothing, and of -inf with inf
+        expected = [bool(np.median(t) > bound) for t in tensors]
+    assert segments.median_above(np.concatenate(tensors), bound).tolist() == expected
+    per_tensor = np.full(len(tensors), bound)  # a bound per tensor: the same answers
+    assert segments.median_above(np.concatenate(tensors), per_tensor).tolist() == expected
+    assert sum(expected) > 500 and len(expected) - sum(expected) > 500  # both answers, many times
+    for count in (len(tensors), 100):  # many elements: counts first; few: every median at once
+        part = Segments(places[:count], [t.shape for t in tensors[:count]])
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            medians = [float(np.median(t)) for t in tensors[:count]]
+            got = part.medians_above(np.concatenate(tensors[:count]), bound, list(range(count)))
+        assert [float(g).hex() for g in got] == [(m if m > bound else np.nan).hex() for m in medians]
