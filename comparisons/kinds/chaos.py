@@ -23,14 +23,13 @@ import numpy as np
 from comparisons.core.agreement import compare
 from comparisons.core.rows import CaseRun, make_row
 from comparisons.core.tolerances import Tolerance, tolerance_for
-from comparisons.kinds.step_state import Layout, Segments, outside
+from comparisons.kinds.step_state import FIELDS, Layout, Segments, outside
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
 BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
 STATE = ("grad_param", "param_after_step", "buffer")  # the training state the verdicts read
 HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline
 CHAOS_STREAM = 14  # the perturbation signs come from np.random.default_rng((case seed, CHAOS_STREAM))
-FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
 
 def perturb(params: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 from comparisons.core.agreement import Agreement, compare_parts
 from comparisons.core.tolerances import tolerance_for, update_atol
 
-FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
+FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))  # (quantity, field)
 SORTED_UP_TO = 2048  # medians of up to this many elements in all: one lexsort beats a partition per tensor
 
 

@@ -20,7 +20,7 @@ from comparisons.data.training import batch_accuracy, batch_schedule, training_s
 from comparisons.kinds import chaos
 from comparisons.kinds.optimizer import active_conventions, update_rows
 from comparisons.kinds.passes import implementation_spec, replay_step
-from comparisons.kinds.step_state import Layout, tensor_shapes, update_check
+from comparisons.kinds.step_state import FIELDS, Layout, tensor_shapes, update_check
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -31,9 +31,6 @@ def optimizer_for(case: Case, framework: str) -> tuple[dict, dict]:
     conventions = active_conventions(opt, framework, opt.get("scratch_conventions"), opt["hyper"])
     return ({"optimizer": opt["name"], "hyper": opt["hyper"]},
             {"optimizer": opt["name"], "hyper": {**opt["hyper"], **conventions}})
-
-
-STEP_FIELDS = (("grad_param", "grads"), ("param_after_step", "params"), ("buffer", "buffers"))
 
 
 def teacher_allowance(layout: Layout, vectors: tuple, before: np.ndarray, memory: tuple | None) -> tuple:
@@ -60,7 +57,7 @@ def _step_rows(run: CaseRun, step: int, mine: dict, ref: dict, tol, before: dict
     (teacher mode, with the allowances of teacher_allowance per parameter)."""
     rows = [run.row("loss", "loss", mine["loss"], ref["loss"], tol, step)]
     params = param_tolerances(tol, ref, allowances)
-    for quantity, field in STEP_FIELDS:
+    for quantity, field in FIELDS:
         rows += [run.row(quantity, key, mine[field][key], value, params[key] if field == "params" else tol,
                          step) for key, value in ref.get(field, {}).items()]
     if before is not None:
@@ -78,7 +75,7 @@ def step_check(layout: Layout, losses: tuple, vectors: tuple, tol, before: np.nd
     built only for the steps the report keeps.
     """
     checks = {"loss": compare(losses[0], losses[1], tol.atol, tol.rtol)}
-    fields = [(field, layout.parts[quantity][0]) for quantity, field in STEP_FIELDS
+    fields = [(field, layout.parts[quantity][0]) for quantity, field in FIELDS
               if quantity in layout.parts]  # buffers only where a layer keeps running statistics
     atol = tol.atol
     if allowance is not None:  # teacher mode: the parameters' tolerance + their allowance
