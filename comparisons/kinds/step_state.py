@@ -45,7 +45,7 @@ class Segments:
         arrays = []
         for (quantity, field, name), shape in zip(self.places, self.shapes, strict=True):
             value = (result.get(field) or {}).get(name)
-            if value is None or np.shape(value) != shape:
+            if getattr(value, "shape", None) != shape and (value is None or np.shape(value) != shape):
                 got = "no such tensor" if value is None else f"shape {np.shape(value)}"
                 raise ValueError(f"{who}'s training step returned {quantity} {name!r} with {got}; the "
                                  f"framework's has shape {shape}")
@@ -73,11 +73,14 @@ class Segments:
         computes it (False when empty)."""
         below = values <= (self.spread(bound) if np.ndim(bound) else bound)
         count, half = self._reduce(np.add, below, 0.0), self.sizes // 2
-        low = self._reduce(np.maximum, np.where(below, values, -np.inf), -np.inf)
-        high = self._reduce(np.minimum, np.where(below, np.inf, values), np.inf)
-        with np.errstate(invalid="ignore", over="ignore"):
-            middle = (low + high + 0.0) / 2
-        return np.where(count == half, (self.sizes % 2 == 1) | (middle > bound), count < half)
+        above = count < half
+        split = (count == half) & (self.sizes % 2 == 0)  # an even tensor with its middle two on each side
+        if split.any():
+            low = self._reduce(np.maximum, np.where(below, values, -np.inf), -np.inf)
+            high = self._reduce(np.minimum, np.where(below, np.inf, values), np.inf)
+            with np.errstate(invalid="ignore", over="ignore"):
+                above |= split & ((low + high + 0.0) / 2 > bound)
+        return above | ((count == half) & (self.sizes % 2 == 1))
 
     def spread(self, per_tensor: np.ndarray) -> np.ndarray:
         """Each tensor's value in the place of each of its elements."""
