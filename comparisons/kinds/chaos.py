@@ -95,7 +95,7 @@ class Shadow:
     def observe(self, layout: Layout, results: dict, state: dict, before: dict) -> None:
         """A step's gaps |impl - shadow| into the baselines, then its chaos and bulk ratios against the
         framework: results, state vectors (step_state.py) and parameters before the step per side."""
-        self.seen, tol = (layout, results, before), self.tol
+        self.seen = (layout, results, before)
         span, params = layout.parts["param_after_step"]
         updates = {side: vector[span] - before[side] for side, vector in state.items()}
         distance = np.abs(state["mine"] - state["shadow"])
@@ -106,27 +106,34 @@ class Shadow:
                     **dict(zip(update_keys(params), params.maxima(moved).tolist(), strict=True))}
         for key, gap in self.gap.items():
             self.baseline[key] = max(self.baseline.get(key, 0.0), gap)  # a NaN gap keeps the old
-        keys, mine, framework = layout.state.keys, state["mine"], state["framework"]
+        self.within = compare(state["mine"], state["shadow"], self.tol.atol, self.tol.rtol).status == "passed"
+        excess, broken = self._observe_bulk(layout.state, state, distance)
+        moves = updates["mine"], updates["framework"]
+        moved_off = params.maxima(outside(*moves, self.tol.atol, self.tol.rtol))
+        self.chaos_ratio = max(self._excess_ratios(layout.state.keys, layout.state.maxima(excess), broken)
+                               + self._excess_ratios(update_keys(params), moved_off, params.broken(*moves)),
+                               default=0.0)
+
+    def _observe_bulk(self, tensors: Segments, state: dict, distance: np.ndarray) -> tuple:
+        """The bulk rule's step: median baselines and open flags from the shadow, then the bulk ratios
+        against the framework; returns the framework's outside() and broken tensors for the chaos ratio."""
+        keys, mine, tol = tensors.keys, state["mine"], self.tol
         which = [i for i, key in enumerate(keys) if self.bulk_open.get(key, True)]  # a closed bulk: for good
         typical = np.array([self.bulk_baseline.get(key, 0.0) for key in keys])
-        grown = layout.state.medians_above(distance, typical, which)  # NaN: the running max stays
-        inside = layout.state.bulk_excess(outside(mine, state["shadow"], tol.atol, tol.rtol),
-                                          layout.state.broken(mine, state["shadow"]), which) <= 0
+        grown = tensors.medians_above(distance, typical, which)  # NaN: the running max stays
+        inside = tensors.bulk_excess(outside(mine, state["shadow"], tol.atol, tol.rtol),
+                                     tensors.broken(mine, state["shadow"]), which) <= 0
         for i in which:
             self.bulk_baseline[keys[i]] = max(float(typical[i]), float(grown[i]))
             self.bulk_open[keys[i]] = bool(inside[i])
         which = [i for i in which if inside[i]]
-        excess, broken = outside(mine, framework, tol.atol, tol.rtol), layout.state.broken(mine, framework)
-        bulk = layout.state.bulk_excess(excess, broken, which)
+        excess = outside(mine, state["framework"], tol.atol, tol.rtol)
+        broken = tensors.broken(mine, state["framework"])
+        bulk = tensors.bulk_excess(excess, broken, which)
         self.bulk_ratios = dict.fromkeys(keys, 0.0)  # 0 for a closed bulk
         self.bulk_ratios.update({keys[i]: self._ratio(float(bulk[i]), self.bulk_baseline[keys[i]])
                                  for i in which})
-        self.within = compare(mine, state["shadow"], tol.atol, tol.rtol).status == "passed"
-        moves = updates["mine"], updates["framework"]
-        self.chaos_ratio = max(self._excess_ratios(keys, layout.state.maxima(excess), broken)
-                               + self._excess_ratios(update_keys(params),
-                                                     params.maxima(outside(*moves, tol.atol, tol.rtol)),
-                                                     params.broken(*moves)), default=0.0)
+        return excess, broken
 
     @staticmethod
     def _ratio(excess: float, baseline: float) -> float:
