@@ -27,7 +27,6 @@ from comparisons.kinds.step_state import FIELDS, Layout, Segments, outside
 
 K = 1e6  # the chaos allowance: K x the baseline (docs/conventions.md §9: the measured ratios and margin)
 BULK_K = 100.0  # the bulk allowance: median excess <= BULK_K x median baseline (docs/conventions.md §9)
-STATE = ("grad_param", "param_after_step", "buffer")  # the training state the verdicts read
 HORIZON_FACTOR = 20.0  # a run may leave the tolerance up to this factor earlier than its baseline
 CHAOS_STREAM = 14  # the perturbation signs come from np.random.default_rng((case seed, CHAOS_STREAM))
 
