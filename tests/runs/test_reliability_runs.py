@@ -25,11 +25,20 @@ GROUPS = {(case, "torch", dtype) for case in ("act_sigmoid_normal", "act_relu_no
 TIMEOUT = 300
 
 
+def _default_signals() -> None:
+    """In the child, before it runs: SIGINT and SIGTERM unblocked and at their defaults. A child inherits
+    its parent's signal mask and ignored signals, and a test worker's may have been changed by earlier tests
+    (in a full `make test`, Ctrl-C never reached the run of the test below)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def start(command: list[str], **env: str) -> subprocess.Popen:
     """A process in its own session (so that everything it started can be stopped by its id)."""
     environ = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "200", **env}
     return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_default_signals)
 
 
 def pytest_run(report_dir: Path, *extra: str, **env: str) -> subprocess.Popen:
