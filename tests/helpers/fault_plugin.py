@@ -74,5 +74,5 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     _current[0] = _test_id(item)
     if BLOCK and _current[0].startswith(BLOCK):
         Path(os.environ["NN_PARITY_FAULT_MARKER"]).write_text(_current[0])
-        for _ in range(1200):  # short sleeps: a signal the OS hands to another thread (the progress bar's)
-            time.sleep(0.1)  # does not wake a long sleep, and Python runs the handler only between them
+        for _ in range(1200):  # short sleeps: Python runs a signal handler between them at the latest
+            time.sleep(0.1)
