@@ -104,8 +104,13 @@ class Layout:
             shape = np.shape(value)
             value = np.reshape(value, shape[: self.split] + (-1,) + shape[self.split + 2:])
         permutation = self.axes(np.ndim(value))
-        moved = np.transpose(value, np.argsort(permutation)) if permutation else np.array(value)
-        return self._reorder(moved, np.argsort(self.blocks)) if self.blocks else moved.copy()
+        moved = np.transpose(value, _inverse(permutation)) if permutation else np.array(value)
+        return self._reorder(moved, _inverse(self.blocks)) if self.blocks else moved.copy()
+
+
+def _inverse(permutation: tuple[int, ...]) -> list[int]:
+    """The inverse permutation (np.argsort's result; in Python, a few µs less per tensor and step)."""
+    return sorted(range(len(permutation)), key=permutation.__getitem__)
 
 
 def declared_tensors(layer_specs: list[dict], layouts: dict[str, dict[str, Layout]],

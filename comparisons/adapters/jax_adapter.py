@@ -1,20 +1,23 @@
 """Adapter for JAX + optax: pure layer functions from reference.jax_models, jax.vjp backward, optax steps.
 
-Parameters live in a flat dict '<i>.<name>' -> jax array (a pytree), loaded through each tensor's
-declared layout (reference.jax_models.LAYOUTS). Every float array handed back must have the case
-dtype: JAX silently computes float64 input in float32 unless x64 was on at import
-(docs/conventions.md §16), so a float64 case that did not run in float64 raises JaxDtypeError.
-"""
+Parameters live in a flat dict '<i>.<name>' -> array (a pytree), loaded through each tensor's declared
+layout (reference.jax_models.LAYOUTS). Every float array handed back must have the case dtype: JAX computes
+float64 input in float32 unless x64 was on at import (docs/conventions.md §16): then JaxDtypeError."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks
-from comparisons.adapters.protocol import PROBABILITY_LOSSES, UNCLIPPED_FUSED, PlotStyle, Profile
+from comparisons.adapters.protocol import (
+    PROBABILITY_LOSSES,
+    UNCLIPPED_FUSED,
+    PlotStyle,
+    Profile,
+    missing_package,
+)
 from comparisons.core.determinism import configure_jax
 from comparisons.core.spec import effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
@@ -47,10 +50,7 @@ class JaxDtypeError(TypeError):
 
 def unavailable_reason() -> str | None:
     """None when jax, jaxlib and optax import; otherwise why not."""
-    for module in ("jax", "jaxlib", "optax"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install 'nn-parity[jax]' -c constraints.txt)"
-    return None
+    return missing_package(("jax", "jaxlib", "optax"), "jax")
 
 
 def version() -> str:
@@ -79,7 +79,7 @@ def _arrays(what: str, values: dict, dtype: str) -> dict[str, np.ndarray]:
 
 @dataclass
 class JaxModel:
-    """The pure layer functions of a spec, its parameters (jax arrays by key), dtype and spec."""
+    """The pure layer functions of a spec, its parameters by key (jax or NumPy arrays), dtype and spec."""
 
     layers: list
     spec: dict
@@ -94,12 +94,11 @@ class JaxModel:
             yield key, layout, self.layers[i].shapes[layout.attribute]
 
     def load(self, params: dict[str, np.ndarray], trainable_only: bool = False) -> None:
-        """Copy scratch-layout arrays in as jax arrays (jnp.asarray); LayoutError on a misfit."""
-        import jax.numpy as jnp
-
+        """Copy scratch-layout arrays in (framework layout); LayoutError on a misfit. Kept as NumPy: every
+        reader is a jax.jit, which takes them as jax arrays (a tenth of jnp.asarray's cost), same program."""
         for key, layout, shape in self.tensors(trainable_only):
             framework_key = f"{key.split('.')[0]}.{layout.attribute}"
-            self.params[framework_key] = jnp.asarray(layout.to_framework(params[key], shape, f"jax {key}"))
+            self.params[framework_key] = np.array(layout.to_framework(params[key], shape, f"jax {key}"))
 
     def read(self, trainable_only: bool = False) -> dict[str, np.ndarray]:
         """Parameters (and buffers) back in the scratch layout, dtype-checked."""
@@ -109,7 +108,7 @@ class JaxModel:
 
 
 def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> JaxModel:
-    """The spec's layer functions with the given parameters as jax arrays (W stays (in, out))."""
+    """The spec's layer functions with copies of the given parameters (W stays (in, out))."""
     configure_jax()
     from reference.jax_models import build_layers
 
@@ -119,7 +118,7 @@ def build(spec: dict, params: dict[str, np.ndarray], dtype: str) -> JaxModel:
 
 
 def read_params(model: JaxModel) -> dict[str, np.ndarray]:
-    """Parameters and buffers read back from the model's jax arrays, in the scratch layout."""
+    """Parameters and buffers read back from the model's arrays, in the scratch layout."""
     return model.read()
 
 

@@ -8,8 +8,10 @@ W of shape (in, out)); buffers (non-trainable state) travel in the same dict und
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -106,6 +108,16 @@ def optimizer_name(case: Case) -> str | None:
     """The optimizer a case steps with: options['optimizer'] (a name, or a dict with a 'name'), else None."""
     optimizer = case.options.get("optimizer")
     return optimizer["name"] if isinstance(optimizer, dict) else optimizer
+
+
+@cache
+def missing_package(modules: tuple[str, ...], extra: str) -> str | None:
+    """'<module> is not installed (pip install ...)' for the first of `modules` that cannot be found, else
+    None; looked up once per process (importlib.util.find_spec, a file search: every group asks)."""
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install 'nn-parity[{extra}]' -c constraints.txt)"
+    return None
 
 
 @runtime_checkable

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 
-from comparisons.adapters.protocol import PlotStyle, Profile
+from comparisons.adapters.protocol import PlotStyle, Profile, missing_package
 
 PROFILE = Profile(name="sklearn", label="scikit-learn", reference=True, kinds=frozenset({"perceptron"}),
                   style=PlotStyle(color="C3", linestyle="-."), packages=("scikit-learn",))
@@ -14,9 +12,7 @@ PROFILE = Profile(name="sklearn", label="scikit-learn", reference=True, kinds=fr
 
 def unavailable_reason() -> str | None:
     """None when scikit-learn imports; otherwise why not."""
-    if importlib.util.find_spec("sklearn") is None:
-        return "scikit-learn is not installed (pip install 'nn-parity[sklearn]' -c constraints.txt)"
-    return None
+    return missing_package(("sklearn",), "sklearn")
 
 
 def version() -> str:

@@ -1,17 +1,21 @@
 """Adapter for TensorFlow / Keras 3: layers from reference.tensorflow_models; GradientTape backward.
 
-Variables are assigned through each tensor's declared layout (reference.tensorflow_models.LAYOUTS).
-"""
+Variables are assigned through each tensor's declared layout (reference.tensorflow_models.LAYOUTS)."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import UNCLIPPED_FUSED, PlotStyle, Profile, layer_internals
+from comparisons.adapters.protocol import (
+    UNCLIPPED_FUSED,
+    PlotStyle,
+    Profile,
+    layer_internals,
+    missing_package,
+)
 from comparisons.adapters.tensorflow_other_kinds import (  # noqa: F401 - protocol functions of this adapter
     default_dense_params,
     draw_initializer,
@@ -66,10 +70,7 @@ PROFILE = Profile(
 
 def unavailable_reason() -> str | None:
     """None when tensorflow and keras import; otherwise why not."""
-    for module in ("tensorflow", "keras"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install 'nn-parity[tensorflow]' -c constraints.txt)"
-    return None
+    return missing_package(("tensorflow", "keras"), "tensorflow")
 
 
 def version() -> str:

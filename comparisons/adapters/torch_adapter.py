@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
 
 from comparisons.adapters.dropout import attach_dropout_masks, dropout_masks
-from comparisons.adapters.protocol import UNCLIPPED_FUSED, PlotStyle, Profile, layer_internals
+from comparisons.adapters.protocol import (
+    UNCLIPPED_FUSED,
+    PlotStyle,
+    Profile,
+    layer_internals,
+    missing_package,
+)
 from comparisons.core.determinism import configure_torch
 from comparisons.core.spec import buffer_keys, effective_loss, indices_of, layer_names, penalized_layers
 from reference.layouts import declared_tensors
@@ -37,9 +42,7 @@ PROFILE = Profile(
 
 def unavailable_reason() -> str | None:
     """None when torch imports; otherwise why not."""
-    if importlib.util.find_spec("torch") is None:
-        return "torch is not installed (pip install 'nn-parity[torch]' -c constraints.txt)"
-    return None
+    return missing_package(("torch",), "torch")
 
 
 def version() -> str:
