@@ -92,6 +92,11 @@ def configure_jax() -> None:
     _configured.add("jax")
 
 
+# Settings that say only where something is kept, never what is computed: a recording's key leaves them out
+# (else moving the cache folder, whose jax-compiled/ JAX_COMPILATION_CACHE_DIR names, drops every entry).
+WHERE_ONLY = frozenset({"JAX_COMPILATION_CACHE_DIR"})
+
+
 def settings() -> dict:
     """The determinism settings in force, for environment.json."""
     return {

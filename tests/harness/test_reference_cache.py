@@ -205,3 +205,13 @@ def test_a_stale_entry_of_another_framework_or_harness_version_is_never_used(tmp
         assert len(calls) == 2, name  # ran live: the entry of the other version was not used
         calls.clear()
         calls.append(1)
+
+
+def test_a_recording_key_names_what_is_computed_not_where_the_cache_folder_is(monkeypatch):
+    facts = {"case": "mlp_spiral_cce", "kind": "pass", "seed": 0, "dtype": "float64"}
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/one/place/jax-compiled")
+    here = keys.recording_key("jax", facts, 1)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/another/place/jax-compiled")
+    assert keys.recording_key("jax", facts, 1) == here  # a moved cache folder keeps its entries
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true")
+    assert keys.recording_key("jax", facts, 1) != here  # a setting that changes what XLA computes does not

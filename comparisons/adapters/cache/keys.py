@@ -143,5 +143,6 @@ def record_facts(layers) -> list:
 def recording_key(framework: str, what: dict, threads: int) -> str:
     """The digest a recording is filed under: the framework and its versions, the harness version, the
     machine and determinism settings, and `what` (the case's id, kind, seed, dtype, length, records)."""
+    settings = {k: v for k, v in determinism.settings().items() if k not in determinism.WHERE_ONLY}
     return digest(FORMAT, framework, package_versions(framework), harness_version(framework),
-                  platform.machine(), sys.version_info[:2], threads, determinism.settings(), what)
+                  platform.machine(), sys.version_info[:2], threads, settings, what)
