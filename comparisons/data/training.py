@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from comparisons.data.datasets import load_split
 from comparisons.data.text import char_windows, zen_of_python
 from scratch import datasets as toy
 
@@ -52,8 +53,6 @@ def _loaded(data: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
         x = np.linspace(0.0, 1.0, data["samples"]).reshape(-1, 1)
         return {"x": x, "y": data["w"] * x + data["b"] + rng.normal(0.0, data["noise"], x.shape)}
     if kind in ("digits", "iris", "wine", "moons", "circles"):
-        from comparisons.data.datasets import load_split
-
         split = load_split(kind, seed=data.get("seed", 0), **data.get("options", {}))
         return {"x": split.x_train, "y": split.y_train, "x_val": split.x_test, "y_val": split.y_test}
     raise KeyError(f"unknown training data kind {kind!r}")

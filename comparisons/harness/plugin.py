@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.core.determinism import configure_environment, use_jax_compilation_cache
+from comparisons.core.determinism import configure_environment
 
 THREADS = configure_environment()  # before anything imports NumPy: thread counts through the environment
 
@@ -113,8 +113,7 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     """Read the run settings once, check every nn-parity option and the known-differences file."""
     settings = run_settings(config)
-    if settings.cache is not None:  # before any JAX import, in the controller and in every worker
-        use_jax_compilation_cache(settings.cache)
+    speed.use_cache_folder(settings.cache)  # before any JAX import, in the controller and in every worker
     try:  # resolved now, so that a SPEC that does not resolve stops the run before anything runs
         get_adapter(settings.implementation)
     except SpecError as exc:

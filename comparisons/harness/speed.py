@@ -1,6 +1,7 @@
-"""What the pytest plugin does to keep a run short: the reference cache's options (docs/architecture.md §9),
-its size bound after the run, the longest comparisons first (so that no worker starts a long one
-while the other has nothing left), and rows crossing from a worker to the controller as JSON text."""
+"""What the pytest plugin does to keep a run short: the reference cache's options and folder
+(docs/architecture.md §9), its size bound after the run, the longest comparisons first (so that no worker
+starts a long one while the other has nothing left), and rows crossing from a worker to the controller as
+JSON text."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.adapters.cache import DEFAULT_MAX_MB, Store
+from comparisons.adapters.cache import DEFAULT_MAX_MB, KeptArrays, Store
 from comparisons.core.case import Case
+from comparisons.core.determinism import use_jax_compilation_cache
 from comparisons.core.settings import CACHE_ENV, cache_from_environment
+from comparisons.data.datasets import keep_splits_with
 
 # Measured per group (`pytest comparisons -n 2`, README's Performance): training runs take the longest, then
 # landscapes, initializer draws (a KS test on 120,000 values), passes, optimizers, perceptrons.
@@ -36,6 +39,14 @@ def cache_folder(config: pytest.Config) -> Path | None:
     if config.getoption("--no-cache"):
         return None
     return cache_from_environment(config.getoption("--cache-dir"), config.rootpath)
+
+
+def use_cache_folder(folder: Path | None) -> None:
+    """With a cache folder, JAX's compiled programs (set before JAX is imported) and the data sets loaded
+    from scikit-learn are kept in it too: a rerun then neither compiles them again nor imports sklearn."""
+    if folder is not None:
+        use_jax_compilation_cache(folder)
+        keep_splits_with(KeptArrays(folder, "dataset"))
 
 
 def bound_cache(config: pytest.Config, folder: Path | None) -> None:

@@ -169,3 +169,54 @@ def test_digits_are_scaled_by_sixteen_into_the_unit_interval(harness_datasets):
 def test_unknown_loader_names_the_known_ones(harness_datasets):
     with pytest.raises(KeyError, match="unknown dataset 'mnist'; known: digits, iris"):
         harness_datasets.load_split("mnist")
+
+
+KEPT_RUN = """
+import sys
+from pathlib import Path
+import numpy as np
+from comparisons.adapters.cache import KeptArrays
+from comparisons.data import datasets
+datasets.keep_splits_with(KeptArrays(Path(sys.argv[1]), "dataset"))
+split = datasets.load_split("digits", seed=3)
+np.savez(sys.argv[2], **{k: getattr(split, k) for k in ("x_train", "x_test", "y_train", "y_test", "mean",
+                                                          "scale")})
+print("sklearn" in sys.modules)
+"""
+
+
+def test_a_kept_split_is_read_back_without_importing_scikit_learn(harness_datasets, tmp_path):
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", KEPT_RUN, str(tmp_path / "cache"),
+                            str(tmp_path / f"{i}.npz")],
+                           capture_output=True, text=True, check=True) for i in range(2)]
+    assert [run.stdout.split() for run in runs] == [["True"], ["False"]]  # made with sklearn, then read back
+    assert [p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.npz")] == ["dataset"]
+    made, kept = np.load(tmp_path / "0.npz"), np.load(tmp_path / "1.npz")
+    direct = harness_datasets.load_digits(seed=3)
+    for name in made.files:
+        assert made[name].dtype == kept[name].dtype and made[name].tobytes() == kept[name].tobytes()
+        assert made[name].tobytes() == getattr(direct, name).tobytes()
+
+
+def test_a_split_kept_under_another_scikit_learn_version_is_made_again(harness_datasets, tmp_path,
+                                                                          monkeypatch):
+    from comparisons.adapters.cache import KeptArrays
+
+    made = []
+    real = harness_datasets.LOADERS["iris"]
+    monkeypatch.setitem(harness_datasets.LOADERS, "iris", lambda **o: made.append(1) or real(**o))
+    harness_datasets.keep_splits_with(KeptArrays(tmp_path, "dataset"))
+    try:
+        harness_datasets.load_split("iris", seed=1)
+        harness_datasets._loaded.cache_clear()
+        harness_datasets.load_split("iris", seed=1)
+        assert made == [1]  # the second came from the folder
+        harness_datasets._loaded.cache_clear()
+        monkeypatch.setattr(harness_datasets, "_version", lambda package: "0.0")
+        harness_datasets.load_split("iris", seed=1)
+        assert made == [1, 1]  # another version: not the kept split
+    finally:
+        harness_datasets.keep_splits_with(None)

@@ -17,10 +17,10 @@ from pathlib import Path
 from comparisons.adapters import ADAPTER_MODULES, get_adapter, profile
 from comparisons.adapters.cache.keys import digest, record_facts, recording_key
 from comparisons.adapters.cache.replay import AdapterStandIn, Session
-from comparisons.adapters.cache.store import DEFAULT_MAX_MB, Store
+from comparisons.adapters.cache.store import DEFAULT_MAX_MB, Packer, Store
 from comparisons.core.case import Case
 
-__all__ = ["DEFAULT_MAX_MB", "Store", "artifact_cache", "case_adapter", "framework_adapter",
+__all__ = ["DEFAULT_MAX_MB", "KeptArrays", "Store", "artifact_cache", "case_adapter", "framework_adapter",
            "recorded_calls"]
 
 # The cache folder and thread count of the case whose project artifacts are being written (driver.py).
@@ -80,3 +80,25 @@ def framework_adapter(name: str, purpose: str, case: Case, dtype: str, *inputs) 
              _cacheable(name, directory) else None, "records": record_facts(case.layers)}
     with recorded_calls(name, directory, facts, threads) as adapter:
         yield adapter
+
+
+class KeptArrays:
+    """Plain data with arrays kept in a cache folder under a key, as '<kind>-<key>.npz' entries (the data
+    sets made with scikit-learn: comparisons/data/datasets.py keep_splits_with): bounded and cleared with
+    the recordings."""
+
+    def __init__(self, directory: Path, kind: str) -> None:
+        self.store, self.kind = Store(Path(directory)), kind
+
+    def load(self, key: str):
+        """What was kept under key, or None."""
+        entry = self.store.load(self.kind, key)
+        return entry.output(key) if entry is not None and key in entry.reads else None
+
+    def save(self, key: str, value) -> None:
+        """Keep value under key (nothing when the folder cannot be written: it is made again next time)."""
+        packer = Packer()
+        try:
+            self.store.save(self.kind, key, {"reads": [[key, *packer.pack(value)]]}, packer)
+        except OSError:
+            pass
