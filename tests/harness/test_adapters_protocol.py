@@ -73,6 +73,9 @@ def test_a_layout_permutes_both_ways_and_refuses_a_shape_that_does_not_fit():
     moved = layout.to_framework(weight, (3, 2), "torch 0.weight")
     assert moved.shape == (3, 2) and moved.flags.c_contiguous
     np.testing.assert_array_equal(layout.from_framework(moved), weight)
+    cycle = Layout("kernel", permutation=(1, 2, 0))  # not its own inverse: the way back must undo it
+    kernel = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(cycle.from_framework(cycle.to_framework(kernel, (3, 4, 2), "k")), kernel)
     with pytest.raises(LayoutError, match=r"torch 0\.weight: scratch shape \(2, 3\).*has shape \(2, 3\)"):
         layout.to_framework(weight, (2, 3), "torch 0.weight")  # the permuted (3, 2) does not fit
     with pytest.raises(LayoutError, match="has shape"):
