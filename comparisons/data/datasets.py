@@ -152,11 +152,12 @@ def split_key(name: str, options: tuple) -> str:
 
 @lru_cache(maxsize=16)
 def _loaded(name: str, options: tuple) -> Split:
-    key = split_key(name, options) if _KEEPER else ""
-    kept = _KEEPER[0].load(key) if _KEEPER else None
+    if not _KEEPER:
+        return LOADERS[name](**dict(options))
+    keeper, key = _KEEPER[0], split_key(name, options)
+    kept = keeper.load(key)
     if kept is not None:
         return Split(**kept)
     split = LOADERS[name](**dict(options))
-    if _KEEPER:
-        _KEEPER[0].save(key, {f.name: getattr(split, f.name) for f in fields(split)})
+    keeper.save(key, {f.name: getattr(split, f.name) for f in fields(split)})
     return split
